@@ -1,0 +1,10 @@
+// include/corio/corio.hpp — the runtime in one include.
+#pragma once
+
+#include <corio/errors.hpp>
+#include <corio/loop.hpp>
+#include <corio/run.hpp>
+#include <corio/sleep.hpp>
+#include <corio/spawn.hpp>
+#include <corio/task.hpp>
+#include <corio/thread_pool.hpp>

@@ -1,0 +1,129 @@
+// include/corio/detail/task_header.hpp — the type-erased part of every task.
+//
+// Every Task<T> frame's promise starts with a TaskHeader. When a Task is awaited inline only
+// `exception` is used; when it is spawned, the header is what the loop schedules, what
+// cancellation reaches, and what JoinHandles share (reference-counted: one reference for the
+// loop while the task runs, one per handle).
+//
+// Task states:
+//   created  — frame exists, never spawned (an un-awaited coroutine object)
+//   pending  — spawned; either in the ready queue or parked in exactly one Suspension
+//   done     — finished with a value, an exception or CancelledError
+// Invariant (asyncio's): a pending task is either scheduled or waiting on one Suspension,
+// never both.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include <corio/detail/intrusive_list.hpp>
+#include <corio/detail/thread_context.hpp>
+
+namespace corio {
+class Loop;
+}
+
+namespace corio::detail {
+
+// An entry of the loop's ready queue: a task step or a callback.
+struct Runnable {
+  Runnable* next_ready = nullptr;
+  void (*run)(Runnable*) noexcept = nullptr;
+};
+
+// An await a task is parked in. `cancel` is called when the task is cancelled while parked.
+// It returns true when cancellation is taken care of (the wait was abandoned and the task
+// scheduled to raise CancelledError, or the cancel was forwarded, as when awaiting another
+// task), false when the wait can no longer be abandoned (the task then raises CancelledError
+// at its next suspension point).
+struct Suspension {
+  bool (*cancel)(Suspension*) noexcept = nullptr;
+};
+
+struct DoneTag {};
+struct AllTasksTag {};
+
+class TaskHeader;
+
+// Called once when a task finishes; lives in whoever waits (a JoinHandle await, gather, wait).
+struct DoneWaiter : ListNode<DoneTag> {
+  void (*on_done)(DoneWaiter*, TaskHeader&) noexcept = nullptr;
+};
+
+struct TaskExtras;  // name, user done-callbacks: allocated only when used
+
+enum class TaskState : std::uint8_t { created, pending, done };
+
+class TaskHeader : public Runnable, public ListNode<AllTasksTag> {
+ public:
+  TaskHeader() noexcept;
+  ~TaskHeader();
+  TaskHeader(const TaskHeader&) = delete;
+  TaskHeader& operator=(const TaskHeader&) = delete;
+
+  // Spawns this task's frame on `loop`: it runs on a later loop turn. Takes two references
+  // (the loop's and the returned handle's).
+  void start(Loop& loop, std::coroutine_handle<> frame) noexcept;
+
+  // asyncio's Task.cancel(): false if already done; otherwise counts the request, abandons
+  // the current wait if it can, else marks the task to raise at its next suspension point.
+  bool cancel() noexcept;
+  std::uint32_t uncancel() noexcept;
+  [[nodiscard]] std::uint32_t cancelling() const noexcept { return num_cancels_; }
+
+  [[nodiscard]] bool done() const noexcept { return state_ == TaskState::done; }
+  [[nodiscard]] bool cancelled() const noexcept { return done() && cancelled_; }
+  [[nodiscard]] TaskState state() const noexcept { return state_; }
+
+  // Rethrows the stored exception (marking it retrieved) or returns; InvalidStateError when
+  // the task is not done.
+  void check_result();
+  [[nodiscard]] std::exception_ptr exception_or_null();
+
+  [[nodiscard]] std::string name() const;
+  void set_name(std::string name);
+  [[nodiscard]] std::uint64_t id() const noexcept { return id_; }
+  [[nodiscard]] Loop* loop() const noexcept { return loop_; }
+
+  void add_done_waiter(DoneWaiter* waiter) noexcept { done_waiters_.push_back(waiter); }
+  void add_done_callback(void (*fn)(void*, TaskHeader&), void* context);
+
+  void retain() noexcept { ++refs_; }
+  void release() noexcept;  // the last release destroys the frame
+
+  // Called from the promise's final_suspend for a spawned task.
+  void finish() noexcept;
+  // Called from unhandled_exception().
+  void set_exception(std::exception_ptr error) noexcept;
+
+  // True when a ready-queue entry is a task step (not a plain callback).
+  [[nodiscard]] static bool is_task(const Runnable* runnable) noexcept;
+
+  // --- state the awaiters of the runtime manipulate directly (hot paths) ---
+  std::coroutine_handle<> resume_point;  // innermost suspended frame: what the next step resumes
+  Suspension* waiting_on = nullptr;      // the await this task is parked in, if any
+  bool must_cancel = false;              // raise CancelledError at the next suspension point
+
+ private:
+  static void run_step(Runnable* self) noexcept;
+
+  std::coroutine_handle<> frame_;
+  Loop* loop_ = nullptr;
+  std::exception_ptr exception_;
+  IntrusiveList<DoneWaiter, DoneTag> done_waiters_;
+  std::unique_ptr<TaskExtras> extras_;
+  std::uint64_t id_ = 0;
+  std::uint32_t refs_ = 0;
+  std::uint32_t num_cancels_ = 0;
+  TaskState state_ = TaskState::created;
+  bool cancelled_ = false;
+  bool exception_retrieved_ = false;
+};
+
+// CORIO_DEBUG=1 in the environment (read once).
+[[nodiscard]] bool debug_from_environment() noexcept;
+
+}  // namespace corio::detail

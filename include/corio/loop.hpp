@@ -1,0 +1,213 @@
+// include/corio/loop.hpp — corio::Loop, the event loop (asyncio's AbstractEventLoop).
+//
+// One loop per thread. corio::run() creates one, runs the main task on it and destroys it;
+// most programs never touch the Loop directly. Everything here must be called on the loop's
+// own thread, except call_soon_threadsafe(), which any thread may call.
+//
+// Scheduling: a single FIFO ready queue holds task steps and callbacks together, so
+// call_soon order is kept, and a spawned task starts after everything already queued.
+// I/O readiness and timers are checked whenever the queue runs dry and, while it is busy,
+// every `Loop::kTicksPerPoll` steps, so neither I/O nor timers starve.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include <corio/detail/callback.hpp>
+#include <corio/detail/task_header.hpp>
+#include <corio/detail/thread_context.hpp>
+#include <corio/detail/timer.hpp>
+
+namespace corio {
+
+class ThreadPool;
+
+enum class BackendKind : std::uint8_t { epoll, io_uring };
+
+struct LoopOptions {
+  // epoll or io_uring; unset: the CORIO_BACKEND environment variable ("epoll", "io_uring"),
+  // else epoll.
+  std::optional<BackendKind> backend;
+  // A virtual clock: time stands still while anything is runnable and jumps to the next
+  // timer when the loop would otherwise sleep. Tests of minute-long timeouts take microseconds.
+  bool virtual_time = false;
+  // Debug mode; unset: on when CORIO_DEBUG=1. Warns about slow steps (naming the task) and
+  // about coroutines that were created but never awaited or spawned.
+  std::optional<bool> debug;
+  std::chrono::nanoseconds slow_callback_duration = std::chrono::milliseconds(100);
+  // Worker threads of the default executor (to_thread); 0 means min(32, cores + 4).
+  unsigned max_workers = 0;
+};
+
+// A scheduled callback (asyncio.Handle / TimerHandle). Copyable; cancel() is idempotent.
+class Handle {
+ public:
+  Handle() noexcept = default;
+  explicit Handle(detail::CallbackNode* node) noexcept : node_(node) { node_->retain(); }
+  Handle(const Handle& other) noexcept : node_(other.node_) {
+    if (node_) node_->retain();
+  }
+  Handle(Handle&& other) noexcept : node_(std::exchange(other.node_, nullptr)) {}
+  Handle& operator=(Handle other) noexcept {
+    std::swap(node_, other.node_);
+    return *this;
+  }
+  ~Handle() {
+    if (node_) node_->release();
+  }
+
+  // Stops the callback from running if it has not run yet.
+  void cancel() noexcept;
+  [[nodiscard]] bool cancelled() const noexcept { return node_ && node_->cancelled; }
+  // The deadline of a call_later/call_at callback.
+  [[nodiscard]] std::chrono::steady_clock::time_point when() const noexcept {
+    return node_ ? node_->when : std::chrono::steady_clock::time_point{};
+  }
+
+ private:
+  detail::CallbackNode* node_ = nullptr;
+};
+
+class Loop {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using TimePoint = Clock::time_point;
+  using Duration = Clock::duration;
+  static constexpr unsigned kTicksPerPoll = 61;
+
+  explicit Loop(LoopOptions options = {});
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  // The loop running on this thread. Throws RuntimeError("no running event loop").
+  static Loop& current();
+  static Loop* current_or_null() noexcept { return detail::t_context.loop; }
+
+  // Monotonic time of this loop (virtual when virtual_time is on). time() is in seconds.
+  [[nodiscard]] TimePoint now() const noexcept;
+  [[nodiscard]] double time() const noexcept;
+
+  // Runs fn() on a later loop turn, after everything already scheduled (FIFO).
+  template <class F>
+  Handle call_soon(F&& fn) {
+    auto* node = detail::make_callback(std::forward<F>(fn));
+    node->loop = this;
+    node->run = &Loop::run_callback;
+    schedule(node);
+    Handle handle(node);
+    return handle;
+  }
+  // Runs fn() once `delay` (or the time point) has passed. A negative delay runs it soon.
+  template <class F>
+  Handle call_later(Duration delay, F&& fn) {
+    return call_at(now() + delay, std::forward<F>(fn));
+  }
+  template <class F>
+  Handle call_at(TimePoint when, F&& fn) {
+    auto* node = detail::make_callback(std::forward<F>(fn));
+    node->loop = this;
+    node->run = &Loop::run_callback;
+    node->when = when;
+    node->fire = &Loop::fire_callback_timer;
+    add_timer(*node);
+    Handle handle(node);
+    return handle;
+  }
+
+  // Thread-safe: queues fn() to run on this loop's thread and wakes the loop (eventfd).
+  void call_soon_threadsafe(std::function<void()> fn);
+
+  // asyncio's add_reader/add_writer: fn() runs on every loop turn while fd is readable
+  // (writable). One reader and one writer per fd; adding again replaces the callback. The fd
+  // stays the caller's: remove it before closing it.
+  void add_reader(int fd, std::function<void()> fn);
+  bool remove_reader(int fd);
+  void add_writer(int fd, std::function<void()> fn);
+  bool remove_writer(int fd);
+
+  // Runs fn() on this loop (not in the signal handler) after signal `sig` arrives. One
+  // handler per signal per process; the previous disposition comes back on removal.
+  // Throws std::invalid_argument for SIGKILL/SIGSTOP or out-of-range numbers.
+  void add_signal_handler(int sig, std::function<void()> fn);
+  bool remove_signal_handler(int sig);
+
+  // Runs the loop until `task` (already started on this loop) is done.
+  // Throws RuntimeError if a loop is already running on this thread.
+  void run_until_done(detail::TaskHeader& task);
+  // Cancels every pending task and runs until they are all done (asyncio.run's epilogue).
+  void cancel_all_tasks();
+  // Makes run_until_done return after the current step. Mainly for embedding.
+  void stop() noexcept { stopping_ = true; }
+  [[nodiscard]] bool is_running() const noexcept { return running_; }
+
+  [[nodiscard]] BackendKind backend() const noexcept;
+  [[nodiscard]] bool virtual_time() const noexcept { return virtual_time_; }
+  [[nodiscard]] bool debug() const noexcept { return debug_; }
+
+  // The default executor of to_thread / run_in_executor, created on first use.
+  ThreadPool& default_executor();
+  // Waits for the default executor's jobs to finish and joins its threads.
+  void shutdown_default_executor();
+
+  // Live spawned tasks (asyncio.all_tasks).
+  [[nodiscard]] std::vector<detail::TaskHeader*> all_tasks() const;
+
+  // --- runtime internals used by awaiters (same thread only) ---
+  void schedule(detail::Runnable* runnable) noexcept {
+    runnable->next_ready = nullptr;
+    if (ready_tail_) {
+      ready_tail_->next_ready = runnable;
+    } else {
+      ready_head_ = runnable;
+    }
+    ready_tail_ = runnable;
+  }
+  void add_timer(detail::TimerEntry& entry) { timers_.push(&entry); }
+  void cancel_timer(detail::TimerEntry& entry) noexcept {
+    if (entry.armed()) timers_.erase(&entry);
+  }
+  void register_task(detail::TaskHeader& task) noexcept;
+  void unregister_task(detail::TaskHeader& task) noexcept;
+  std::uint64_t next_task_id() noexcept { return ++task_counter_; }
+
+  struct Impl;  // backend, fd table, signals, executor (src/runtime/loop.cpp)
+
+ private:
+  static void run_callback(detail::Runnable* self) noexcept;
+  static void fire_callback_timer(detail::TimerEntry* self) noexcept;
+  detail::Runnable* pop_ready() noexcept {
+    detail::Runnable* r = ready_head_;
+    if (r) {
+      ready_head_ = r->next_ready;
+      if (!ready_head_) ready_tail_ = nullptr;
+    }
+    return r;
+  }
+  void poll_io_and_timers(bool may_block);
+  void run_ready_step(detail::Runnable* runnable) noexcept;
+  void expire_timers();
+  void drain_threadsafe();
+
+  detail::Runnable* ready_head_ = nullptr;
+  detail::Runnable* ready_tail_ = nullptr;
+  detail::TimerHeap timers_;
+  detail::IntrusiveList<detail::TaskHeader, detail::AllTasksTag> tasks_;
+  std::uint64_t task_counter_ = 0;
+  TimePoint virtual_now_{};
+  bool virtual_time_ = false;
+  bool debug_ = false;
+  bool running_ = false;
+  bool stopping_ = false;
+  std::chrono::nanoseconds slow_callback_duration_;
+  std::unique_ptr<Impl> impl_;
+
+  friend class Handle;
+};
+
+}  // namespace corio

@@ -1,0 +1,246 @@
+// include/corio/spawn.hpp — corio::spawn / create_task and corio::JoinHandle<T> (asyncio.Task).
+//
+//   auto handle = corio::spawn(fetch(url), "fetch");   // starts on a later loop turn
+//   Page page = co_await handle;                         // value, or rethrows
+//
+// The loop owns a running task: dropping every JoinHandle neither cancels nor destroys it
+// (asyncio's "task vanished while pending" cannot happen). The frame is freed when the task
+// is done and no handle is left. A failure nobody retrieved (by awaiting, result() or
+// exception()) is reported on stderr, with the task's name, when the frame is freed.
+//
+// Handles are cheap to copy (a reference count) and belong to the loop's thread.
+#pragma once
+
+#include <concepts>
+#include <coroutine>
+#include <type_traits>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <utility>
+
+#include <corio/detail/parking.hpp>
+#include <corio/detail/task_header.hpp>
+#include <corio/errors.hpp>
+#include <corio/loop.hpp>
+#include <corio/task.hpp>
+
+namespace corio {
+
+template <class T = void>
+class JoinHandle;
+
+namespace detail {
+
+// Awaits a task's completion from another task; cancelling the awaiting task cancels the
+// awaited one (asyncio: `await task` forwards cancel; use shield() to prevent that).
+struct JoinWait : Parking, DoneWaiter {
+  TaskHeader* target;
+
+  explicit JoinWait(TaskHeader* t) noexcept : target(t) {}
+  bool ready() const noexcept { return target->done(); }
+  bool suspend(std::coroutine_handle<> self) {
+    if (target == current_task_header()) throw RuntimeError("corio: a task cannot await itself");
+    if (!park(self, &JoinWait::on_cancel)) return false;
+    on_done = &JoinWait::on_target_done;
+    target->add_done_waiter(this);
+    return true;
+  }
+  void resume() {
+    unlink_waiter();
+    resume_or_raise();
+  }
+  void unlink_waiter() noexcept { static_cast<ListNode<DoneTag>*>(this)->unlink(); }
+
+  static bool on_cancel(Suspension* s) noexcept {
+    auto* self = static_cast<JoinWait*>(s);
+    return self->target->cancel();  // we go on waiting for the target to finish
+  }
+  static void on_target_done(DoneWaiter* w, TaskHeader&) noexcept {
+    static_cast<JoinWait*>(w)->wake();
+  }
+};
+
+}  // namespace detail
+
+template <class T>
+class JoinHandle {
+ public:
+  using value_type = T;
+  using Promise = detail::Promise<T>;
+
+  JoinHandle() noexcept = default;
+  // Adopts one reference to a started task.
+  explicit JoinHandle(Promise* promise) noexcept : promise_(promise) {}
+  JoinHandle(const JoinHandle& other) noexcept : promise_(other.promise_) {
+    if (promise_) promise_->retain();
+  }
+  JoinHandle(JoinHandle&& other) noexcept : promise_(std::exchange(other.promise_, nullptr)) {}
+  JoinHandle& operator=(JoinHandle other) noexcept {
+    std::swap(promise_, other.promise_);
+    return *this;
+  }
+  ~JoinHandle() {
+    if (promise_) promise_->release();
+  }
+
+  [[nodiscard]] bool valid() const noexcept { return promise_ != nullptr; }
+  [[nodiscard]] bool done() const noexcept { return promise_->done(); }
+  [[nodiscard]] bool cancelled() const noexcept { return promise_->cancelled(); }
+
+  // Requests cancellation: CancelledError is raised in the task at its current (or next)
+  // suspension point. Returns false if the task is already done. The task may catch it.
+  bool cancel() noexcept { return promise_->cancel(); }
+  // Python 3.11 counting: cancelling() is the number of pending requests; uncancel()
+  // decrements it and returns the rest.
+  [[nodiscard]] std::uint32_t cancelling() const noexcept { return promise_->cancelling(); }
+  std::uint32_t uncancel() noexcept { return promise_->uncancel(); }
+
+  // The value, or rethrows the exception (CancelledError if cancelled).
+  // Throws InvalidStateError if the task is not done yet.
+  T result() const {
+    require_done();
+    return promise_->take_result();
+  }
+  // The exception, or null on success. Throws CancelledError if cancelled,
+  // InvalidStateError if not done.
+  [[nodiscard]] std::exception_ptr exception() const {
+    require_done();
+    return promise_->exception_or_null();
+  }
+
+  [[nodiscard]] std::string name() const { return promise_->name(); }
+  void set_name(std::string name) { promise_->set_name(std::move(name)); }
+  [[nodiscard]] std::uint64_t id() const noexcept { return promise_->id(); }
+
+  // fn(handle) runs on a later loop turn once the task is done (immediately scheduled if it
+  // already is), like asyncio's add_done_callback.
+  template <class F>
+  void add_done_callback(F fn) {
+    auto* holder = new F(std::move(fn));
+    promise_->add_done_callback(
+        [](void* ctx, detail::TaskHeader& header) {
+          std::unique_ptr<F> f(static_cast<F*>(ctx));
+          header.retain();
+          (*f)(JoinHandle(static_cast<Promise*>(&header)));
+        },
+        holder);
+  }
+
+  struct Awaiter : detail::JoinWait {
+    Promise* promise;
+    explicit Awaiter(Promise* p) noexcept : JoinWait(p), promise(p) {}
+    bool await_ready() const noexcept { return ready(); }
+    bool await_suspend(std::coroutine_handle<> self) { return suspend(self); }
+    T await_resume() {
+      resume();
+      return promise->take_result();
+    }
+  };
+
+  // Waits for the task and returns its value or rethrows (CancelledError if it was
+  // cancelled). May be awaited any number of times, by any number of tasks.
+  // Suspends: unless already done. Cancellation: cancelling the awaiting task cancels this
+  // task too and keeps waiting for it (asyncio's rule); wrap in shield() to avoid that.
+  Awaiter operator co_await() const noexcept { return Awaiter(promise_); }
+
+  [[nodiscard]] detail::TaskHeader* header() const noexcept { return promise_; }
+
+ private:
+  void require_done() const {
+    if (!promise_->done()) throw InvalidStateError("corio: task result is not set yet");
+  }
+  Promise* promise_ = nullptr;
+};
+
+// Schedules `task` as a new task on the running loop; it starts on a later loop turn.
+// Throws RuntimeError("no running event loop") outside corio::run, InvalidStateError for an
+// empty or already-started Task.
+template <class T>
+JoinHandle<T> spawn(Task<T> task, std::string name = {}) {
+  Loop& loop = Loop::current();
+  if (!task.valid()) throw InvalidStateError("corio: spawning an empty Task");
+  if (task.started()) {
+    throw InvalidStateError("corio: spawning a Task that was already awaited");
+  }
+  auto frame = task.release();
+  auto& promise = frame.promise();
+  promise.started_ = true;
+  promise.start(loop, frame);
+  if (!name.empty()) promise.set_name(std::move(name));
+  return JoinHandle<T>(&promise);
+}
+
+namespace detail {
+template <class T>
+inline constexpr bool is_task_v = false;
+template <class T>
+inline constexpr bool is_task_v<Task<T>> = true;
+
+template <class F>
+concept TaskFactory = std::invocable<F&> && is_task_v<std::invoke_result_t<F&>>;
+
+// Keeps the callable (a lambda and its captures) alive inside the task's own frame.
+template <class F>
+std::invoke_result_t<F&> call_in_frame(F fn) {
+  co_return co_await fn();
+}
+}  // namespace detail
+
+// spawn([&]() -> corio::Task<> { ... }): the callable is moved into the task's frame, so a
+// temporary lambda's captures outlive the statement that spawned it. Prefer this form for
+// coroutine lambdas; spawn(lambda()) would leave the task pointing at a dead closure.
+template <detail::TaskFactory F>
+auto spawn(F fn, std::string name = {}) {
+  return spawn(detail::call_in_frame(std::move(fn)), std::move(name));
+}
+
+// asyncio's spelling.
+template <class T>
+JoinHandle<T> create_task(Task<T> task, std::string name = {}) {
+  return spawn(std::move(task), std::move(name));
+}
+template <detail::TaskFactory F>
+auto create_task(F fn, std::string name = {}) {
+  return spawn(std::move(fn), std::move(name));
+}
+
+// The running task (asyncio.current_task()) as a type-erased handle, or an invalid handle.
+class TaskRef {
+ public:
+  TaskRef() noexcept = default;
+  explicit TaskRef(detail::TaskHeader* header) noexcept : header_(header) {
+    if (header_) header_->retain();
+  }
+  TaskRef(const TaskRef& other) noexcept : TaskRef(other.header_) {}
+  TaskRef& operator=(TaskRef other) noexcept {
+    std::swap(header_, other.header_);
+    return *this;
+  }
+  ~TaskRef() {
+    if (header_) header_->release();
+  }
+  [[nodiscard]] bool valid() const noexcept { return header_ != nullptr; }
+  [[nodiscard]] bool done() const noexcept { return header_->done(); }
+  [[nodiscard]] bool cancelled() const noexcept { return header_->cancelled(); }
+  bool cancel() noexcept { return header_->cancel(); }
+  std::uint32_t uncancel() noexcept { return header_->uncancel(); }
+  [[nodiscard]] std::uint32_t cancelling() const noexcept { return header_->cancelling(); }
+  [[nodiscard]] std::string name() const { return header_->name(); }
+  [[nodiscard]] detail::TaskHeader* header() const noexcept { return header_; }
+  friend bool operator==(const TaskRef& a, const TaskRef& b) noexcept {
+    return a.header_ == b.header_;
+  }
+
+ private:
+  detail::TaskHeader* header_ = nullptr;
+};
+
+// The task running now (asyncio.current_task), invalid outside a task.
+[[nodiscard]] inline TaskRef current_task() noexcept {
+  return TaskRef(detail::current_task_header());
+}
+// Every live task of the running loop (asyncio.all_tasks).
+[[nodiscard]] std::vector<TaskRef> all_tasks();
+
+}  // namespace corio

@@ -1,0 +1,45 @@
+// src/runtime/backend.hpp — what the loop needs from an I/O readiness backend.
+//
+// A backend watches file descriptors for readability/writability and, in poll(), waits up to
+// a timeout and reports readiness through each IoWatcher's on_ready. Level-triggered: a
+// watcher whose fd stays ready is reported again on the next poll. Watchers are owned by
+// their users; forget() must be called before a watcher dies or its fd is closed.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include <corio/loop.hpp>
+
+namespace corio::detail {
+
+inline constexpr std::uint32_t kReadable = 1;
+inline constexpr std::uint32_t kWritable = 2;
+
+struct IoWatcher {
+  int fd = -1;
+  std::uint32_t interest = 0;    // kReadable | kWritable the owner wants now
+  std::uint32_t registered = 0;  // what the backend last applied (epoll)
+  void* backend_state = nullptr;  // io_uring: the poll request in flight
+  void (*on_ready)(IoWatcher*, std::uint32_t events) noexcept = nullptr;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  [[nodiscard]] virtual BackendKind kind() const noexcept = 0;
+  // Applies watcher.interest (0 stops watching).
+  virtual void update(IoWatcher& watcher) = 0;
+  // Stops watching and drops every pending report for the watcher.
+  virtual void forget(IoWatcher& watcher) noexcept = 0;
+  // Waits up to `timeout` (nullopt: until something happens; zero: not at all) and calls
+  // on_ready for each ready watcher. Returns the number of reports.
+  virtual int poll(std::optional<std::chrono::nanoseconds> timeout) = 0;
+};
+
+std::unique_ptr<Backend> make_epoll_backend();
+std::unique_ptr<Backend> make_uring_backend();
+
+}  // namespace corio::detail

@@ -1,0 +1,96 @@
+// src/runtime/backend_epoll.cpp — the epoll backend (level-triggered, epoll_pwait2 timeouts).
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+#include <vector>
+
+#include "backend.hpp"
+
+namespace corio::detail {
+namespace {
+
+class EpollBackend final : public Backend {
+ public:
+  EpollBackend() : epfd_(::epoll_create1(EPOLL_CLOEXEC)), events_(256) {
+    if (epfd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  }
+  ~EpollBackend() override { ::close(epfd_); }
+
+  BackendKind kind() const noexcept override { return BackendKind::epoll; }
+
+  void update(IoWatcher& watcher) override {
+    const std::uint32_t want = watcher.interest;
+    if (want == watcher.registered) return;
+    epoll_event ev{};
+    ev.events = ((want & kReadable) ? EPOLLIN : 0u) | ((want & kWritable) ? EPOLLOUT : 0u);
+    ev.data.ptr = &watcher;
+    int op = EPOLL_CTL_MOD;
+    if (watcher.registered == 0) op = EPOLL_CTL_ADD;
+    if (want == 0) op = EPOLL_CTL_DEL;
+    if (::epoll_ctl(epfd_, op, watcher.fd, &ev) < 0) {
+      throw std::system_error(errno, std::generic_category(),
+                              "epoll_ctl(fd " + std::to_string(watcher.fd) + ")");
+    }
+    watcher.registered = want;
+    if (want == 0) drop_reports(watcher);
+  }
+
+  void forget(IoWatcher& watcher) noexcept override {
+    if (watcher.registered != 0) {
+      ::epoll_ctl(epfd_, EPOLL_CTL_DEL, watcher.fd, nullptr);  // EBADF if already closed: fine
+      watcher.registered = 0;
+    }
+    drop_reports(watcher);
+  }
+
+  int poll(std::optional<std::chrono::nanoseconds> timeout) override {
+    timespec ts{};
+    timespec* tsp = nullptr;
+    if (timeout) {
+      const auto ns = timeout->count() < 0 ? 0 : timeout->count();
+      ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+      ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+      tsp = &ts;
+    }
+    const int n = ::epoll_pwait2(epfd_, events_.data(), static_cast<int>(events_.size()), tsp,
+                                 nullptr);
+    if (n < 0) {
+      if (errno == EINTR) return 0;
+      throw std::system_error(errno, std::generic_category(), "epoll_pwait2");
+    }
+    batch_size_ = n;
+    for (batch_index_ = 0; batch_index_ < batch_size_; ++batch_index_) {
+      auto* watcher = static_cast<IoWatcher*>(events_[batch_index_].data.ptr);
+      if (watcher == nullptr) continue;  // forgotten by an earlier callback of this batch
+      const std::uint32_t e = events_[batch_index_].events;
+      std::uint32_t ready = 0;
+      if (e & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) ready |= kReadable;
+      if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) ready |= kWritable;
+      watcher->on_ready(watcher, ready);
+    }
+    batch_size_ = 0;
+    if (n == static_cast<int>(events_.size())) events_.resize(events_.size() * 2);
+    return n;
+  }
+
+ private:
+  // A watcher forgotten while its batch is being dispatched must not be reported.
+  void drop_reports(IoWatcher& watcher) noexcept {
+    for (int i = batch_index_ + 1; i < batch_size_; ++i) {
+      if (events_[i].data.ptr == &watcher) events_[i].data.ptr = nullptr;
+    }
+  }
+
+  int epfd_;
+  std::vector<epoll_event> events_;
+  int batch_index_ = 0;
+  int batch_size_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_epoll_backend() { return std::make_unique<EpollBackend>(); }
+
+}  // namespace corio::detail

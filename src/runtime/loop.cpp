@@ -1,0 +1,429 @@
+// src/runtime/loop.cpp — corio::Loop: the run loop, wake-ups, fds, signals, executor.
+#include <corio/loop.hpp>
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <system_error>
+#include <unordered_map>
+
+#include <corio/errors.hpp>
+#include <corio/thread_pool.hpp>
+
+#include "backend.hpp"
+
+namespace corio {
+
+namespace {
+
+BackendKind backend_from_environment() {
+  const char* value = std::getenv("CORIO_BACKEND");
+  if (value == nullptr || *value == '\0') return BackendKind::epoll;
+  const std::string_view name(value);
+  if (name == "epoll") return BackendKind::epoll;
+  if (name == "io_uring" || name == "uring") return BackendKind::io_uring;
+  throw std::invalid_argument("CORIO_BACKEND must be 'epoll' or 'io_uring', not '" +
+                              std::string(name) + "'");
+}
+
+// Signals reach a loop through a process-wide table: the handler marks the signal pending
+// in the owning loop and writes its eventfd, both async-signal-safe.
+struct SignalSlot {
+  std::atomic<Loop::Impl*> owner{nullptr};
+};
+std::array<SignalSlot, NSIG> g_signal_slots;
+
+}  // namespace
+
+struct FdEntry : detail::IoWatcher {
+  Loop* loop = nullptr;
+  std::function<void()> reader;
+  std::function<void()> writer;
+};
+
+struct WakeWatcher : detail::IoWatcher {
+  Loop::Impl* impl = nullptr;
+};
+
+struct Loop::Impl {
+  Loop* loop;
+  std::unique_ptr<detail::Backend> backend;
+  int wake_fd = -1;
+  WakeWatcher wake_watcher;
+
+  std::mutex threadsafe_mutex;
+  std::vector<std::function<void()>> threadsafe_queue;
+  std::atomic<bool> wake_pending{false};
+
+  std::unordered_map<int, std::unique_ptr<FdEntry>> fds;
+
+  struct SignalHandler {
+    std::function<void()> fn;
+    struct sigaction previous {};
+  };
+  std::unordered_map<int, SignalHandler> signals;
+  std::array<std::atomic<bool>, NSIG> signal_pending{};
+
+  std::unique_ptr<ThreadPool> executor;
+  unsigned max_workers = 0;
+
+  void wake() noexcept {
+    if (!wake_pending.exchange(true)) {
+      const std::uint64_t one = 1;
+      [[maybe_unused]] auto n = ::write(wake_fd, &one, sizeof one);
+    }
+  }
+
+  static void on_wake(detail::IoWatcher* watcher, std::uint32_t) noexcept;
+  static void on_fd_ready(detail::IoWatcher* watcher, std::uint32_t events) noexcept;
+  static void on_signal(int sig) noexcept;
+};
+
+void Loop::Impl::on_signal(int sig) noexcept {
+  const int saved_errno = errno;
+  if (Impl* impl = g_signal_slots[sig].owner.load()) {
+    impl->signal_pending[sig].store(true);
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(impl->wake_fd, &one, sizeof one);
+  }
+  errno = saved_errno;
+}
+
+void Loop::Impl::on_wake(detail::IoWatcher* watcher, std::uint32_t) noexcept {
+  Impl* impl = static_cast<WakeWatcher*>(watcher)->impl;
+  std::uint64_t count;
+  [[maybe_unused]] auto n = ::read(impl->wake_fd, &count, sizeof count);
+  impl->wake_pending.store(false);
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(impl->threadsafe_mutex);
+    batch.swap(impl->threadsafe_queue);
+  }
+  for (auto& fn : batch) impl->loop->call_soon(std::move(fn));
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (impl->signal_pending[sig].exchange(false)) {
+      auto it = impl->signals.find(sig);
+      if (it != impl->signals.end()) impl->loop->call_soon(it->second.fn);
+    }
+  }
+}
+
+void Loop::Impl::on_fd_ready(detail::IoWatcher* watcher, std::uint32_t events) noexcept {
+  auto* entry = static_cast<FdEntry*>(watcher);
+  // Copies: a callback may remove or replace itself.
+  if ((events & detail::kReadable) && entry->reader) entry->loop->call_soon(entry->reader);
+  if ((events & detail::kWritable) && entry->writer) entry->loop->call_soon(entry->writer);
+}
+
+Loop::Loop(LoopOptions options)
+    : virtual_time_(options.virtual_time),
+      debug_(options.debug.value_or(detail::debug_from_environment())),
+      slow_callback_duration_(options.slow_callback_duration),
+      impl_(std::make_unique<Impl>()) {
+  impl_->loop = this;
+  impl_->max_workers = options.max_workers;
+  const BackendKind kind = options.backend.value_or(backend_from_environment());
+  impl_->backend =
+      kind == BackendKind::io_uring ? detail::make_uring_backend() : detail::make_epoll_backend();
+  impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (impl_->wake_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  impl_->wake_watcher.impl = impl_.get();
+  impl_->wake_watcher.fd = impl_->wake_fd;
+  impl_->wake_watcher.interest = detail::kReadable;
+  impl_->wake_watcher.on_ready = &Impl::on_wake;
+  impl_->backend->update(impl_->wake_watcher);
+  virtual_now_ = Clock::now();
+}
+
+Loop::~Loop() {
+  if (!tasks_.empty()) cancel_all_tasks();
+  shutdown_default_executor();
+  for (auto& [sig, handler] : impl_->signals) {
+    g_signal_slots[sig].owner.store(nullptr);
+    ::sigaction(sig, &handler.previous, nullptr);
+  }
+  while (detail::Runnable* r = pop_ready()) {
+    if (!detail::TaskHeader::is_task(r)) static_cast<detail::CallbackNode*>(r)->release();
+  }
+  while (detail::TimerEntry* entry = timers_.pop()) {
+    if (entry->fire == &Loop::fire_callback_timer) {
+      static_cast<detail::CallbackNode*>(entry)->release();
+    }
+  }
+  for (auto& [fd, entry] : impl_->fds) impl_->backend->forget(*entry);
+  impl_->backend->forget(impl_->wake_watcher);
+  impl_->backend.reset();
+  ::close(impl_->wake_fd);
+}
+
+Loop& Loop::current() {
+  Loop* loop = detail::t_context.loop;
+  if (loop == nullptr) throw RuntimeError("no running event loop");
+  return *loop;
+}
+
+Loop::TimePoint Loop::now() const noexcept { return virtual_time_ ? virtual_now_ : Clock::now(); }
+
+double Loop::time() const noexcept {
+  return std::chrono::duration<double>(now().time_since_epoch()).count();
+}
+
+BackendKind Loop::backend() const noexcept { return impl_->backend->kind(); }
+
+void Handle::cancel() noexcept {
+  if (node_ == nullptr || node_->cancelled) return;
+  node_->cancelled = true;
+  if (node_->armed()) {
+    node_->loop->cancel_timer(*node_);
+    node_->release();  // the loop's reference: it will never run
+  }
+}
+
+void Loop::run_callback(detail::Runnable* self) noexcept {
+  auto* node = static_cast<detail::CallbackNode*>(self);
+  if (!node->cancelled) {
+    node->cancelled = true;  // a Handle cancelled after the run is a no-op
+    try {
+      node->invoke(node);
+    } catch (...) {
+      std::fprintf(stderr, "corio: exception in callback: %s\n",
+                   describe(std::current_exception()).c_str());
+    }
+  }
+  node->release();
+}
+
+void Loop::fire_callback_timer(detail::TimerEntry* self) noexcept {
+  auto* node = static_cast<detail::CallbackNode*>(self);
+  node->loop->schedule(node);
+}
+
+void Loop::call_soon_threadsafe(std::function<void()> fn) {
+  {
+    std::lock_guard lock(impl_->threadsafe_mutex);
+    impl_->threadsafe_queue.push_back(std::move(fn));
+  }
+  impl_->wake();
+}
+
+namespace {
+
+FdEntry& fd_entry(Loop::Impl& impl, int fd) {
+  if (fd < 0) throw std::invalid_argument("corio: invalid file descriptor " + std::to_string(fd));
+  auto& slot = impl.fds[fd];
+  if (!slot) {
+    slot = std::make_unique<FdEntry>();
+    slot->fd = fd;
+    slot->loop = impl.loop;
+    slot->on_ready = &Loop::Impl::on_fd_ready;
+  }
+  return *slot;
+}
+
+}  // namespace
+
+void Loop::add_reader(int fd, std::function<void()> fn) {
+  FdEntry& entry = fd_entry(*impl_, fd);
+  entry.reader = std::move(fn);
+  entry.interest |= detail::kReadable;
+  impl_->backend->update(entry);
+}
+
+void Loop::add_writer(int fd, std::function<void()> fn) {
+  FdEntry& entry = fd_entry(*impl_, fd);
+  entry.writer = std::move(fn);
+  entry.interest |= detail::kWritable;
+  impl_->backend->update(entry);
+}
+
+namespace {
+
+bool remove_interest(Loop::Impl& impl, detail::Backend& backend, int fd, std::uint32_t bit) {
+  auto it = impl.fds.find(fd);
+  if (it == impl.fds.end() || !(it->second->interest & bit)) return false;
+  FdEntry& entry = *it->second;
+  (bit == detail::kReadable ? entry.reader : entry.writer) = nullptr;
+  entry.interest &= ~bit;
+  if (entry.interest == 0) {
+    backend.forget(entry);
+    impl.fds.erase(it);
+  } else {
+    backend.update(entry);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Loop::remove_reader(int fd) {
+  return remove_interest(*impl_, *impl_->backend, fd, detail::kReadable);
+}
+
+bool Loop::remove_writer(int fd) {
+  return remove_interest(*impl_, *impl_->backend, fd, detail::kWritable);
+}
+
+void Loop::add_signal_handler(int sig, std::function<void()> fn) {
+  if (sig <= 0 || sig >= NSIG || sig == SIGKILL || sig == SIGSTOP) {
+    throw std::invalid_argument("corio: cannot handle signal " + std::to_string(sig));
+  }
+  Impl* expected = nullptr;
+  if (!g_signal_slots[sig].owner.compare_exchange_strong(expected, impl_.get()) &&
+      expected != impl_.get()) {
+    throw RuntimeError("corio: signal " + std::to_string(sig) +
+                       " is already handled by another loop");
+  }
+  auto [it, inserted] = impl_->signals.try_emplace(sig);
+  it->second.fn = std::move(fn);
+  if (inserted) {
+    struct sigaction action {};
+    action.sa_handler = &Impl::on_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(sig, &action, &it->second.previous);
+  }
+}
+
+bool Loop::remove_signal_handler(int sig) {
+  auto it = impl_->signals.find(sig);
+  if (it == impl_->signals.end()) return false;
+  ::sigaction(sig, &it->second.previous, nullptr);
+  g_signal_slots[sig].owner.store(nullptr);
+  impl_->signals.erase(it);
+  return true;
+}
+
+ThreadPool& Loop::default_executor() {
+  if (!impl_->executor) impl_->executor = std::make_unique<ThreadPool>(impl_->max_workers);
+  return *impl_->executor;
+}
+
+void Loop::shutdown_default_executor() {
+  if (impl_->executor) impl_->executor->shutdown();
+}
+
+std::vector<detail::TaskHeader*> Loop::all_tasks() const {
+  std::vector<detail::TaskHeader*> out;
+  const_cast<Loop*>(this)->tasks_.for_each([&](detail::TaskHeader* t) { out.push_back(t); });
+  return out;
+}
+
+void Loop::register_task(detail::TaskHeader& task) noexcept { tasks_.push_back(&task); }
+
+void Loop::unregister_task(detail::TaskHeader& task) noexcept {
+  static_cast<detail::ListNode<detail::AllTasksTag>&>(task).unlink();
+}
+
+void Loop::expire_timers() {
+  if (timers_.empty()) return;
+  const TimePoint current = now();
+  while (detail::TimerEntry* top = timers_.top()) {
+    if (top->when > current) break;
+    timers_.pop();
+    top->fire(top);
+  }
+}
+
+void Loop::poll_io_and_timers(bool may_block) {
+  std::optional<std::chrono::nanoseconds> timeout = std::chrono::nanoseconds(0);
+  if (may_block && ready_head_ == nullptr) {
+    if (timers_.empty()) {
+      timeout.reset();  // nothing scheduled: sleep until I/O or a wake-up
+    } else if (!virtual_time_) {
+      timeout = std::max(timers_.top()->when - now(), Duration::zero());
+    }
+  }
+  const int reports = impl_->backend->poll(timeout);
+  if (virtual_time_ && may_block && reports == 0 && ready_head_ == nullptr && !timers_.empty()) {
+    virtual_now_ = std::max(virtual_now_, timers_.top()->when);  // idle: jump to the next timer
+  }
+  expire_timers();
+}
+
+void Loop::run_ready_step(detail::Runnable* runnable) noexcept {
+  if (!debug_) {
+    runnable->run(runnable);
+    return;
+  }
+  detail::TaskHeader* task = nullptr;
+  if (detail::TaskHeader::is_task(runnable)) {
+    task = static_cast<detail::TaskHeader*>(runnable);
+    task->retain();
+  }
+  const auto start = Clock::now();
+  runnable->run(runnable);
+  const auto took = Clock::now() - start;
+  if (took > slow_callback_duration_) {
+    const double seconds = std::chrono::duration<double>(took).count();
+    if (task != nullptr) {
+      std::fprintf(stderr, "corio: step of task '%s' took %.3f seconds\n", task->name().c_str(),
+                   seconds);
+    } else {
+      std::fprintf(stderr, "corio: a callback took %.3f seconds\n", seconds);
+    }
+  }
+  if (task != nullptr) task->release();
+}
+
+namespace {
+
+struct ContextScope {
+  explicit ContextScope(Loop* loop) : saved(detail::t_context) {
+    detail::t_context.loop = loop;
+    detail::t_context.task = nullptr;
+  }
+  ~ContextScope() { detail::t_context = saved; }
+  detail::ThreadContext saved;
+};
+
+}  // namespace
+
+void Loop::run_until_done(detail::TaskHeader& task) {
+  if (running_ || (detail::t_context.loop != nullptr && detail::t_context.loop != this) ||
+      detail::t_context.task != nullptr) {
+    throw RuntimeError("corio: this event loop is already running");
+  }
+  ContextScope scope(this);
+  running_ = true;
+  stopping_ = false;
+  unsigned ticks = 0;
+  try {
+    while (!task.done() && !stopping_) {
+      detail::Runnable* next = ticks < kTicksPerPoll ? pop_ready() : nullptr;
+      if (next == nullptr) {
+        poll_io_and_timers(true);
+        ticks = 0;
+        continue;
+      }
+      ++ticks;
+      run_ready_step(next);
+    }
+  } catch (...) {
+    running_ = false;
+    throw;
+  }
+  running_ = false;
+}
+
+void Loop::cancel_all_tasks() {
+  // Tasks spawned while others are being cancelled are cancelled in the next round.
+  while (!tasks_.empty()) {
+    std::vector<detail::TaskHeader*> pending = all_tasks();
+    for (auto* t : pending) t->retain();
+    for (auto* t : pending) t->cancel();
+    for (auto* t : pending) {
+      if (!t->done()) run_until_done(*t);
+      t->release();
+    }
+  }
+}
+
+}  // namespace corio

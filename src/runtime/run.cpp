@@ -1,0 +1,45 @@
+// src/runtime/run.cpp — corio::run's loop-side work: SIGINT, the main task, the epilogue.
+#include <corio/run.hpp>
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <csignal>
+
+namespace corio::detail {
+namespace {
+
+bool on_main_thread() { return ::getpid() == static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+// asyncio.run only takes SIGINT over when nobody else handles it; so do we.
+bool sigint_is_default() {
+  struct sigaction current {};
+  ::sigaction(SIGINT, nullptr, &current);
+  return current.sa_handler == SIG_DFL;
+}
+
+}  // namespace
+
+bool run_main(Loop& loop, TaskHeader& main) {
+  bool interrupted = false;
+  const bool handle_sigint = on_main_thread() && sigint_is_default();
+  if (handle_sigint) {
+    loop.add_signal_handler(SIGINT, [&loop, &main, &interrupted] {
+      interrupted = true;
+      main.cancel();
+      loop.remove_signal_handler(SIGINT);  // a second Ctrl-C kills the process
+    });
+  }
+  try {
+    loop.run_until_done(main);
+  } catch (...) {
+    if (handle_sigint) loop.remove_signal_handler(SIGINT);
+    throw;
+  }
+  loop.cancel_all_tasks();
+  loop.shutdown_default_executor();
+  if (handle_sigint) loop.remove_signal_handler(SIGINT);
+  return interrupted;
+}
+
+}  // namespace corio::detail

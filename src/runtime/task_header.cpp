@@ -1,0 +1,166 @@
+// src/runtime/task_header.cpp — spawned-task bookkeeping: start, cancel, finish, release.
+#include <corio/detail/task_header.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <vector>
+
+#include <corio/errors.hpp>
+#include <corio/loop.hpp>
+#include <corio/spawn.hpp>
+#include <corio/task.hpp>
+
+namespace corio::detail {
+
+thread_local ThreadContext t_context;
+
+struct TaskExtras {
+  std::string name;
+  std::vector<std::pair<void (*)(void*, TaskHeader&), void*>> callbacks;
+};
+
+TaskHeader::TaskHeader() noexcept { run = &TaskHeader::run_step; }
+
+TaskHeader::~TaskHeader() {
+  if (state_ == TaskState::done && exception_ && !exception_retrieved_ && !cancelled_) {
+    std::fprintf(stderr, "corio: Task exception was never retrieved: task '%s': %s\n",
+                 name().c_str(), describe(exception_).c_str());
+  }
+}
+
+void TaskHeader::start(Loop& loop, std::coroutine_handle<> frame) noexcept {
+  loop_ = &loop;
+  frame_ = frame;
+  resume_point = frame;
+  state_ = TaskState::pending;
+  refs_ = 2;
+  id_ = loop.next_task_id();
+  loop.register_task(*this);
+  loop.schedule(this);
+}
+
+void TaskHeader::run_step(Runnable* self) noexcept {
+  auto* task = static_cast<TaskHeader*>(self);
+  ThreadContext& context = t_context;
+  TaskHeader* outer = context.task;
+  context.task = task;
+  task->resume_point.resume();  // may finish and free the task: do not touch it afterwards
+  context.task = outer;
+}
+
+bool TaskHeader::is_task(const Runnable* runnable) noexcept {
+  return runnable->run == &TaskHeader::run_step;
+}
+
+bool TaskHeader::cancel() noexcept {
+  if (state_ != TaskState::pending) return false;
+  ++num_cancels_;
+  if (waiting_on != nullptr && waiting_on->cancel(waiting_on)) return true;
+  must_cancel = true;
+  return true;
+}
+
+std::uint32_t TaskHeader::uncancel() noexcept {
+  if (num_cancels_ > 0) --num_cancels_;
+  if (num_cancels_ == 0) must_cancel = false;
+  return num_cancels_;
+}
+
+void TaskHeader::set_exception(std::exception_ptr error) noexcept {
+  exception_ = std::move(error);
+  try {
+    std::rethrow_exception(exception_);
+  } catch (const CancelledError&) {
+    cancelled_ = true;
+  } catch (...) {
+  }
+}
+
+void TaskHeader::check_result() {
+  if (exception_) {
+    exception_retrieved_ = true;
+    std::rethrow_exception(exception_);
+  }
+}
+
+std::exception_ptr TaskHeader::exception_or_null() {
+  if (cancelled_) std::rethrow_exception(exception_);
+  exception_retrieved_ = true;
+  return exception_;
+}
+
+std::string TaskHeader::name() const {
+  if (extras_ && !extras_->name.empty()) return extras_->name;
+  return "Task-" + std::to_string(id_);
+}
+
+void TaskHeader::set_name(std::string name) {
+  if (!extras_) extras_ = std::make_unique<TaskExtras>();
+  extras_->name = std::move(name);
+}
+
+void TaskHeader::add_done_callback(void (*fn)(void*, TaskHeader&), void* context) {
+  if (done()) {
+    retain();
+    loop_->call_soon([this, fn, context] {
+      fn(context, *this);
+      release();
+    });
+    return;
+  }
+  if (!extras_) extras_ = std::make_unique<TaskExtras>();
+  extras_->callbacks.emplace_back(fn, context);
+}
+
+void TaskHeader::finish() noexcept {
+  state_ = TaskState::done;
+  waiting_on = nullptr;
+  must_cancel = false;
+  loop_->unregister_task(*this);
+  while (DoneWaiter* waiter = done_waiters_.pop_front()) waiter->on_done(waiter, *this);
+  if (extras_) {
+    for (auto [fn, context] : extras_->callbacks) {
+      retain();
+      loop_->call_soon([this, fn = fn, context = context] {
+        fn(context, *this);
+        release();
+      });
+    }
+    extras_->callbacks.clear();
+  }
+  release();  // the loop's reference
+}
+
+void TaskHeader::release() noexcept {
+  if (--refs_ == 0) frame_.destroy();
+}
+
+bool debug_from_environment() noexcept {
+  static const bool enabled = [] {
+    const char* value = std::getenv("CORIO_DEBUG");
+    return value != nullptr && value[0] == '1';
+  }();
+  return enabled;
+}
+
+void report_never_awaited(TaskHeader& header) noexcept {
+  Loop* loop = Loop::current_or_null();
+  const bool debug = loop != nullptr ? loop->debug() : debug_from_environment();
+  if (debug) {
+    std::fprintf(stderr, "corio: coroutine %p was never awaited nor spawned\n",
+                 static_cast<void*>(&header));
+  }
+}
+
+}  // namespace corio::detail
+
+namespace corio {
+
+std::vector<TaskRef> all_tasks() {
+  std::vector<TaskRef> out;
+  for (detail::TaskHeader* header : Loop::current().all_tasks()) out.emplace_back(header);
+  return out;
+}
+
+}  // namespace corio
