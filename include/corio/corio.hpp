@@ -8,3 +8,9 @@
 #include <corio/spawn.hpp>
 #include <corio/task.hpp>
 #include <corio/thread_pool.hpp>
+#include <corio/gather.hpp>
+#include <corio/outcome.hpp>
+#include <corio/shield.hpp>
+#include <corio/task_group.hpp>
+#include <corio/timeout.hpp>
+#include <corio/wait.hpp>

@@ -76,6 +76,10 @@ class TaskHeader : public Runnable, public ListNode<AllTasksTag> {
 
   [[nodiscard]] bool done() const noexcept { return state_ == TaskState::done; }
   [[nodiscard]] bool cancelled() const noexcept { return done() && cancelled_; }
+  // Done with an exception other than CancelledError.
+  [[nodiscard]] bool failed() const noexcept { return done() && exception_ && !cancelled_; }
+  // Whoever aggregates results (gather, TaskGroup) takes responsibility for the exception.
+  void mark_retrieved() noexcept { exception_retrieved_ = true; }
   [[nodiscard]] TaskState state() const noexcept { return state_; }
 
   // Rethrows the stored exception (marking it retrieved) or returns; InvalidStateError when

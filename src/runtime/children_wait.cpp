@@ -1,0 +1,116 @@
+// src/runtime/children_wait.cpp — detail::ChildrenWait.
+#include <corio/detail/children_wait.hpp>
+
+namespace corio::detail {
+
+ChildrenWait::ChildrenWait(std::span<TaskHeader* const> children, WaitMode mode,
+                           std::optional<Loop::TimePoint> deadline, bool shielded)
+    : children_(children), mode_(mode), deadline_(deadline), shielded_(shielded) {
+  for (std::size_t i = 0; i < children_.size(); ++i) {
+    if (children_[i]->done()) {
+      note_done(i);
+    } else {
+      ++remaining_;
+    }
+  }
+}
+
+ChildrenWait::~ChildrenWait() { finish_wait(); }
+
+bool ChildrenWait::counts_as_failure(const TaskHeader& task) const noexcept {
+  if (mode_ == WaitMode::first_exception) return task.failed();
+  if (mode_ == WaitMode::first_failure) return task.failed() || task.cancelled();
+  return false;
+}
+
+void ChildrenWait::note_done(std::size_t index) noexcept {
+  any_done_ = true;
+  if (first_failed_ == npos && counts_as_failure(*children_[index])) first_failed_ = index;
+}
+
+bool ChildrenWait::satisfied() const noexcept {
+  if (remaining_ == 0) return true;
+  switch (mode_) {
+    case WaitMode::first_completed:
+      return any_done_;
+    case WaitMode::first_exception:
+    case WaitMode::first_failure:
+      return first_failed_ != npos;
+    case WaitMode::all_completed:
+      return false;
+  }
+  return false;
+}
+
+bool ChildrenWait::await_ready() noexcept {
+  if (deadline_ && deadline_ <= Loop::current().now()) return true;
+  return satisfied();
+}
+
+bool ChildrenWait::await_suspend(std::coroutine_handle<> self) {
+  if (shielded_) {
+    TaskHeader* current = current_task_header();
+    if (current != nullptr && current->must_cancel) {
+      current->must_cancel = false;
+      cancel_requested_ = true;
+    }
+  }
+  if (!park(self, &ChildrenWait::on_cancel)) return false;
+  nodes_.resize(children_.size());
+  for (std::size_t i = 0; i < children_.size(); ++i) {
+    if (children_[i]->done()) continue;
+    nodes_[i].owner = this;
+    nodes_[i].index = i;
+    nodes_[i].on_done = &ChildrenWait::on_child_done;
+    children_[i]->add_done_waiter(&nodes_[i]);
+  }
+  if (deadline_) {
+    when = *deadline_;
+    fire = &ChildrenWait::on_deadline;
+    task->loop()->add_timer(*this);
+  }
+  parked_ = true;
+  return true;
+}
+
+void ChildrenWait::await_resume() {
+  finish_wait();
+  if (shielded_ && cancel_requested_) {
+    task->must_cancel = true;  // deferred: raised at the next suspension point
+    return;
+  }
+  resume_or_raise();
+}
+
+void ChildrenWait::finish_wait() noexcept {
+  if (!parked_) return;
+  parked_ = false;
+  for (auto& node : nodes_) static_cast<ListNode<DoneTag>&>(node).unlink();
+  if (armed()) task->loop()->cancel_timer(*this);
+}
+
+void ChildrenWait::on_child_done(DoneWaiter* waiter, TaskHeader&) noexcept {
+  auto* node = static_cast<Node*>(waiter);
+  ChildrenWait* self = node->owner;
+  --self->remaining_;
+  self->note_done(node->index);
+  if (self->parked_ && self->task->waiting_on == self && self->satisfied()) self->wake();
+}
+
+void ChildrenWait::on_deadline(TimerEntry* entry) noexcept {
+  auto* self = static_cast<ChildrenWait*>(entry);
+  if (self->task->waiting_on == self) self->wake();
+}
+
+bool ChildrenWait::on_cancel(Suspension* suspension) noexcept {
+  auto* self = static_cast<ChildrenWait*>(suspension);
+  if (self->shielded_) {
+    self->cancel_requested_ = true;
+    return true;  // keep waiting
+  }
+  self->finish_wait();
+  self->wake_cancelled();
+  return true;
+}
+
+}  // namespace corio::detail

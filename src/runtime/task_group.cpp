@@ -1,0 +1,114 @@
+// src/runtime/task_group.cpp — corio::TaskGroup, following asyncio's taskgroups.py rules.
+#include <corio/task_group.hpp>
+
+namespace corio {
+
+namespace {
+bool is_cancellation(const std::exception_ptr& error) {
+  if (!error) return false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const CancelledError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+}  // namespace
+
+TaskGroup::TaskGroup() {
+  parent_ = detail::current_task_header();
+  if (parent_ == nullptr) throw RuntimeError("corio::task_group must run inside a task");
+}
+
+TaskGroup::~TaskGroup() {
+  for (auto& child : children_) static_cast<detail::ListNode<detail::DoneTag>&>(*child).unlink();
+}
+
+void TaskGroup::check_open() const {
+  if (finished_) throw RuntimeError("corio: TaskGroup is finished");
+  if (aborting_) throw RuntimeError("corio: TaskGroup is shutting down");
+}
+
+void TaskGroup::adopt(detail::TaskHeader* task) {
+  auto child = std::make_unique<Child>();
+  child->group = this;
+  child->task = task;
+  child->on_done = &TaskGroup::on_child_done;
+  task->add_done_waiter(child.get());
+  children_.push_back(std::move(child));
+  ++live_;
+}
+
+void TaskGroup::abort() noexcept {
+  aborting_ = true;
+  for (auto& child : children_) {
+    if (!child->task->done()) child->task->cancel();
+  }
+}
+
+void TaskGroup::on_child_done(detail::DoneWaiter* waiter, detail::TaskHeader& task) noexcept {
+  TaskGroup* self = static_cast<Child*>(waiter)->group;
+  --self->live_;
+  if (task.failed()) {
+    task.mark_retrieved();
+    try {
+      task.check_result();
+    } catch (...) {
+      self->errors_.push_back(std::current_exception());
+    }
+    if (!self->aborting_) self->abort();
+    // Interrupt the body, as asyncio does, so that it does not wait for work nobody wants.
+    if (!self->exiting_ && !self->parent_cancel_requested_) {
+      self->parent_cancel_requested_ = true;
+      self->parent_->cancel();
+    }
+  }
+  if (self->live_ == 0 && self->exit_waiter_ != nullptr) {
+    ExitAwaiter* waiter_in_exit = std::exchange(self->exit_waiter_, nullptr);
+    waiter_in_exit->wake();
+  }
+}
+
+TaskGroup::ExitAwaiter TaskGroup::begin_exit(std::exception_ptr body_error) noexcept {
+  exiting_ = true;
+  body_error_ = std::move(body_error);
+  if (is_cancellation(body_error_)) propagate_cancel_ = body_error_;
+  if (body_error_ && !aborting_) abort();
+  return ExitAwaiter{{}, this};
+}
+
+bool TaskGroup::ExitAwaiter::await_suspend(std::coroutine_handle<> self) noexcept {
+  // The children must be waited for whatever happens: a pending cancellation is taken as
+  // an outside cancel of the group, not as a reason to stop waiting.
+  detail::TaskHeader* current = detail::current_task_header();
+  if (current->must_cancel) {
+    current->must_cancel = false;
+    on_cancel(this);
+  }
+  task = current;
+  cancel = &ExitAwaiter::on_cancel;
+  current->resume_point = self;
+  current->waiting_on = this;
+  group->exit_waiter_ = this;
+  return true;
+}
+
+bool TaskGroup::ExitAwaiter::on_cancel(detail::Suspension* s) noexcept {
+  TaskGroup* group = static_cast<ExitAwaiter*>(s)->group;
+  if (!group->aborting_) group->abort();
+  if (!group->propagate_cancel_) {
+    group->propagate_cancel_ = std::make_exception_ptr(CancelledError());
+  }
+  return true;  // keep waiting for the children
+}
+
+void TaskGroup::finish() {
+  finished_ = true;
+  if (parent_cancel_requested_ && parent_->uncancel() == 0) propagate_cancel_ = nullptr;
+  if (propagate_cancel_ && errors_.empty()) std::rethrow_exception(propagate_cancel_);
+  if (body_error_ && !is_cancellation(body_error_)) errors_.push_back(body_error_);
+  if (!errors_.empty()) throw ExceptionGroup("unhandled errors in a TaskGroup", errors_);
+}
+
+}  // namespace corio

@@ -1,0 +1,272 @@
+// tests/unit/spawn_test.cpp — tests for include/corio/spawn.hpp: JoinHandle, cancellation.
+// Parity cases name the CPython test_asyncio/test_tasks.py case they mirror.
+#include <corio/corio.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+TEST(Spawn, WithoutRunningLoopThrowsNoRunningEventLoop) {
+  auto job = []() -> corio::Task<> { co_return; };
+  try {
+    (void)corio::spawn(job());
+    FAIL() << "spawn outside a loop did not throw";
+  } catch (const corio::RuntimeError& e) {
+    EXPECT_STREQ(e.what(), "no running event loop");
+  }
+}
+
+TEST(Spawn, DroppedHandleNeitherCancelsNorDestroysTheTask) {
+  bool finished = false;
+  corio::run([&]() -> corio::Task<> {
+    (void)corio::spawn([&]() -> corio::Task<> {
+      co_await corio::sleep(1ms);
+      finished = true;
+    });
+    co_await corio::sleep(20ms);
+  });
+  EXPECT_TRUE(finished);
+}
+
+TEST(Spawn, AwaitingTwiceReturnsTheSameValue) {
+  corio::run([]() -> corio::Task<> {
+    auto handle = corio::spawn([]() -> corio::Task<std::string> { co_return "v"; });
+    EXPECT_EQ(co_await handle, "v");
+    EXPECT_EQ(co_await handle, "v");
+    EXPECT_EQ(handle.result(), "v");
+  });
+}
+
+TEST(Spawn, ResultOfPendingTaskThrowsInvalidState) {
+  corio::run([]() -> corio::Task<> {
+    auto handle = corio::spawn([]() -> corio::Task<int> { co_return 1; });
+    EXPECT_THROW(handle.result(), corio::InvalidStateError);
+    co_await handle;
+  });
+}
+
+TEST(Spawn, NamesDefaultToTaskNumberAndCanBeSet) {
+  corio::run([]() -> corio::Task<> {
+    auto a = corio::spawn([]() -> corio::Task<> { co_return; });
+    auto b = corio::spawn([]() -> corio::Task<> { co_return; }, "fetcher");
+    EXPECT_EQ(a.name().rfind("Task-", 0), 0u);
+    EXPECT_EQ(b.name(), "fetcher");
+    b.set_name("renamed");
+    EXPECT_EQ(b.name(), "renamed");
+    co_await a;
+    co_await b;
+  });
+}
+
+// Parity: test_cancel_before_start — cancelled before its first step, the body never runs.
+TEST(Spawn, CancelBeforeStartNeverRunsTheBody) {
+  bool ran = false;
+  corio::run([&]() -> corio::Task<> {
+    auto handle = corio::spawn([&]() -> corio::Task<> {
+      co_await corio::yield_now();
+      ran = true;
+    });
+    EXPECT_TRUE(handle.cancel());
+    EXPECT_THROW(co_await handle, corio::CancelledError);
+    EXPECT_TRUE(handle.cancelled());
+  });
+  EXPECT_FALSE(ran);
+}
+
+TEST(Spawn, CancelDuringSleepRaisesAtTheAwait) {
+  corio::run([]() -> corio::Task<> {
+    bool cleaned = false;
+    auto handle = corio::spawn([&]() -> corio::Task<> {
+      try {
+        co_await corio::sleep(1h);
+      } catch (const corio::CancelledError&) {
+        cleaned = true;
+        throw;
+      }
+    });
+    co_await corio::yield_now();
+    handle.cancel();
+    EXPECT_THROW(co_await handle, corio::CancelledError);
+    EXPECT_TRUE(cleaned);
+  });
+}
+
+// Parity: test_cancel_done_future / cancel returns False once done.
+TEST(Spawn, CancelAfterDoneReturnsFalse) {
+  corio::run([]() -> corio::Task<> {
+    auto handle = corio::spawn([]() -> corio::Task<int> { co_return 3; });
+    co_await handle;
+    EXPECT_FALSE(handle.cancel());
+    EXPECT_FALSE(handle.cancelled());
+  });
+}
+
+// Parity: test_cancelling / test_uncancel (Python 3.11 counting).
+TEST(Spawn, DoubleCancelCountsTwoRequests) {
+  corio::run([]() -> corio::Task<> {
+    auto handle = corio::spawn([]() -> corio::Task<> { co_await corio::sleep(1h); });
+    co_await corio::yield_now();
+    EXPECT_TRUE(handle.cancel());
+    EXPECT_TRUE(handle.cancel());
+    EXPECT_EQ(handle.cancelling(), 2u);
+    EXPECT_EQ(handle.uncancel(), 1u);
+    EXPECT_THROW(co_await handle, corio::CancelledError);
+  });
+}
+
+// A task may catch CancelledError, clean up with more awaits, and finish normally.
+TEST(Spawn, CancelDuringCleanupAwaitIsHonouredOnlyOnce) {
+  corio::run([]() -> corio::Task<> {
+    auto handle = corio::spawn([]() -> corio::Task<int> {
+      try {
+        co_await corio::sleep(1h);
+      } catch (const corio::CancelledError&) {
+      }
+      co_await corio::sleep(1ms);  // cleanup that itself awaits
+      co_return 7;
+    });
+    co_await corio::yield_now();
+    handle.cancel();
+    EXPECT_EQ(co_await handle, 7);
+  });
+}
+
+TEST(Spawn, SelfCancelRaisesAtNextSuspension) {
+  corio::run([]() -> corio::Task<> {
+    auto handle = corio::spawn([]() -> corio::Task<> {
+      corio::current_task().cancel();
+      co_await corio::yield_now();
+      ADD_FAILURE() << "survived its own cancel";
+    });
+    EXPECT_THROW(co_await handle, corio::CancelledError);
+  });
+}
+
+// Parity: asyncio forwards the cancel of a task awaiting another task to that task.
+TEST(Spawn, CancellingTheAwaiterCancelsTheAwaitedTask) {
+  corio::run([]() -> corio::Task<> {
+    auto inner = corio::spawn([]() -> corio::Task<> { co_await corio::sleep(1h); });
+    auto outer = corio::spawn([inner]() -> corio::Task<> { co_await inner; });
+    co_await corio::yield_now();
+    co_await corio::yield_now();
+    outer.cancel();
+    EXPECT_THROW(co_await outer, corio::CancelledError);
+    EXPECT_TRUE(inner.cancelled());
+  });
+}
+
+TEST(Spawn, TaskAwaitingItselfThrows) {
+  corio::run([]() -> corio::Task<> {
+    corio::JoinHandle<> self;
+    bool threw = false;
+    self = corio::spawn([&]() -> corio::Task<> {
+      co_await corio::yield_now();
+      try {
+        co_await self;
+      } catch (const corio::RuntimeError&) {
+        threw = true;
+      }
+    });
+    co_await self;
+    EXPECT_TRUE(threw);
+  });
+}
+
+TEST(Spawn, DoneCallbackRunsOnALaterTurnWithTheHandle) {
+  std::vector<std::string> order;
+  corio::run([&]() -> corio::Task<> {
+    auto handle = corio::spawn([]() -> corio::Task<int> { co_return 5; });
+    handle.add_done_callback([&](corio::JoinHandle<int> done) {
+      order.push_back("callback " + std::to_string(done.result()));
+    });
+    co_await handle;
+    order.push_back("joined");
+    co_await corio::yield_now();
+  });
+  EXPECT_EQ(order, (std::vector<std::string>{"joined", "callback 5"}));
+}
+
+TEST(Spawn, UnretrievedExceptionIsReportedWithTheTaskName) {
+  testing::internal::CaptureStderr();
+  corio::run([]() -> corio::Task<> {
+    (void)corio::spawn(
+        []() -> corio::Task<> {
+          throw std::runtime_error("lost failure");
+          co_return;
+        },
+        "forgotten");
+    co_await corio::sleep(1ms);
+  });
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("never retrieved"), std::string::npos) << err;
+  EXPECT_NE(err.find("forgotten"), std::string::npos) << err;
+  EXPECT_NE(err.find("lost failure"), std::string::npos) << err;
+}
+
+TEST(Spawn, CurrentTaskAndAllTasks) {
+  corio::run([]() -> corio::Task<> {
+    EXPECT_EQ(corio::current_task().name(), "main");
+    auto child = corio::spawn([]() -> corio::Task<> { co_await corio::sleep(1ms); }, "child");
+    std::vector<std::string> names;
+    for (auto& t : corio::all_tasks()) names.push_back(t.name());
+    EXPECT_EQ(names, (std::vector<std::string>{"main", "child"}));
+    co_await child;
+  });
+}
+
+TEST(Spawn, RunCancelsLeftoverTasks) {
+  bool cancelled = false;
+  corio::run([&]() -> corio::Task<> {
+    (void)corio::spawn([&]() -> corio::Task<> {
+      try {
+        co_await corio::sleep(1h);
+      } catch (const corio::CancelledError&) {
+        cancelled = true;
+        throw;
+      }
+    });
+    co_await corio::yield_now();
+  });
+  EXPECT_TRUE(cancelled);
+}
+
+TEST(Spawn, HundredThousandPendingTasksCancelledLeakNothing) {
+  corio::run([]() -> corio::Task<> {
+    std::vector<corio::JoinHandle<>> handles;
+    for (int i = 0; i < 100'000; ++i) {
+      handles.push_back(corio::spawn([]() -> corio::Task<> { co_await corio::sleep(1h); }));
+    }
+    co_await corio::yield_now();
+    for (auto& h : handles) h.cancel();
+    for (auto& h : handles) EXPECT_THROW(co_await h, corio::CancelledError);
+  });
+  // LeakSanitizer (debug preset) fails the test binary if any frame was leaked.
+}
+
+namespace {
+long resident_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+}  // namespace
+
+TEST(Spawn, TenMillionYieldsKeepMemoryFlat) {
+  long before = 0;
+  long after = 0;
+  corio::run([&]() -> corio::Task<> {
+    for (int i = 0; i < 1000; ++i) co_await corio::yield_now();  // warm up
+    before = resident_kib();
+    for (int i = 0; i < 10'000'000; ++i) co_await corio::yield_now();
+    after = resident_kib();
+  });
+  ASSERT_GT(before, 0);
+  EXPECT_LT(after - before, 1024) << "RSS grew by " << (after - before) << " KiB";
+}
