@@ -1,0 +1,156 @@
+// tests/unit/gather_test.cpp — tests for include/corio/gather.hpp.
+// Parity cases name the CPython test_asyncio/test_gather.py (or test_tasks.py) case.
+#include <corio/corio.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+corio::Task<int> after(std::chrono::milliseconds delay, int value) {
+  co_await corio::sleep(delay);
+  co_return value;
+}
+
+corio::Task<int> failing(std::chrono::milliseconds delay, std::string message) {
+  co_await corio::sleep(delay);
+  throw std::runtime_error(message);
+}
+
+}  // namespace
+
+TEST(Gather, ReturnsResultsInArgumentOrder) {
+  corio::run([]() -> corio::Task<> {
+    auto [a, b, c] = co_await corio::gather(after(3ms, 1), after(1ms, 2), after(2ms, 3));
+    EXPECT_EQ(a, 1);
+    EXPECT_EQ(b, 2);
+    EXPECT_EQ(c, 3);
+  });
+}
+
+TEST(Gather, MixesTasksHandlesAndVoid) {
+  corio::run([]() -> corio::Task<> {
+    auto handle = corio::spawn(after(1ms, 10));
+    auto nothing = []() -> corio::Task<> { co_return; };
+    auto [x, none, y] = co_await corio::gather(handle, nothing(), after(0ms, 20));
+    EXPECT_EQ(x, 10);
+    EXPECT_EQ(y, 20);
+    EXPECT_EQ(none, std::monostate{});
+  });
+}
+
+TEST(Gather, VectorFormKeepsOrder) {
+  corio::run([]() -> corio::Task<> {
+    std::vector<corio::Task<int>> tasks;
+    for (int i = 0; i < 50; ++i) tasks.push_back(after(std::chrono::milliseconds(50 - i), i));
+    std::vector<int> values = co_await corio::gather(std::move(tasks));
+    EXPECT_EQ(values.size(), 50u);
+    if (values.size() != 50u) co_return;
+    for (int i = 0; i < 50; ++i) EXPECT_EQ(values[i], i);
+  });
+}
+
+TEST(Gather, TwoTasksOfOneSecondTakeOneSecondOnTheVirtualClock) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto& loop = corio::Loop::current();
+        const auto start = loop.now();
+        co_await corio::gather(after(1000ms, 1), after(1000ms, 2));
+        EXPECT_EQ(loop.now() - start, 1000ms);
+      },
+      {.virtual_time = true});
+}
+
+// Parity: test_one_exception — the first failure propagates.
+TEST(Gather, FirstFailureIsRaisedAndSpawnedSiblingsAreCancelled) {
+  corio::run([]() -> corio::Task<> {
+    bool sibling_cancelled = false;
+    auto slow = [&]() -> corio::Task<int> {
+      try {
+        co_await corio::sleep(1h);
+      } catch (const corio::CancelledError&) {
+        sibling_cancelled = true;
+        throw;
+      }
+      co_return 0;
+    };
+    try {
+      co_await corio::gather(failing(1ms, "first"), slow(), failing(5ms, "second"));
+      ADD_FAILURE() << "gather did not throw";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "first");
+    }
+    EXPECT_TRUE(sibling_cancelled);
+  });
+}
+
+TEST(Gather, HandleArgumentsKeepRunningAfterASiblingFails) {
+  corio::run([]() -> corio::Task<> {
+    auto handle = corio::spawn(after(5ms, 9));
+    EXPECT_THROW(co_await corio::gather(failing(1ms, "x"), handle), std::runtime_error);
+    EXPECT_FALSE(handle.done());
+    EXPECT_EQ(co_await handle, 9);
+  });
+}
+
+// Parity: test_return_exceptions.
+TEST(Gather, ReturnExceptionsCollectsEveryOutcome) {
+  corio::run([]() -> corio::Task<> {
+    auto [ok, bad] = co_await corio::gather(corio::return_exceptions, after(1ms, 4),
+                                            failing(1ms, "bad"));
+    EXPECT_TRUE(ok.has_value());
+    EXPECT_EQ(*ok, 4);
+    EXPECT_FALSE(bad.has_value());
+    EXPECT_THROW(bad.value(), std::runtime_error);
+  });
+}
+
+TEST(Gather, ReturnExceptionsVectorHoldsCancelledChildren) {
+  corio::run([]() -> corio::Task<> {
+    auto victim = corio::spawn(after(1h, 0));
+    std::vector<corio::JoinHandle<int>> handles{victim, corio::spawn(after(1ms, 1))};
+    co_await corio::yield_now();
+    victim.cancel();
+    auto outcomes = co_await corio::gather(corio::return_exceptions, std::move(handles));
+    EXPECT_EQ(outcomes.size(), 2u);
+    if (outcomes.size() != 2u) co_return;
+    EXPECT_TRUE(outcomes[0].cancelled());
+    EXPECT_EQ(*outcomes[1], 1);
+  });
+}
+
+// Parity: test_cancel_gather — cancelling the waiter cancels every child, then raises.
+TEST(Gather, CancellingTheAwaiterCancelsEveryChildAndWaits) {
+  corio::run([]() -> corio::Task<> {
+    int cancelled_children = 0;
+    auto child = [&]() -> corio::Task<int> {
+      try {
+        co_await corio::sleep(1h);
+      } catch (const corio::CancelledError&) {
+        ++cancelled_children;
+        throw;
+      }
+      co_return 0;
+    };
+    auto outer = corio::spawn([&]() -> corio::Task<> { co_await corio::gather(child(), child()); });
+    co_await corio::sleep(1ms);
+    outer.cancel();
+    EXPECT_THROW(co_await outer, corio::CancelledError);
+    EXPECT_EQ(cancelled_children, 2);
+  });
+}
+
+TEST(Gather, ChildCancellationPropagatesAsCancelledError) {
+  corio::run([]() -> corio::Task<> {
+    auto victim = corio::spawn(after(1h, 0));
+    auto other = corio::spawn(after(1ms, 1));
+    co_await corio::yield_now();
+    victim.cancel();
+    EXPECT_THROW(co_await corio::gather(victim, other), corio::CancelledError);
+  });
+}

@@ -1,0 +1,183 @@
+// tests/unit/task_group_test.cpp — tests for include/corio/task_group.hpp.
+// Parity cases name the CPython test_asyncio/test_taskgroups.py case they mirror.
+#include <corio/corio.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+
+using namespace std::chrono_literals;
+
+// Parity: test_taskgroup_01.
+TEST(TaskGroup, WaitsForEveryChild) {
+  corio::run([]() -> corio::Task<> {
+    int finished = 0;
+    co_await corio::task_group([&](corio::TaskGroup& group) -> corio::Task<> {
+      for (int i = 0; i < 5; ++i) {
+        group.spawn([&, i]() -> corio::Task<> {
+          co_await corio::sleep(std::chrono::milliseconds(i));
+          ++finished;
+        });
+      }
+      co_return;
+    });
+    EXPECT_EQ(finished, 5);
+  });
+}
+
+TEST(TaskGroup, ReturnsTheBodysValue) {
+  corio::run([]() -> corio::Task<> {
+    int v = co_await corio::task_group([](corio::TaskGroup& group) -> corio::Task<int> {
+      auto child = group.spawn([]() -> corio::Task<int> { co_return 20; });
+      co_return 1 + co_await child;
+    });
+    EXPECT_EQ(v, 21);
+  });
+}
+
+// Parity: test_taskgroup_03 — a failing child cancels the siblings and the body.
+TEST(TaskGroup, FailingChildCancelsSiblingsAndBodyThenRaisesExceptionGroup) {
+  corio::run([]() -> corio::Task<> {
+    bool sibling_cancelled = false;
+    bool body_cancelled = false;
+    try {
+      co_await corio::task_group([&](corio::TaskGroup& group) -> corio::Task<> {
+        group.spawn([&]() -> corio::Task<> {
+          try {
+            co_await corio::sleep(1h);
+          } catch (const corio::CancelledError&) {
+            sibling_cancelled = true;
+            throw;
+          }
+        });
+        group.spawn([]() -> corio::Task<> {
+          co_await corio::sleep(1ms);
+          throw std::runtime_error("child failed");
+        });
+        try {
+          co_await corio::sleep(1h);
+        } catch (const corio::CancelledError&) {
+          body_cancelled = true;
+          throw;
+        }
+      });
+      ADD_FAILURE() << "no ExceptionGroup";
+    } catch (const corio::ExceptionGroup& group) {
+      EXPECT_EQ(group.exceptions().size(), 1u);
+    if (group.exceptions().size() != 1u) co_return;
+      EXPECT_THROW(std::rethrow_exception(group.exceptions()[0]), std::runtime_error);
+    }
+    EXPECT_TRUE(sibling_cancelled);
+    EXPECT_TRUE(body_cancelled);
+    EXPECT_EQ(corio::current_task().cancelling(), 0u);
+  });
+}
+
+TEST(TaskGroup, CollectsEverySimultaneousFailure) {
+  corio::run([]() -> corio::Task<> {
+    try {
+      co_await corio::task_group([](corio::TaskGroup& group) -> corio::Task<> {
+        for (int i = 0; i < 2; ++i) {
+          group.spawn([]() -> corio::Task<> {
+            throw std::runtime_error("boom");
+            co_return;
+          });
+        }
+        co_return;
+      });
+      ADD_FAILURE() << "no ExceptionGroup";
+    } catch (const corio::ExceptionGroup& group) {
+      EXPECT_EQ(group.exceptions().size(), 2u);
+    }
+  });
+}
+
+// Parity: test_taskgroup_07 / test_cancellation — outside cancel cancels children.
+TEST(TaskGroup, OutsideCancellationCancelsChildrenAndPropagates) {
+  corio::run([]() -> corio::Task<> {
+    int cancelled = 0;
+    auto runner = corio::spawn([&]() -> corio::Task<> {
+      co_await corio::task_group([&](corio::TaskGroup& group) -> corio::Task<> {
+        for (int i = 0; i < 3; ++i) {
+          group.spawn([&]() -> corio::Task<> {
+            try {
+              co_await corio::sleep(1h);
+            } catch (const corio::CancelledError&) {
+              ++cancelled;
+              throw;
+            }
+          });
+        }
+        co_return;
+      });
+    });
+    co_await corio::sleep(1ms);
+    runner.cancel();
+    EXPECT_THROW(co_await runner, corio::CancelledError);
+    EXPECT_EQ(cancelled, 3);
+  });
+}
+
+// Parity: test_taskgroup_cancel_body_exit — a cancel arriving while the group waits.
+TEST(TaskGroup, CancelDuringExitWaitStillWaitsForChildren) {
+  corio::run([]() -> corio::Task<> {
+    bool child_finished_cleanup = false;
+    auto runner = corio::spawn([&]() -> corio::Task<> {
+      co_await corio::task_group([&](corio::TaskGroup& group) -> corio::Task<> {
+        group.spawn([&]() -> corio::Task<> {
+          bool cancelled = false;
+          try {
+            co_await corio::sleep(1h);
+          } catch (const corio::CancelledError&) {
+            cancelled = true;
+          }
+          if (cancelled) {
+            co_await corio::sleep(2ms);  // slow cleanup still completes
+            child_finished_cleanup = true;
+            throw corio::CancelledError();
+          }
+        });
+        co_return;  // body done: the group now waits in its exit
+      });
+    });
+    co_await corio::sleep(1ms);
+    runner.cancel();
+    EXPECT_THROW(co_await runner, corio::CancelledError);
+    EXPECT_TRUE(child_finished_cleanup);
+  });
+}
+
+TEST(TaskGroup, BodyExceptionIsReportedInTheGroup) {
+  corio::run([]() -> corio::Task<> {
+    try {
+      co_await corio::task_group([](corio::TaskGroup& group) -> corio::Task<> {
+        group.spawn([]() -> corio::Task<> { co_await corio::sleep(1h); });
+        throw std::logic_error("body broke");
+      });
+      ADD_FAILURE() << "no ExceptionGroup";
+    } catch (const corio::ExceptionGroup& group) {
+      EXPECT_EQ(group.exceptions().size(), 1u);
+    if (group.exceptions().size() != 1u) co_return;
+      EXPECT_THROW(std::rethrow_exception(group.exceptions()[0]), std::logic_error);
+    }
+  });
+}
+
+TEST(TaskGroup, SpawningAfterAFailureThrows) {
+  corio::run([]() -> corio::Task<> {
+    try {
+      co_await corio::task_group([](corio::TaskGroup& group) -> corio::Task<> {
+        group.spawn([]() -> corio::Task<> {
+          throw std::runtime_error("x");
+          co_return;
+        });
+        try {
+          co_await corio::sleep(1h);
+        } catch (const corio::CancelledError&) {
+        }
+        EXPECT_THROW(group.spawn([]() -> corio::Task<> { co_return; }), corio::RuntimeError);
+      });
+    } catch (const corio::ExceptionGroup&) {
+    }
+  });
+}

@@ -1,0 +1,129 @@
+// tests/unit/wait_test.cpp — tests for include/corio/wait.hpp and shield.hpp.
+// Parity cases name the CPython test_asyncio/test_tasks.py case they mirror.
+#include <corio/corio.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+const corio::LoopOptions kVirtual{.virtual_time = true};
+
+corio::Task<int> after(std::chrono::seconds delay, int value) {
+  co_await corio::sleep(delay);
+  co_return value;
+}
+}  // namespace
+
+// Parity: test_wait_first_completed.
+TEST(Wait, FirstCompletedReturnsAsSoonAsOneIsDone) {
+  corio::run(
+      []() -> corio::Task<> {
+        std::vector<corio::JoinHandle<int>> handles{corio::spawn(after(10s, 1)),
+                                                    corio::spawn(after(1s, 2))};
+        auto [done, pending] = co_await corio::wait(handles, corio::FIRST_COMPLETED);
+        EXPECT_EQ(done.size(), 1u);
+    if (done.size() != 1u) co_return;
+        EXPECT_EQ(done[0].result(), 2);
+        EXPECT_EQ(pending.size(), 1u);
+        co_await pending[0];
+      },
+      kVirtual);
+}
+
+// Parity: test_wait_first_exception.
+TEST(Wait, FirstExceptionStopsAtTheFailure) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto bad = []() -> corio::Task<int> {
+          co_await corio::sleep(1s);
+          throw std::runtime_error("bad");
+        };
+        std::vector<corio::JoinHandle<int>> handles{corio::spawn(after(10s, 1)),
+                                                    corio::spawn(bad())};
+        auto [done, pending] = co_await corio::wait(handles, corio::FIRST_EXCEPTION);
+        EXPECT_EQ(done.size(), 1u);
+    if (done.size() != 1u) co_return;
+        EXPECT_NE(done[0].exception(), nullptr);
+        EXPECT_EQ(pending.size(), 1u);
+        pending[0].cancel();
+      },
+      kVirtual);
+}
+
+// Parity: test_wait_with_timeout — nothing raised, pending tasks keep running.
+TEST(Wait, TimeoutLeavesPendingTasksRunning) {
+  corio::run(
+      []() -> corio::Task<> {
+        std::vector<corio::JoinHandle<int>> handles{corio::spawn(after(10s, 1))};
+        auto [done, pending] = co_await corio::wait(handles, corio::ALL_COMPLETED, 1s);
+        EXPECT_TRUE(done.empty());
+        EXPECT_EQ(pending.size(), 1u);
+    if (pending.size() != 1u) co_return;
+        EXPECT_EQ(co_await pending[0], 1);
+      },
+      kVirtual);
+}
+
+TEST(Wait, EmptyListIsAnError) {
+  corio::run([]() -> corio::Task<> {
+    EXPECT_THROW(co_await corio::wait(std::vector<corio::JoinHandle<int>>{}),
+                 std::invalid_argument);
+  });
+}
+
+// Parity: test_as_completed.
+TEST(AsCompleted, YieldsInCompletionOrder) {
+  corio::run(
+      []() -> corio::Task<> {
+        std::vector<corio::JoinHandle<int>> handles{
+            corio::spawn(after(3s, 3)), corio::spawn(after(1s, 1)), corio::spawn(after(2s, 2))};
+        auto next_done = corio::as_completed(handles);
+        std::vector<int> order;
+        while (auto handle = co_await next_done.next()) order.push_back(co_await *handle);
+        EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+      },
+      kVirtual);
+}
+
+// Parity: test_as_completed_with_timeout.
+TEST(AsCompleted, TimeoutRaisesTimeoutError) {
+  corio::run(
+      []() -> corio::Task<> {
+        std::vector<corio::JoinHandle<int>> handles{corio::spawn(after(1s, 1)),
+                                                    corio::spawn(after(1h, 2))};
+        auto next_done = corio::as_completed(handles, 10s);
+        auto first = co_await next_done.next();
+        EXPECT_TRUE(first.has_value());
+    if (!(first.has_value())) co_return;
+        EXPECT_EQ(first->result(), 1);
+        EXPECT_THROW(co_await next_done.next(), corio::TimeoutError);
+        handles[1].cancel();
+      },
+      kVirtual);
+}
+
+// Parity: test_shield_effect — the outer await is cancelled, the inner task is not.
+TEST(Shield, CancellingTheAwaiterLeavesTheInnerTaskRunning) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto inner = corio::spawn(after(2s, 5));
+        auto outer = corio::spawn([inner]() -> corio::Task<int> {
+          co_return co_await corio::shield(inner);
+        });
+        co_await corio::sleep(1s);
+        outer.cancel();
+        EXPECT_THROW(co_await outer, corio::CancelledError);
+        EXPECT_FALSE(inner.done());
+        EXPECT_EQ(co_await inner, 5);
+      },
+      kVirtual);
+}
+
+TEST(Shield, ReturnsTheInnerResult) {
+  corio::run(
+      []() -> corio::Task<> { EXPECT_EQ(co_await corio::shield(after(1s, 8)), 8); }, kVirtual);
+}
