@@ -1,0 +1,50 @@
+// tests/examples/examples_test.cpp — runs the article's examples as a user would and checks
+// their output and wall time (generous bounds: these are behaviour checks, not benchmarks).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace {
+
+struct ProgramRun {
+  std::string output;
+  double seconds = 0;
+  int status = -1;
+};
+
+ProgramRun run_program(const std::string& path) {
+  ProgramRun run;
+  const auto start = std::chrono::steady_clock::now();
+  FILE* pipe = ::popen(path.c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[256];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) run.output += buffer;
+  run.status = ::pclose(pipe);
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return run;
+}
+
+}  // namespace
+
+TEST(Examples, MyCoroutinePrintsSleepsOneSecondAndPrints) {
+  const ProgramRun run = run_program(MY_COROUTINE_PATH);
+  EXPECT_EQ(run.status, 0);
+  EXPECT_EQ(run.output, "Start coroutine\nEnd coroutine\n");
+  EXPECT_GE(run.seconds, 1.0);
+  EXPECT_LT(run.seconds, 1.9);
+}
+
+TEST(Examples, TwoTasksFinishTogetherInAboutTwoSecondsNotThree) {
+  const ProgramRun run = run_program(TWO_TASKS_PATH);
+  EXPECT_EQ(run.status, 0);
+  EXPECT_EQ(run.output.rfind(
+                "Coroutine 1 started\nCoroutine 2 started\nCoroutine 2 finished\n"
+                "Coroutine 1 finished\nBoth tasks done in ",
+                0),
+            0u)
+      << run.output;
+  EXPECT_GE(run.seconds, 2.0);
+  EXPECT_LT(run.seconds, 2.9);
+}
