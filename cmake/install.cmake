@@ -18,5 +18,8 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/corioConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/corioConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/corio)
 
+# Relative to the .pc file, so `cmake --install --prefix X` yields a working corio.pc.
+file(RELATIVE_PATH corio_pc_relative_prefix "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
+     "${CMAKE_INSTALL_PREFIX}")
 configure_file(cmake/corio.pc.in ${CMAKE_CURRENT_BINARY_DIR}/corio.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/corio.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -17,9 +17,9 @@ ChildrenWait::ChildrenWait(std::span<TaskHeader* const> children, WaitMode mode,
 
 ChildrenWait::~ChildrenWait() { finish_wait(); }
 
-bool ChildrenWait::counts_as_failure(const TaskHeader& task) const noexcept {
-  if (mode_ == WaitMode::first_exception) return task.failed();
-  if (mode_ == WaitMode::first_failure) return task.failed() || task.cancelled();
+bool ChildrenWait::counts_as_failure(const TaskHeader& child) const noexcept {
+  if (mode_ == WaitMode::first_exception) return child.failed();
+  if (mode_ == WaitMode::first_failure) return child.failed() || child.cancelled();
   return false;
 }
 

@@ -51,10 +51,10 @@ class ChildrenWait : public Parking, public TimerEntry {
     std::size_t index = 0;
   };
   bool satisfied() const noexcept;
-  bool counts_as_failure(const TaskHeader& task) const noexcept;
+  bool counts_as_failure(const TaskHeader& child) const noexcept;
   void note_done(std::size_t index) noexcept;
   void finish_wait() noexcept;
-  static void on_child_done(DoneWaiter* waiter, TaskHeader& task) noexcept;
+  static void on_child_done(DoneWaiter* waiter, TaskHeader& child) noexcept;
   static void on_deadline(TimerEntry* entry) noexcept;
   static bool on_cancel(Suspension* self) noexcept;
 
