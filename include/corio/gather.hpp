@@ -19,7 +19,9 @@
 // With return_exceptions: never throws for a task's failure; each slot holds an Outcome.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <span>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -66,10 +68,12 @@ JoinHandle<T> to_handle(JoinHandle<T> handle, bool& spawned) {
   return handle;
 }
 
-// Waits for `children` (fail-fast or all); on failure cancels and awaits those marked in
-// `spawned`; on cancellation cancels and awaits all, then raises. Marks every child's
-// exception as retrieved. Returns the index of the failure that ended the wait, or npos.
-Task<std::size_t> gather_children(std::vector<TaskHeader*> children, std::vector<bool> spawned,
+// Waits for `children` (fail-fast or all); on failure cancels and awaits those gather
+// spawned itself (spawned[i], or `all_spawned` when `spawned` is empty); on cancellation
+// cancels and awaits all, then raises. Marks every child's exception as retrieved. Returns
+// the index of the failure that ended the wait, or npos. The spans must outlive the await.
+Task<std::size_t> gather_children(std::span<TaskHeader* const> children,
+                                  std::span<const bool> spawned, bool all_spawned,
                                   bool fail_fast);
 
 template <class T>
@@ -91,41 +95,50 @@ Outcome<gather_value_t<T>> take_outcome(JoinHandle<T>& handle) {
   }
 }
 
-template <class... Ts, std::size_t... I>
-Task<std::tuple<JoinHandle<Ts>...>> gather_tuple(std::tuple<JoinHandle<Ts>...> handles,
-                                                 std::vector<bool> spawned, bool fail_fast,
-                                                 std::index_sequence<I...>) {
-  std::vector<TaskHeader*> headers{std::get<I>(handles).header()...};
-  const std::size_t failed = co_await gather_children(headers, std::move(spawned), fail_fast);
+// Spawns the Tasks among `awaitables` and waits as gather_children does; returns the handles.
+template <class... As>
+Task<std::tuple<JoinHandle<awaitable_value_t<As>>...>> gather_tuple(bool fail_fast,
+                                                                    As... awaitables) {
+  constexpr std::size_t n = sizeof...(As);
+  std::array<bool, n> spawned{};
+  std::size_t next = 0;
+  auto start = [&](auto&& awaitable) {
+    bool was_spawned = false;
+    auto handle = to_handle(std::move(awaitable), was_spawned);
+    spawned[next++] = was_spawned;
+    return handle;
+  };
+  std::tuple<JoinHandle<awaitable_value_t<As>>...> handles{start(std::move(awaitables))...};
+  const auto headers = std::apply(
+      [](auto&... h) { return std::array<TaskHeader*, n>{h.header()...}; }, handles);
+  const std::size_t failed = co_await gather_children(headers, spawned, false, fail_fast);
   if (failed != ChildrenWait::npos) {
-    ((I == failed ? (void)take_value(std::get<I>(handles)) : void()), ...);
+    std::apply(
+        [failed](auto&... h) {
+          std::size_t i = 0;
+          ((i++ == failed ? (void)take_value(h) : void()), ...);
+        },
+        handles);
   }
-  co_return std::move(handles);
-}
-
-template <class T>
-Task<std::vector<JoinHandle<T>>> gather_all(std::vector<JoinHandle<T>> handles,
-                                            std::vector<bool> spawned, bool fail_fast) {
-  std::vector<TaskHeader*> headers;
-  headers.reserve(handles.size());
-  for (auto& handle : handles) headers.push_back(handle.header());
-  const std::size_t failed = co_await gather_children(headers, std::move(spawned), fail_fast);
-  if (failed != ChildrenWait::npos) take_value(handles[failed]);
   co_return std::move(handles);
 }
 
 template <class A>
-std::vector<JoinHandle<awaitable_value_t<A>>> start_all(std::vector<A> awaitables,
-                                                      std::vector<bool>& spawned) {
+Task<std::vector<JoinHandle<awaitable_value_t<A>>>> gather_vector(bool fail_fast,
+                                                                  std::vector<A> awaitables) {
   std::vector<JoinHandle<awaitable_value_t<A>>> handles;
   handles.reserve(awaitables.size());
-  spawned.resize(awaitables.size());
-  for (std::size_t i = 0; i < awaitables.size(); ++i) {
-    bool was_spawned = false;
-    handles.push_back(to_handle(std::move(awaitables[i]), was_spawned));
-    spawned[i] = was_spawned;
+  bool was_spawned = false;
+  for (auto& awaitable : awaitables) {
+    handles.push_back(to_handle(std::move(awaitable), was_spawned));
   }
-  return handles;
+  std::vector<TaskHeader*> headers;
+  headers.reserve(handles.size());
+  for (auto& handle : handles) headers.push_back(handle.header());
+  // One element type: gather spawned either every child or none.
+  const std::size_t failed = co_await gather_children(headers, {}, is_task_v<A>, fail_fast);
+  if (failed != ChildrenWait::npos) take_value(handles[failed]);
+  co_return std::move(handles);
 }
 
 }  // namespace detail
@@ -134,16 +147,7 @@ std::vector<JoinHandle<awaitable_value_t<A>>> start_all(std::vector<A> awaitable
 template <class... As>
   requires(sizeof...(As) > 0)
 Task<std::tuple<detail::gather_value_t<detail::awaitable_value_t<As>>...>> gather(As... awaitables) {
-  std::vector<bool> spawned(sizeof...(As));
-  std::size_t i = 0;
-  auto handles = std::tuple{[&] {
-    bool was_spawned = false;
-    auto handle = detail::to_handle(std::move(awaitables), was_spawned);
-    spawned[i++] = was_spawned;
-    return handle;
-  }()...};
-  auto done = co_await detail::gather_tuple(std::move(handles), std::move(spawned), true,
-                                            std::index_sequence_for<As...>{});
+  auto done = co_await detail::gather_tuple(true, std::move(awaitables)...);
   co_return std::apply([](auto&... h) { return std::tuple{detail::take_value(h)...}; }, done);
 }
 
@@ -151,16 +155,7 @@ Task<std::tuple<detail::gather_value_t<detail::awaitable_value_t<As>>...>> gathe
 template <class... As>
 Task<std::tuple<Outcome<detail::gather_value_t<detail::awaitable_value_t<As>>>...>> gather(
     ReturnExceptions, As... awaitables) {
-  std::vector<bool> spawned(sizeof...(As));
-  std::size_t i = 0;
-  auto handles = std::tuple{[&] {
-    bool was_spawned = false;
-    auto handle = detail::to_handle(std::move(awaitables), was_spawned);
-    spawned[i++] = was_spawned;
-    return handle;
-  }()...};
-  auto done = co_await detail::gather_tuple(std::move(handles), std::move(spawned), false,
-                                            std::index_sequence_for<As...>{});
+  auto done = co_await detail::gather_tuple(false, std::move(awaitables)...);
   co_return std::apply([](auto&... h) { return std::tuple{detail::take_outcome(h)...}; }, done);
 }
 
@@ -168,9 +163,7 @@ Task<std::tuple<Outcome<detail::gather_value_t<detail::awaitable_value_t<As>>>..
 template <class A>
 Task<std::vector<detail::gather_value_t<detail::awaitable_value_t<A>>>> gather(
     std::vector<A> awaitables) {
-  std::vector<bool> spawned;
-  auto handles = detail::start_all(std::move(awaitables), spawned);
-  handles = co_await detail::gather_all(std::move(handles), std::move(spawned), true);
+  auto handles = co_await detail::gather_vector(true, std::move(awaitables));
   std::vector<detail::gather_value_t<detail::awaitable_value_t<A>>> values;
   values.reserve(handles.size());
   for (auto& handle : handles) values.push_back(detail::take_value(handle));
@@ -181,9 +174,7 @@ Task<std::vector<detail::gather_value_t<detail::awaitable_value_t<A>>>> gather(
 template <class A>
 Task<std::vector<Outcome<detail::gather_value_t<detail::awaitable_value_t<A>>>>> gather(
     ReturnExceptions, std::vector<A> awaitables) {
-  std::vector<bool> spawned;
-  auto handles = detail::start_all(std::move(awaitables), spawned);
-  handles = co_await detail::gather_all(std::move(handles), std::move(spawned), false);
+  auto handles = co_await detail::gather_vector(false, std::move(awaitables));
   std::vector<Outcome<detail::gather_value_t<detail::awaitable_value_t<A>>>> outcomes;
   outcomes.reserve(handles.size());
   for (auto& handle : handles) outcomes.push_back(detail::take_outcome(handle));

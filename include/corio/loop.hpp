@@ -86,7 +86,11 @@ class Loop {
   Loop& operator=(const Loop&) = delete;
 
   // The loop running on this thread. Throws RuntimeError("no running event loop").
-  static Loop& current();
+  static Loop& current() {
+    Loop* loop = detail::t_context.loop;
+    if (loop == nullptr) throw_no_running_loop();
+    return *loop;
+  }
   static Loop* current_or_null() noexcept { return detail::t_context.loop; }
 
   // Monotonic time of this loop (virtual when virtual_time is on). time() is in seconds.
@@ -179,6 +183,7 @@ class Loop {
   struct Impl;  // backend, fd table, signals, executor (src/runtime/loop.cpp)
 
  private:
+  [[noreturn]] static void throw_no_running_loop();
   static void run_callback(detail::Runnable* self) noexcept;
   static void fire_callback_timer(detail::TimerEntry* self) noexcept;
   detail::Runnable* pop_ready() noexcept {

@@ -2,6 +2,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 #include <vector>
@@ -54,11 +55,10 @@ class EpollBackend final : public Backend {
       ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
       tsp = &ts;
     }
-    const int n = ::epoll_pwait2(epfd_, events_.data(), static_cast<int>(events_.size()), tsp,
-                                 nullptr);
+    const int n = wait(tsp, timeout);
     if (n < 0) {
       if (errno == EINTR) return 0;
-      throw std::system_error(errno, std::generic_category(), "epoll_pwait2");
+      throw std::system_error(errno, std::generic_category(), "epoll_wait");
     }
     batch_size_ = n;
     for (batch_index_ = 0; batch_index_ < batch_size_; ++batch_index_) {
@@ -76,6 +76,23 @@ class EpollBackend final : public Backend {
   }
 
  private:
+  // epoll_pwait2 (Linux 5.11) for nanosecond timeouts; epoll_wait, rounding the timeout up
+  // to whole milliseconds, where the kernel (or valgrind) lacks it.
+  int wait(const timespec* tsp, std::optional<std::chrono::nanoseconds> timeout) {
+    const int capacity = static_cast<int>(events_.size());
+    if (have_pwait2_) {
+      const int n = ::epoll_pwait2(epfd_, events_.data(), capacity, tsp, nullptr);
+      if (n >= 0 || errno != ENOSYS) return n;
+      have_pwait2_ = false;
+    }
+    int ms = -1;
+    if (timeout) {
+      const auto rounded_up = std::chrono::ceil<std::chrono::milliseconds>(*timeout).count();
+      ms = static_cast<int>(std::clamp<long long>(rounded_up, 0, 1 << 30));
+    }
+    return ::epoll_wait(epfd_, events_.data(), capacity, ms);
+  }
+
   // A watcher forgotten while its batch is being dispatched must not be reported.
   void drop_reports(IoWatcher& watcher) noexcept {
     for (int i = batch_index_ + 1; i < batch_size_; ++i) {
@@ -87,6 +104,7 @@ class EpollBackend final : public Backend {
   std::vector<epoll_event> events_;
   int batch_index_ = 0;
   int batch_size_ = 0;
+  bool have_pwait2_ = true;
 };
 
 }  // namespace

@@ -56,7 +56,10 @@ bool ChildrenWait::await_suspend(std::coroutine_handle<> self) {
     }
   }
   if (!park(self, &ChildrenWait::on_cancel)) return false;
-  nodes_.resize(children_.size());
+  if (children_.size() > kInlineNodes) {
+    heap_nodes_ = std::make_unique<Node[]>(children_.size());
+    nodes_ = heap_nodes_.get();
+  }
   for (std::size_t i = 0; i < children_.size(); ++i) {
     if (children_[i]->done()) continue;
     nodes_[i].owner = this;
@@ -85,7 +88,9 @@ void ChildrenWait::await_resume() {
 void ChildrenWait::finish_wait() noexcept {
   if (!parked_) return;
   parked_ = false;
-  for (auto& node : nodes_) static_cast<ListNode<DoneTag>&>(node).unlink();
+  for (std::size_t i = 0; i < children_.size(); ++i) {
+    static_cast<ListNode<DoneTag>&>(nodes_[i]).unlink();
+  }
   if (armed()) task->loop()->cancel_timer(*this);
 }
 

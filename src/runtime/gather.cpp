@@ -3,7 +3,8 @@
 
 namespace corio::detail {
 
-Task<std::size_t> gather_children(std::vector<TaskHeader*> children, std::vector<bool> spawned,
+Task<std::size_t> gather_children(std::span<TaskHeader* const> children,
+                                  std::span<const bool> spawned, bool all_spawned,
                                   bool fail_fast) {
   std::size_t failed = ChildrenWait::npos;
   bool cancelled = false;
@@ -17,7 +18,8 @@ Task<std::size_t> gather_children(std::vector<TaskHeader*> children, std::vector
   if (cancelled || failed != ChildrenWait::npos) {
     std::vector<TaskHeader*> stopping;
     for (std::size_t i = 0; i < children.size(); ++i) {
-      if (children[i]->done() || !(cancelled || spawned[i])) continue;
+      const bool ours = spawned.empty() ? all_spawned : spawned[i];
+      if (children[i]->done() || !(cancelled || ours)) continue;
       children[i]->cancel();
       stopping.push_back(children[i]);
     }

@@ -61,6 +61,7 @@ struct Loop::Impl {
 
   std::mutex threadsafe_mutex;
   std::vector<std::function<void()>> threadsafe_queue;
+  std::vector<std::function<void()>> threadsafe_batch;  // loop thread; swapped with the queue
   std::atomic<bool> wake_pending{false};
 
   std::unordered_map<int, std::unique_ptr<FdEntry>> fds;
@@ -71,9 +72,11 @@ struct Loop::Impl {
   };
   std::unordered_map<int, SignalHandler> signals;
   std::array<std::atomic<bool>, NSIG> signal_pending{};
+  std::atomic<bool> any_signal_pending{false};  // spares every wake-up a scan of all signals
 
   std::unique_ptr<ThreadPool> executor;
   unsigned max_workers = 0;
+  bool executor_shut_down = false;  // default_executor() refuses to start a new one
 
   void wake() noexcept {
     if (!wake_pending.exchange(true)) {
@@ -84,6 +87,7 @@ struct Loop::Impl {
 
   static void on_wake(detail::IoWatcher* watcher, std::uint32_t) noexcept;
   static void on_fd_ready(detail::IoWatcher* watcher, std::uint32_t events) noexcept;
+  void run_fd_callback(int fd, std::uint32_t bit);
   static void on_signal(int sig) noexcept;
 };
 
@@ -91,6 +95,7 @@ void Loop::Impl::on_signal(int sig) noexcept {
   const int saved_errno = errno;
   if (Impl* impl = g_signal_slots[sig].owner.load()) {
     impl->signal_pending[sig].store(true);
+    impl->any_signal_pending.store(true);
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(impl->wake_fd, &one, sizeof one);
   }
@@ -102,12 +107,14 @@ void Loop::Impl::on_wake(detail::IoWatcher* watcher, std::uint32_t) noexcept {
   std::uint64_t count;
   [[maybe_unused]] auto n = ::read(impl->wake_fd, &count, sizeof count);
   impl->wake_pending.store(false);
-  std::vector<std::function<void()>> batch;
+  std::vector<std::function<void()>>& batch = impl->threadsafe_batch;
   {
     std::lock_guard lock(impl->threadsafe_mutex);
     batch.swap(impl->threadsafe_queue);
   }
   for (auto& fn : batch) impl->loop->call_soon(std::move(fn));
+  batch.clear();  // keeps the capacity for the next swap
+  if (!impl->any_signal_pending.exchange(false)) return;
   for (int sig = 1; sig < NSIG; ++sig) {
     if (impl->signal_pending[sig].exchange(false)) {
       auto it = impl->signals.find(sig);
@@ -118,9 +125,25 @@ void Loop::Impl::on_wake(detail::IoWatcher* watcher, std::uint32_t) noexcept {
 
 void Loop::Impl::on_fd_ready(detail::IoWatcher* watcher, std::uint32_t events) noexcept {
   auto* entry = static_cast<FdEntry*>(watcher);
-  // Copies: a callback may remove or replace itself.
-  if ((events & detail::kReadable) && entry->reader) entry->loop->call_soon(entry->reader);
-  if ((events & detail::kWritable) && entry->writer) entry->loop->call_soon(entry->writer);
+  Impl* impl = entry->loop->impl_.get();
+  const int fd = entry->fd;
+  // The callback is looked up when it runs, not copied now: one removed by an earlier callback
+  // of the same turn must not run (its fd may be closed by then), as asyncio cancels the
+  // queued handle in remove_reader.
+  for (const std::uint32_t bit : {detail::kReadable, detail::kWritable}) {
+    if (events & entry->interest & bit) {
+      entry->loop->call_soon([impl, fd, bit] { impl->run_fd_callback(fd, bit); });
+    }
+  }
+}
+
+void Loop::Impl::run_fd_callback(int fd, std::uint32_t bit) {
+  auto it = fds.find(fd);
+  if (it == fds.end() || !(it->second->interest & bit)) return;
+  // A copy: the callback may remove or replace itself.
+  const std::function<void()> fn =
+      bit == detail::kReadable ? it->second->reader : it->second->writer;
+  fn();
 }
 
 Loop::Loop(LoopOptions options)
@@ -164,11 +187,7 @@ Loop::~Loop() {
   ::close(impl_->wake_fd);
 }
 
-Loop& Loop::current() {
-  Loop* loop = detail::t_context.loop;
-  if (loop == nullptr) throw RuntimeError("no running event loop");
-  return *loop;
-}
+void Loop::throw_no_running_loop() { throw RuntimeError("no running event loop"); }
 
 Loop::TimePoint Loop::now() const noexcept { return virtual_time_ ? virtual_now_ : Clock::now(); }
 
@@ -207,10 +226,11 @@ void Loop::fire_callback_timer(detail::TimerEntry* self) noexcept {
 }
 
 void Loop::call_soon_threadsafe(std::function<void()> fn) {
-  {
-    std::lock_guard lock(impl_->threadsafe_mutex);
-    impl_->threadsafe_queue.push_back(std::move(fn));
-  }
+  // The wake-up is written under the lock: once the loop can take fn, this thread no longer
+  // touches the loop, which fn may end and destroy at once (a to_thread wake-up, a
+  // run_coroutine_threadsafe task finishing the main task).
+  std::lock_guard lock(impl_->threadsafe_mutex);
+  impl_->threadsafe_queue.push_back(std::move(fn));
   impl_->wake();
 }
 
@@ -228,20 +248,33 @@ FdEntry& fd_entry(Loop::Impl& impl, int fd) {
   return *slot;
 }
 
+// A failed registration (epoll refuses regular files, a closed fd) leaves no trace.
+void add_interest(Loop::Impl& impl, detail::Backend& backend, int fd, std::uint32_t bit,
+                  std::function<void()> fn) {
+  FdEntry& entry = fd_entry(impl, fd);
+  const std::uint32_t previous = entry.interest;
+  entry.interest |= bit;
+  try {
+    backend.update(entry);
+  } catch (...) {
+    entry.interest = previous;
+    if (previous == 0) {
+      backend.forget(entry);
+      impl.fds.erase(fd);
+    }
+    throw;
+  }
+  (bit == detail::kReadable ? entry.reader : entry.writer) = std::move(fn);
+}
+
 }  // namespace
 
 void Loop::add_reader(int fd, std::function<void()> fn) {
-  FdEntry& entry = fd_entry(*impl_, fd);
-  entry.reader = std::move(fn);
-  entry.interest |= detail::kReadable;
-  impl_->backend->update(entry);
+  add_interest(*impl_, *impl_->backend, fd, detail::kReadable, std::move(fn));
 }
 
 void Loop::add_writer(int fd, std::function<void()> fn) {
-  FdEntry& entry = fd_entry(*impl_, fd);
-  entry.writer = std::move(fn);
-  entry.interest |= detail::kWritable;
-  impl_->backend->update(entry);
+  add_interest(*impl_, *impl_->backend, fd, detail::kWritable, std::move(fn));
 }
 
 namespace {
@@ -302,11 +335,18 @@ bool Loop::remove_signal_handler(int sig) {
 }
 
 ThreadPool& Loop::default_executor() {
-  if (!impl_->executor) impl_->executor = std::make_unique<ThreadPool>(impl_->max_workers);
+  if (!impl_->executor) {
+    // asyncio: "Executor shutdown has been called", even if it never started.
+    if (impl_->executor_shut_down) {
+      throw RuntimeError("corio: the default executor was shut down");
+    }
+    impl_->executor = std::make_unique<ThreadPool>(impl_->max_workers);
+  }
   return *impl_->executor;
 }
 
 void Loop::shutdown_default_executor() {
+  impl_->executor_shut_down = true;
   if (impl_->executor) impl_->executor->shutdown();
 }
 

@@ -27,7 +27,20 @@ void ThreadPool::submit(std::function<void()> job) {
   sigset_t previous;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &previous);
-  workers_.emplace_back([this] { work(); });
+  try {
+    workers_.emplace_back([this] { work(); });
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    // No new thread (EAGAIN, out of memory). A busy worker will take the job later; with no
+    // worker at all it is withdrawn, so a caller that sees the exception knows it never runs
+    // (to_thread relies on that: its job points into the awaiting frame).
+    if (!workers_.empty()) {
+      cv_.notify_one();
+      return;
+    }
+    jobs_.pop_back();
+    throw;
+  }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 

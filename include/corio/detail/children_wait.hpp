@@ -7,8 +7,8 @@
 #include <coroutine>
 #include <cstddef>
 #include <optional>
+#include <memory>
 #include <span>
-#include <vector>
 
 #include <corio/detail/parking.hpp>
 #include <corio/detail/task_header.hpp>
@@ -58,8 +58,12 @@ class ChildrenWait : public Parking, public TimerEntry {
   static void on_deadline(TimerEntry* entry) noexcept;
   static bool on_cancel(Suspension* self) noexcept;
 
+  static constexpr std::size_t kInlineNodes = 8;
+
   std::span<TaskHeader* const> children_;
-  std::vector<Node> nodes_;
+  Node* nodes_ = inline_nodes_;  // one per child, inline for small sets
+  Node inline_nodes_[kInlineNodes];
+  std::unique_ptr<Node[]> heap_nodes_;
   WaitMode mode_;
   std::optional<Loop::TimePoint> deadline_;
   bool shielded_;
