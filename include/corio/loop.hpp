@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <corio/detail/callback.hpp>
+#include <corio/detail/io_watcher.hpp>
 #include <corio/detail/task_header.hpp>
 #include <corio/detail/thread_context.hpp>
 #include <corio/detail/timer.hpp>
@@ -176,6 +177,10 @@ class Loop {
   void cancel_timer(detail::TimerEntry& entry) noexcept {
     if (entry.armed()) timers_.erase(&entry);
   }
+  // Registers `watcher` with the backend (edge or level, as its flags say). unwatch() must
+  // come before the watcher dies or its fd is closed.
+  void watch(detail::IoWatcher& watcher);
+  void unwatch(detail::IoWatcher& watcher) noexcept;
   void register_task(detail::TaskHeader& task) noexcept;
   void unregister_task(detail::TaskHeader& task) noexcept;
   std::uint64_t next_task_id() noexcept { return ++task_counter_; }

@@ -1,8 +1,9 @@
 // src/runtime/backend.hpp — what the loop needs from an I/O readiness backend.
 //
 // A backend watches file descriptors for readability/writability and, in poll(), waits up to
-// a timeout and reports readiness through each IoWatcher's on_ready. Level-triggered: a
-// watcher whose fd stays ready is reported again on the next poll. Watchers are owned by
+// a timeout and reports readiness through each IoWatcher's on_ready. Level mode: a watcher
+// whose fd stays ready is reported again on the next poll. Edge mode: reported when the
+// fd's readiness changes (epoll EPOLLET; io_uring multishot poll). Watchers are owned by
 // their users; forget() must be called before a watcher dies or its fd is closed.
 #pragma once
 
@@ -11,20 +12,10 @@
 #include <memory>
 #include <optional>
 
+#include <corio/detail/io_watcher.hpp>
 #include <corio/loop.hpp>
 
 namespace corio::detail {
-
-inline constexpr std::uint32_t kReadable = 1;
-inline constexpr std::uint32_t kWritable = 2;
-
-struct IoWatcher {
-  int fd = -1;
-  std::uint32_t interest = 0;    // kReadable | kWritable the owner wants now
-  std::uint32_t registered = 0;  // what the backend last applied (epoll)
-  void* backend_state = nullptr;  // io_uring: the poll request in flight
-  void (*on_ready)(IoWatcher*, std::uint32_t events) noexcept = nullptr;
-};
 
 class Backend {
  public:

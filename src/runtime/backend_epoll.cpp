@@ -22,6 +22,18 @@ class EpollBackend final : public Backend {
   BackendKind kind() const noexcept override { return BackendKind::epoll; }
 
   void update(IoWatcher& watcher) override {
+    if (watcher.edge) {
+      if (watcher.registered != 0) return;  // registered once for good
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+      ev.data.ptr = &watcher;
+      if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, watcher.fd, &ev) < 0) {
+        throw std::system_error(errno, std::generic_category(),
+                                "epoll_ctl(fd " + std::to_string(watcher.fd) + ")");
+      }
+      watcher.registered = kReadable | kWritable;
+      return;
+    }
     const std::uint32_t want = watcher.interest;
     if (want == watcher.registered) return;
     epoll_event ev{};

@@ -1,9 +1,10 @@
 // src/runtime/backend_uring.cpp — the io_uring backend (liburing).
 //
-// Readiness is watched with one-shot IORING_OP_POLL_ADD requests, re-armed before each report
-// while the owner is still interested, which gives the same level-triggered behaviour as the
-// epoll backend. Each request carries a PollRequest; forgetting a watcher detaches its request
-// and asks the kernel to remove it; the request is freed when its completion arrives.
+// Level mode: one-shot IORING_OP_POLL_ADD requests, re-armed before each report while the
+// owner is still interested, which gives the same behaviour as level-triggered epoll. Edge
+// mode: one multishot poll for both directions, reporting each readiness change, re-armed
+// if the kernel ends it. Each request carries a PollRequest; forgetting a watcher detaches
+// its request and asks the kernel to remove it; the request is freed by its last completion.
 #include <liburing.h>
 #include <poll.h>
 
@@ -38,6 +39,10 @@ class UringBackend final : public Backend {
   BackendKind kind() const noexcept override { return BackendKind::io_uring; }
 
   void update(IoWatcher& watcher) override {
+    if (watcher.edge) {
+      if (watcher.backend_state == nullptr) arm(watcher);
+      return;
+    }
     auto* current = static_cast<PollRequest*>(watcher.backend_state);
     if (current != nullptr) {
       if (current->mask == watcher.interest) return;
@@ -75,17 +80,23 @@ class UringBackend final : public Backend {
       if (request == nullptr) continue;  // completion of a poll removal
       const int result = cqe->res;
       IoWatcher* watcher = request->watcher;
-      request->unlink();
-      delete request;
+      const bool more = (cqe->flags & IORING_CQE_F_MORE) != 0;  // multishot goes on
+      if (!more) {
+        request->unlink();
+        delete request;
+      }
       if (watcher == nullptr) continue;  // forgotten while in flight
-      watcher->backend_state = nullptr;
+      if (!more) watcher->backend_state = nullptr;
       std::uint32_t ready = kReadable | kWritable;  // an error: let the owner find out
       if (result >= 0) {
         ready = 0;
         if (result & (POLLIN | POLLHUP | POLLERR | POLLRDHUP)) ready |= kReadable;
         if (result & (POLLOUT | POLLHUP | POLLERR)) ready |= kWritable;
       }
-      if (watcher->interest != 0) arm(*watcher);  // level-triggered: watch again first
+      // Watch again before reporting (the report may forget the watcher). An error ends an
+      // edge watch: the owner learns of it from its next operation on the fd.
+      const bool rearm = watcher->edge ? result >= 0 : watcher->interest != 0;
+      if (!more && rearm) arm(*watcher);
       ++reports;
       watcher->on_ready(watcher, ready);
     }
@@ -109,9 +120,13 @@ class UringBackend final : public Backend {
     auto* request = new PollRequest;
     request->watcher = &watcher;
     request->mask = watcher.interest;
-    const unsigned events = ((watcher.interest & kReadable) ? POLLIN : 0u) |
-                            ((watcher.interest & kWritable) ? POLLOUT : 0u);
-    ::io_uring_prep_poll_add(sqe, watcher.fd, events);
+    if (watcher.edge) {
+      ::io_uring_prep_poll_multishot(sqe, watcher.fd, POLLIN | POLLOUT | POLLRDHUP);
+    } else {
+      const unsigned events = ((watcher.interest & kReadable) ? POLLIN : 0u) |
+                              ((watcher.interest & kWritable) ? POLLOUT : 0u);
+      ::io_uring_prep_poll_add(sqe, watcher.fd, events);
+    }
     ::io_uring_sqe_set_data(sqe, request);
     in_flight_.push_back(request);
     watcher.backend_state = request;

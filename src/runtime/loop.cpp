@@ -356,6 +356,10 @@ std::vector<detail::TaskHeader*> Loop::all_tasks() const {
   return out;
 }
 
+void Loop::watch(detail::IoWatcher& watcher) { impl_->backend->update(watcher); }
+
+void Loop::unwatch(detail::IoWatcher& watcher) noexcept { impl_->backend->forget(watcher); }
+
 void Loop::register_task(detail::TaskHeader& task) noexcept { tasks_.push_back(&task); }
 
 void Loop::unregister_task(detail::TaskHeader& task) noexcept {

@@ -1,0 +1,112 @@
+// include/corio/net/socket.hpp — corio::net::StreamSocket, the connected byte stream under
+// TcpStream and UnixStream (and the transport TLS runs over).
+//
+// Owns its file descriptor: the destructor (or close()) unregisters and closes it. Reads and
+// writes first try the system call and only suspend when the kernel says EAGAIN, so a busy
+// connection costs no loop round trip. One reader and one writer may be active at once.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <utility>
+
+#include <corio/detail/io_registration.hpp>
+#include <corio/net/address.hpp>
+#include <corio/task.hpp>
+
+namespace corio::net {
+
+namespace detail {
+
+// An owned file descriptor.
+class FileDescriptor {
+ public:
+  FileDescriptor() noexcept = default;
+  explicit FileDescriptor(int fd) noexcept : fd_(fd) {}
+  FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileDescriptor& operator=(FileDescriptor&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  ~FileDescriptor() { reset(); }
+  [[nodiscard]] int get() const noexcept { return fd_; }
+  [[nodiscard]] bool valid() const noexcept { return fd_ >= 0; }
+  void reset() noexcept;
+
+ private:
+  int fd_ = -1;
+};
+
+// socket(2) with SOCK_NONBLOCK | SOCK_CLOEXEC; throws NetworkError.
+FileDescriptor open_socket(int family, int type, const std::string& purpose);
+void set_option(int fd, int level, int name, int value, const char* what);
+// getsockname(2) as a SocketAddress.
+SocketAddress local_address_of(int fd);
+
+// A listening socket of any family: bind + listen, and accept with readiness waits.
+// TcpListener and UnixListener wrap it.
+class Listener {
+ public:
+  Listener() noexcept = default;
+  Listener(Listener&&) noexcept = default;
+  Listener& operator=(Listener&&) noexcept = default;
+  ~Listener() { close(); }
+
+  // Binds `fd` (already configured) to `address` and listens. Throws NetworkError.
+  void listen(FileDescriptor fd, const SocketAddress& address, int backlog);
+  // Suspends until a connection is pending; returns it non-blocking with its peer address.
+  Task<std::pair<FileDescriptor, SocketAddress>> accept();
+  void close() noexcept;
+  [[nodiscard]] bool is_open() const noexcept { return fd_.valid(); }
+  [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+
+ private:
+  FileDescriptor fd_;
+  std::unique_ptr<corio::detail::IoRegistration> io_;
+};
+
+}  // namespace detail
+
+class StreamSocket {
+ public:
+  StreamSocket() noexcept = default;
+  // Adopts a connected non-blocking socket and registers it with the running loop.
+  StreamSocket(detail::FileDescriptor fd, SocketAddress peer);
+  StreamSocket(StreamSocket&& other) noexcept = default;
+  StreamSocket& operator=(StreamSocket&& other) noexcept;
+  virtual ~StreamSocket();
+
+  // Reads what is available, up to buffer.size() bytes; 0 means the peer closed (EOF).
+  // Suspends: while nothing is available. Throws ConnectionResetError and other
+  // NetworkErrors naming the peer; CancelledError. Cancellation: safe, nothing is lost.
+  Task<std::size_t> read_some(std::span<std::byte> buffer);
+  // Writes what the kernel accepts now (at least one byte). Suspends while the send buffer
+  // is full. Throws BrokenPipeError etc. Cancellation: safe, nothing was written.
+  Task<std::size_t> write_some(std::span<const std::byte> data);
+  // Writes everything. Cancellation: a prefix may have been written.
+  Task<> write_all(std::span<const std::byte> data);
+  Task<> write_all(std::string_view text) { return write_all(std::as_bytes(std::span(text))); }
+
+  // Half-close: the peer reads EOF; reading stays possible.
+  void shutdown_write();
+  // Unregisters and closes; idempotent. A task parked in a read or write gets CancelledError.
+  void close() noexcept;
+  [[nodiscard]] bool is_open() const noexcept { return fd_.valid(); }
+  [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+
+  [[nodiscard]] SocketAddress local_address() const;
+  [[nodiscard]] const SocketAddress& peer_address() const noexcept { return peer_; }
+
+ protected:
+  // Declared so that the registration is dropped before the descriptor is closed.
+  detail::FileDescriptor fd_;
+  std::unique_ptr<corio::detail::IoRegistration> io_;  // heap: the backend points at it
+  SocketAddress peer_;
+};
+
+}  // namespace corio::net

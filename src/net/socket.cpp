@@ -1,0 +1,134 @@
+// src/net/socket.cpp — corio::net::StreamSocket and descriptor helpers.
+#include <corio/net/socket.hpp>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <corio/net/errors.hpp>
+
+namespace corio::net {
+
+namespace detail {
+
+void FileDescriptor::reset() noexcept {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+FileDescriptor open_socket(int family, int type, const std::string& purpose) {
+  const int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_network_error(errno, "socket() for " + purpose);
+  return FileDescriptor(fd);
+}
+
+void set_option(int fd, int level, int name, int value, const char* what) {
+  if (::setsockopt(fd, level, name, &value, sizeof value) < 0) throw_network_error(errno, what);
+}
+
+SocketAddress local_address_of(int fd) {
+  sockaddr_storage storage{};
+  socklen_t length = sizeof storage;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) < 0) {
+    throw_network_error(errno, "getsockname");
+  }
+  return SocketAddress::from_native(reinterpret_cast<sockaddr*>(&storage), length);
+}
+
+void Listener::listen(FileDescriptor fd, const SocketAddress& address, int backlog) {
+  if (::bind(fd.get(), address.native(), address.native_size()) < 0) {
+    throw_network_error(errno, "bind", address.to_string());
+  }
+  if (::listen(fd.get(), backlog) < 0) throw_network_error(errno, "listen on", address.to_string());
+  auto io = std::make_unique<corio::detail::IoRegistration>();
+  io->attach(fd.get());
+  fd_ = std::move(fd);
+  io_ = std::move(io);
+}
+
+Task<std::pair<FileDescriptor, SocketAddress>> Listener::accept() {
+  for (;;) {
+    if (!fd_.valid()) throw NetworkError(EBADF, "accept on a closed listener");
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    const int fd = ::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&storage), &length,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      co_return std::pair{FileDescriptor(fd),
+                          SocketAddress::from_native(reinterpret_cast<sockaddr*>(&storage), length)};
+    }
+    // A connection reset before we took it is not the listener's failure.
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    if (errno != EAGAIN) throw_network_error(errno, "accept on", local_address_of(fd_.get()).to_string());
+    io_->clear_readable();
+    co_await io_->readable();
+  }
+}
+
+void Listener::close() noexcept {
+  io_.reset();
+  fd_.reset();
+}
+
+}  // namespace detail
+
+StreamSocket::StreamSocket(detail::FileDescriptor fd, SocketAddress peer)
+    : fd_(std::move(fd)),
+      io_(std::make_unique<corio::detail::IoRegistration>()),
+      peer_(std::move(peer)) {
+  io_->attach(fd_.get());
+}
+
+StreamSocket& StreamSocket::operator=(StreamSocket&& other) noexcept {
+  if (this != &other) {
+    close();
+    io_ = std::move(other.io_);
+    fd_ = std::move(other.fd_);
+    peer_ = std::move(other.peer_);
+  }
+  return *this;
+}
+
+StreamSocket::~StreamSocket() { close(); }
+
+void StreamSocket::close() noexcept {
+  io_.reset();
+  fd_.reset();
+}
+
+Task<std::size_t> StreamSocket::read_some(std::span<std::byte> buffer) {
+  for (;;) {
+    if (!fd_.valid()) throw NetworkError(EBADF, "read from a closed socket");
+    const ssize_t n = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
+    if (n >= 0) co_return static_cast<std::size_t>(n);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) throw_network_error(errno, "read from", peer_.to_string());
+    io_->clear_readable();
+    co_await io_->readable();
+  }
+}
+
+Task<std::size_t> StreamSocket::write_some(std::span<const std::byte> data) {
+  for (;;) {
+    if (!fd_.valid()) throw NetworkError(EBADF, "write to a closed socket");
+    const ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+    if (n >= 0) co_return static_cast<std::size_t>(n);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) throw_network_error(errno, "write to", peer_.to_string());
+    io_->clear_writable();
+    co_await io_->writable();
+  }
+}
+
+Task<> StreamSocket::write_all(std::span<const std::byte> data) {
+  while (!data.empty()) data = data.subspan(co_await write_some(data));
+}
+
+void StreamSocket::shutdown_write() {
+  if (::shutdown(fd_.get(), SHUT_WR) < 0) throw_network_error(errno, "shutdown of", peer_.to_string());
+}
+
+SocketAddress StreamSocket::local_address() const { return detail::local_address_of(fd_.get()); }
+
+}  // namespace corio::net

@@ -1,0 +1,69 @@
+// src/net/unix.cpp — UnixStream, UnixListener.
+#include <corio/net/unix.hpp>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <corio/net/errors.hpp>
+
+namespace corio::net {
+
+Task<UnixStream> UnixStream::connect(std::string_view path) {
+  const SocketAddress address = SocketAddress::unix_path(path);
+  auto fd = detail::open_socket(AF_UNIX, SOCK_STREAM, "connect to " + address.to_string());
+  int rc;
+  do {
+    rc = ::connect(fd.get(), address.native(), address.native_size());
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0 && errno != EINPROGRESS && errno != EAGAIN) {
+    throw_network_error(errno, "connect to", address.to_string());
+  }
+  UnixStream stream(std::move(fd), address);
+  if (rc < 0) {
+    co_await stream.io_->writable();
+    int error = 0;
+    socklen_t length = sizeof error;
+    ::getsockopt(stream.fd(), SOL_SOCKET, SO_ERROR, &error, &length);
+    if (error != 0) throw_network_error(error, "connect to", address.to_string());
+  }
+  co_return stream;
+}
+
+std::pair<UnixStream, UnixStream> UnixStream::pair() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) < 0) {
+    throw_network_error(errno, "socketpair");
+  }
+  detail::FileDescriptor a(fds[0]);
+  detail::FileDescriptor b(fds[1]);
+  const SocketAddress unnamed = SocketAddress::unix_path("@");
+  return {UnixStream(std::move(a), unnamed), UnixStream(std::move(b), unnamed)};
+}
+
+UnixListener UnixListener::bind(std::string_view path, int backlog) {
+  UnixListener listener;
+  listener.address_ = SocketAddress::unix_path(path);
+  if (path.front() != '@') {
+    struct stat info {};
+    const std::string file(path);
+    if (::stat(file.c_str(), &info) == 0) {
+      if (!S_ISSOCK(info.st_mode)) {
+        throw NetworkError(EEXIST, "bind " + listener.address_.to_string() + ": not a socket");
+      }
+      ::unlink(file.c_str());
+    }
+  }
+  auto fd = detail::open_socket(AF_UNIX, SOCK_STREAM, "listen on " + listener.address_.to_string());
+  listener.listener_.listen(std::move(fd), listener.address_, backlog);
+  return listener;
+}
+
+Task<UnixStream> UnixListener::accept() {
+  auto [fd, peer] = co_await listener_.accept();
+  co_return UnixStream(std::move(fd), std::move(peer));
+}
+
+}  // namespace corio::net

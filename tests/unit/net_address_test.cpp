@@ -1,0 +1,60 @@
+// tests/unit/net_address_test.cpp — tests for include/corio/net/address.hpp.
+#include <corio/net/address.hpp>
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+
+using corio::net::SocketAddress;
+
+TEST(SocketAddress, ParsesAndFormatsIpv4) {
+  auto a = SocketAddress::parse("127.0.0.1", 8080);
+  EXPECT_TRUE(a.is_ipv4());
+  EXPECT_EQ(a.port(), 8080);
+  EXPECT_EQ(a.ip(), "127.0.0.1");
+  EXPECT_EQ(a.to_string(), "127.0.0.1:8080");
+}
+
+TEST(SocketAddress, ParsesAndFormatsIpv6WithBrackets) {
+  auto a = SocketAddress::parse("[::1]:443");
+  EXPECT_TRUE(a.is_ipv6());
+  EXPECT_EQ(a.port(), 443);
+  EXPECT_EQ(a.to_string(), "[::1]:443");
+  EXPECT_EQ(SocketAddress::parse("2001:db8::1", 1).ip(), "2001:db8::1");
+}
+
+TEST(SocketAddress, RejectsMalformedInputWithAMessageNamingIt) {
+  auto message = [](auto&& f) {
+    try {
+      f();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  EXPECT_EQ(message([] { SocketAddress::parse("999.1.1.1", 1); }), "invalid IP address '999.1.1.1'");
+  EXPECT_EQ(message([] { SocketAddress::parse("", 1); }), "empty IP address");
+  EXPECT_EQ(message([] { SocketAddress::parse("example.com", 80); }),
+            "invalid IP address 'example.com'");
+  EXPECT_EQ(message([] { SocketAddress::parse("1.2.3.4:70000"); }), "port 70000 out of range 0-65535");
+  EXPECT_EQ(message([] { SocketAddress::parse("1.2.3.4:http"); }), "invalid port 'http'");
+  EXPECT_EQ(message([] { SocketAddress::parse("::1:80"); }),
+            "invalid address '::1:80': expected IPv4:port or [IPv6]:port");
+  EXPECT_EQ(message([] { SocketAddress::parse("[::1]80"); }),
+            "invalid address '[::1]80': expected [IPv6]:port");
+  EXPECT_EQ(message([] { SocketAddress::checked_port(-1); }), "port -1 out of range 0-65535");
+}
+
+TEST(SocketAddress, UnixPathsIncludingAbstractNames) {
+  auto a = SocketAddress::unix_path("/tmp/x.sock");
+  EXPECT_TRUE(a.is_unix());
+  EXPECT_EQ(a.to_string(), "unix:/tmp/x.sock");
+  EXPECT_EQ(SocketAddress::unix_path("@corio").ip(), "@corio");
+  EXPECT_THROW(SocketAddress::unix_path(std::string(200, 'a')), std::invalid_argument);
+  EXPECT_THROW(SocketAddress::unix_path(""), std::invalid_argument);
+}
+
+TEST(SocketAddress, EqualityComparesFamilyAddressAndPort) {
+  EXPECT_EQ(SocketAddress::parse("10.0.0.1", 5), SocketAddress::parse("10.0.0.1:5"));
+  EXPECT_FALSE(SocketAddress::parse("10.0.0.1", 5) == SocketAddress::parse("10.0.0.1", 6));
+}
