@@ -12,5 +12,6 @@
 #include <corio/outcome.hpp>
 #include <corio/shield.hpp>
 #include <corio/task_group.hpp>
+#include <corio/thread.hpp>
 #include <corio/timeout.hpp>
 #include <corio/wait.hpp>

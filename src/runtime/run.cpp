@@ -25,8 +25,7 @@ bool run_main(Loop& loop, TaskHeader& main) {
   const bool handle_sigint = on_main_thread() && sigint_is_default();
   if (handle_sigint) {
     loop.add_signal_handler(SIGINT, [&loop, &main, &interrupted] {
-      interrupted = true;
-      main.cancel();
+      interrupted = main.cancel();         // false once the main task is done
       loop.remove_signal_handler(SIGINT);  // a second Ctrl-C kills the process
     });
   }
@@ -39,7 +38,10 @@ bool run_main(Loop& loop, TaskHeader& main) {
   loop.cancel_all_tasks();
   loop.shutdown_default_executor();
   if (handle_sigint) loop.remove_signal_handler(SIGINT);
-  return interrupted;
+  // asyncio.Runner: KeyboardInterrupt only when SIGINT's cancel is the last one standing; a
+  // main task also cancelled by the program itself ends in CancelledError
+  // (test_runners.py RunnerTests.test_interrupt_cancelled_task).
+  return interrupted && main.uncancel() == 0;
 }
 
 }  // namespace corio::detail
