@@ -134,7 +134,11 @@ std::string SocketAddress::ip() const {
                               ? length_ - offsetof(sockaddr_un, sun_path)
                               : 0;
     if (n == 0) return {};
-    if (un->sun_path[0] == '\0') return "@" + std::string(un->sun_path + 1, n - 1);
+    if (un->sun_path[0] == '\0') {
+      std::string abstract_name(1, '@');
+      abstract_name.append(un->sun_path + 1, n - 1);
+      return abstract_name;
+    }
     return std::string(un->sun_path, strnlen(un->sun_path, n));
   }
   return {};
@@ -142,8 +146,13 @@ std::string SocketAddress::ip() const {
 
 std::string SocketAddress::to_string() const {
   if (is_ipv4()) return ip() + ":" + std::to_string(port());
-  if (is_ipv6()) return "[" + ip() + "]:" + std::to_string(port());
-  if (is_unix()) return "unix:" + ip();
+  // Appends rather than `"[" + ip()`: g++ 12 warns falsely (-Wrestrict) on that form.
+  std::string out;
+  if (is_ipv6()) {
+    out.append("[").append(ip()).append("]:").append(std::to_string(port()));
+    return out;
+  }
+  if (is_unix()) return out.append("unix:").append(ip());
   return "(no address)";
 }
 
