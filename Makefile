@@ -11,6 +11,9 @@ test:
 bench:
 	scripts/bench
 
+fuzz:
+	scripts/fuzz
+
 format:
 	clang-format -i $$(git ls-files '*.hpp' '*.cpp')
 

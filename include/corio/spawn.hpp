@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <corio/detail/parking.hpp>
@@ -157,7 +158,7 @@ class JoinHandle {
 // Throws RuntimeError("no running event loop") outside corio::run, InvalidStateError for an
 // empty or already-started Task.
 template <class T>
-JoinHandle<T> spawn(Task<T> task, std::string name = {}) {
+JoinHandle<T> spawn(Task<T> task, std::string_view name = {}) {
   Loop& loop = Loop::current();
   if (!task.valid()) throw InvalidStateError("corio: spawning an empty Task");
   if (task.started()) {
@@ -167,7 +168,7 @@ JoinHandle<T> spawn(Task<T> task, std::string name = {}) {
   auto& promise = frame.promise();
   promise.started_ = true;
   promise.start(loop, frame);
-  if (!name.empty()) promise.set_name(std::move(name));
+  if (!name.empty()) promise.set_name(std::string(name));
   return JoinHandle<T>(&promise);
 }
 
@@ -191,18 +192,18 @@ std::invoke_result_t<F&> call_in_frame(F fn) {
 // temporary lambda's captures outlive the statement that spawned it. Prefer this form for
 // coroutine lambdas; spawn(lambda()) would leave the task pointing at a dead closure.
 template <detail::TaskFactory F>
-auto spawn(F fn, std::string name = {}) {
-  return spawn(detail::call_in_frame(std::move(fn)), std::move(name));
+auto spawn(F fn, std::string_view name = {}) {
+  return spawn(detail::call_in_frame(std::move(fn)), name);
 }
 
 // asyncio's spelling.
 template <class T>
-JoinHandle<T> create_task(Task<T> task, std::string name = {}) {
-  return spawn(std::move(task), std::move(name));
+JoinHandle<T> create_task(Task<T> task, std::string_view name = {}) {
+  return spawn(std::move(task), name);
 }
 template <detail::TaskFactory F>
-auto create_task(F fn, std::string name = {}) {
-  return spawn(std::move(fn), std::move(name));
+auto create_task(F fn, std::string_view name = {}) {
+  return spawn(std::move(fn), name);
 }
 
 // The running task (asyncio.current_task()) as a type-erased handle, or an invalid handle.

@@ -39,19 +39,19 @@ class TaskGroup {
   // Starts `task` as a child of the group (on a later loop turn). Throws RuntimeError once
   // the group is finished or shutting down after a failure.
   template <class T>
-  JoinHandle<T> spawn(Task<T> task, std::string name = {}) {
+  JoinHandle<T> spawn(Task<T> task, std::string_view name = {}) {
     check_open();
-    JoinHandle<T> handle = corio::spawn(std::move(task), std::move(name));
+    JoinHandle<T> handle = corio::spawn(std::move(task), name);
     adopt(handle.header());
     return handle;
   }
   template <detail::TaskFactory F>
-  auto spawn(F fn, std::string name = {}) {
-    return spawn(detail::call_in_frame(std::move(fn)), std::move(name));
+  auto spawn(F fn, std::string_view name = {}) {
+    return spawn(detail::call_in_frame(std::move(fn)), name);
   }
   template <class A>
-  auto create_task(A&& awaitable, std::string name = {}) {
-    return spawn(std::forward<A>(awaitable), std::move(name));
+  auto create_task(A&& awaitable, std::string_view name = {}) {
+    return spawn(std::forward<A>(awaitable), name);
   }
 
   // Number of children still running.

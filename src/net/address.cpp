@@ -40,8 +40,13 @@ SocketAddress SocketAddress::parse(std::string_view ip, std::uint16_t port) {
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons(port);
     if (!zone.empty()) {
-      v6->sin6_scope_id = ::if_nametoindex(zone.c_str());
-      if (v6->sin6_scope_id == 0) throw std::invalid_argument("unknown IPv6 zone '" + zone + "'");
+      unsigned index = 0;
+      const auto [end, error] = std::from_chars(zone.data(), zone.data() + zone.size(), index);
+      if (error != std::errc() || end != zone.data() + zone.size()) {
+        index = ::if_nametoindex(zone.c_str());
+      }
+      if (index == 0) throw std::invalid_argument("unknown IPv6 zone '" + zone + "'");
+      v6->sin6_scope_id = index;
     }
     out.length_ = sizeof(sockaddr_in6);
     return out;
@@ -124,9 +129,17 @@ std::string SocketAddress::ip() const {
     return buffer;
   }
   if (is_ipv6()) {
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, buffer,
-                sizeof buffer);
-    return buffer;
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage_);
+    ::inet_ntop(AF_INET6, &v6->sin6_addr, buffer, sizeof buffer);
+    std::string out(buffer);
+    if (v6->sin6_scope_id != 0) {  // the zone, so that the text parses back to this address
+      char name[IF_NAMESIZE] = {};
+      out += '%';
+      out += ::if_indextoname(v6->sin6_scope_id, name) != nullptr
+                 ? std::string(name)
+                 : std::to_string(v6->sin6_scope_id);
+    }
+    return out;
   }
   if (is_unix()) {
     const auto* un = reinterpret_cast<const sockaddr_un*>(&storage_);
