@@ -12,6 +12,12 @@
 #include <corio/outcome.hpp>
 #include <corio/shield.hpp>
 #include <corio/task_group.hpp>
-#include <corio/thread.hpp>
 #include <corio/timeout.hpp>
 #include <corio/wait.hpp>
+#include <corio/thread.hpp>
+#include <corio/sync/event.hpp>
+#include <corio/sync/lock.hpp>
+#include <corio/sync/semaphore.hpp>
+#include <corio/sync/condition.hpp>
+#include <corio/sync/barrier.hpp>
+#include <corio/queue.hpp>

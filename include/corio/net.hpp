@@ -6,5 +6,6 @@
 #include <corio/net/errors.hpp>
 #include <corio/net/socket.hpp>
 #include <corio/net/tcp.hpp>
+#include <corio/net/transport.hpp>
 #include <corio/net/udp.hpp>
 #include <corio/net/unix.hpp>

@@ -35,7 +35,20 @@ class PromiseBase : public TaskHeader {
   static void* operator new(std::size_t size) { return allocate_frame(size); }
   static void operator delete(void* p, std::size_t size) noexcept { deallocate_frame(p, size); }
 
-  std::suspend_always initial_suspend() noexcept { return {}; }
+  // Lazy start. A spawned task cancelled before its first step never runs its body: the
+  // first resumption raises CancelledError right here (asyncio never starts it either).
+  struct InitialAwaiter {
+    PromiseBase* promise;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
+    void await_resume() const {
+      if (promise->must_cancel) {
+        promise->must_cancel = false;
+        throw CancelledError();
+      }
+    }
+  };
+  InitialAwaiter initial_suspend() noexcept { return InitialAwaiter{this}; }
 
   struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }

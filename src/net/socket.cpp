@@ -121,11 +121,16 @@ Task<std::size_t> StreamSocket::write_some(std::span<const std::byte> data) {
   }
 }
 
-Task<> StreamSocket::write_all(std::span<const std::byte> data) {
+Task<> Transport::write_all(std::span<const std::byte> data) {
   while (!data.empty()) data = data.subspan(co_await write_some(data));
 }
 
-void StreamSocket::shutdown_write() {
+Task<> StreamSocket::aclose() {
+  close();
+  co_return;
+}
+
+void StreamSocket::write_eof() {
   if (::shutdown(fd_.get(), SHUT_WR) < 0) throw_network_error(errno, "shutdown of", peer_.to_string());
 }
 

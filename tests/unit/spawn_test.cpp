@@ -77,6 +77,44 @@ TEST(Spawn, CancelBeforeStartNeverRunsTheBody) {
   EXPECT_FALSE(ran);
 }
 
+TEST(Spawn, CancelBeforeStartOfABodyThatNeverSuspendsStillCancels) {
+  bool ran = false;
+  corio::run([&]() -> corio::Task<> {
+    auto handle = corio::spawn([&]() -> corio::Task<int> {
+      ran = true;
+      co_return 1;
+    });
+    handle.cancel();
+    EXPECT_THROW(co_await handle, corio::CancelledError);
+    EXPECT_TRUE(handle.cancelled());
+  });
+  EXPECT_FALSE(ran);
+}
+
+// Parity: asyncio raises a single CancelledError however many cancel() calls preceded it.
+TEST(Spawn, TwoCancelsRaiseOneCancelledError) {
+  corio::run([]() -> corio::Task<> {
+    int raised = 0;
+    auto handle = corio::spawn([&]() -> corio::Task<> {
+      try {
+        co_await corio::sleep(1h);
+      } catch (const corio::CancelledError&) {
+        ++raised;
+      }
+      try {
+        co_await corio::yield_now();
+      } catch (const corio::CancelledError&) {
+        ++raised;
+      }
+    });
+    co_await corio::yield_now();
+    handle.cancel();
+    handle.cancel();
+    co_await handle;
+    EXPECT_EQ(raised, 1);
+  });
+}
+
 TEST(Spawn, CancelDuringSleepRaisesAtTheAwait) {
   corio::run([]() -> corio::Task<> {
     bool cleaned = false;

@@ -46,13 +46,11 @@ struct Parking : Suspension {
 
   // True when the task must raise CancelledError now: its wait was cancelled, or a cancel
   // arrived after the wake-up. Clears the pending flag.
+  // One CancelledError answers every request made so far (asyncio's __step does the same).
   [[nodiscard]] bool take_cancellation() noexcept {
-    if (cancelled) return true;
-    if (task != nullptr && task->must_cancel) {
-      task->must_cancel = false;
-      return true;
-    }
-    return false;
+    const bool pending = task != nullptr && task->must_cancel;
+    if (pending) task->must_cancel = false;
+    return cancelled || pending;
   }
   void resume_or_raise() {
     if (take_cancellation()) throw CancelledError();

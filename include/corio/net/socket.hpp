@@ -14,6 +14,7 @@
 
 #include <corio/detail/io_registration.hpp>
 #include <corio/net/address.hpp>
+#include <corio/net/transport.hpp>
 #include <corio/task.hpp>
 
 namespace corio::net {
@@ -72,35 +73,39 @@ class Listener {
 
 }  // namespace detail
 
-class StreamSocket {
+class StreamSocket : public Transport {
  public:
   StreamSocket() noexcept = default;
   // Adopts a connected non-blocking socket and registers it with the running loop.
   StreamSocket(detail::FileDescriptor fd, SocketAddress peer);
   StreamSocket(StreamSocket&& other) noexcept = default;
   StreamSocket& operator=(StreamSocket&& other) noexcept;
-  virtual ~StreamSocket();
+  ~StreamSocket() override;
 
   // Reads what is available, up to buffer.size() bytes; 0 means the peer closed (EOF).
   // Suspends: while nothing is available. Throws ConnectionResetError and other
   // NetworkErrors naming the peer; CancelledError. Cancellation: safe, nothing is lost.
-  Task<std::size_t> read_some(std::span<std::byte> buffer);
+  Task<std::size_t> read_some(std::span<std::byte> buffer) override;
   // Writes what the kernel accepts now (at least one byte). Suspends while the send buffer
   // is full. Throws BrokenPipeError etc. Cancellation: safe, nothing was written.
-  Task<std::size_t> write_some(std::span<const std::byte> data);
-  // Writes everything. Cancellation: a prefix may have been written.
-  Task<> write_all(std::span<const std::byte> data);
-  Task<> write_all(std::string_view text) { return write_all(std::as_bytes(std::span(text))); }
+  Task<std::size_t> write_some(std::span<const std::byte> data) override;
+  using Transport::write_all;
 
-  // Half-close: the peer reads EOF; reading stays possible.
-  void shutdown_write();
+  // Half-close (shutdown(SHUT_WR)): the peer reads EOF; reading stays possible.
+  [[nodiscard]] bool can_write_eof() const noexcept override { return true; }
+  void write_eof() override;
+  void shutdown_write() { write_eof(); }
+  Task<> aclose() override;
   // Unregisters and closes; idempotent. A task parked in a read or write gets CancelledError.
-  void close() noexcept;
-  [[nodiscard]] bool is_open() const noexcept { return fd_.valid(); }
+  void close() noexcept override;
+  [[nodiscard]] bool is_open() const noexcept override { return fd_.valid(); }
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }
 
-  [[nodiscard]] SocketAddress local_address() const;
-  [[nodiscard]] const SocketAddress& peer_address() const noexcept { return peer_; }
+  [[nodiscard]] SocketAddress local_address() const override;
+  [[nodiscard]] const SocketAddress& peer_address() const noexcept override { return peer_; }
+
+  // The readiness registration, for layers that drive the fd themselves (TLS).
+  [[nodiscard]] corio::detail::IoRegistration& io() noexcept { return *io_; }
 
  protected:
   // Declared so that the registration is dropped before the descriptor is closed.

@@ -1,0 +1,43 @@
+// include/corio/net/transport.hpp — corio::net::Transport, a connected byte stream of any
+// kind: plain sockets (StreamSocket: TCP, Unix) and TLS (TlsStream). StreamReader and
+// StreamWriter work on any Transport.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include <corio/net/address.hpp>
+#include <corio/task.hpp>
+
+namespace corio::net {
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // Reads what is available (at least one byte); 0 means end of stream. Suspends while
+  // nothing is available. Cancellation: safe, nothing is lost.
+  virtual Task<std::size_t> read_some(std::span<std::byte> buffer) = 0;
+  // Writes at least one byte. Suspends while the peer is not taking data. Cancellation:
+  // safe, nothing was written.
+  virtual Task<std::size_t> write_some(std::span<const std::byte> data) = 0;
+  // Writes everything. Cancellation: a prefix may have been written.
+  Task<> write_all(std::span<const std::byte> data);
+  Task<> write_all(std::string_view text) { return write_all(std::as_bytes(std::span(text))); }
+
+  // Whether write_eof() is possible (plain sockets yes, TLS no: asyncio's can_write_eof).
+  [[nodiscard]] virtual bool can_write_eof() const noexcept = 0;
+  // Half-close: the peer reads EOF, reading goes on. Throws NetworkError when unsupported.
+  virtual void write_eof() = 0;
+  // Graceful close (TLS sends close_notify first). Never throws for the peer's failures.
+  virtual Task<> aclose() = 0;
+  // Immediate close; idempotent.
+  virtual void close() noexcept = 0;
+  [[nodiscard]] virtual bool is_open() const noexcept = 0;
+
+  [[nodiscard]] virtual SocketAddress local_address() const = 0;
+  [[nodiscard]] virtual const SocketAddress& peer_address() const noexcept = 0;
+};
+
+}  // namespace corio::net
