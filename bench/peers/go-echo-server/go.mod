@@ -1,0 +1,3 @@
+module corio/bench/peers/go-echo-server
+
+go 1.19
