@@ -19,4 +19,6 @@ corio::Task<> my_coroutine() {
   std::puts("End coroutine");
 }
 
-int main() { corio::run(my_coroutine()); }
+int main() {
+  corio::run(my_coroutine());
+}

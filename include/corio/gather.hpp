@@ -73,8 +73,7 @@ JoinHandle<T> to_handle(JoinHandle<T> handle, bool& spawned) {
 // cancels and awaits all, then raises. Marks every child's exception as retrieved. Returns
 // the index of the failure that ended the wait, or npos. The spans must outlive the await.
 Task<std::size_t> gather_children(std::span<TaskHeader* const> children,
-                                  std::span<const bool> spawned, bool all_spawned,
-                                  bool fail_fast);
+                                  std::span<const bool> spawned, bool all_spawned, bool fail_fast);
 
 template <class T>
 gather_value_t<T> take_value(JoinHandle<T>& handle) {
@@ -109,8 +108,8 @@ Task<std::tuple<JoinHandle<awaitable_value_t<As>>...>> gather_tuple(bool fail_fa
     return handle;
   };
   std::tuple<JoinHandle<awaitable_value_t<As>>...> handles{start(std::move(awaitables))...};
-  const auto headers = std::apply(
-      [](auto&... h) { return std::array<TaskHeader*, n>{h.header()...}; }, handles);
+  const auto headers =
+      std::apply([](auto&... h) { return std::array<TaskHeader*, n>{h.header()...}; }, handles);
   const std::size_t failed = co_await gather_children(headers, spawned, false, fail_fast);
   if (failed != ChildrenWait::npos) {
     std::apply(
@@ -145,8 +144,9 @@ Task<std::vector<JoinHandle<awaitable_value_t<A>>>> gather_vector(bool fail_fast
 
 // gather(a, b, ...) -> std::tuple<values...>
 template <class... As>
-  requires(sizeof...(As) > 0)
-Task<std::tuple<detail::gather_value_t<detail::awaitable_value_t<As>>...>> gather(As... awaitables) {
+requires(sizeof...(As) > 0)
+    Task<std::tuple<detail::gather_value_t<detail::awaitable_value_t<As>>...>> gather(
+        As... awaitables) {
   auto done = co_await detail::gather_tuple(true, std::move(awaitables)...);
   co_return std::apply([](auto&... h) { return std::tuple{detail::take_value(h)...}; }, done);
 }

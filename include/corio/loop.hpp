@@ -1,8 +1,9 @@
 // include/corio/loop.hpp — corio::Loop, the event loop (asyncio's AbstractEventLoop).
 //
-// One loop per thread. corio::run() creates one, runs the main task on it and destroys it;
-// most programs never touch the Loop directly. Everything here must be called on the loop's
-// own thread, except call_soon_threadsafe(), which any thread may call.
+// One loop per thread, run on the thread that created it. corio::run() creates one, runs the
+// main task on it and destroys it; most programs never touch the Loop directly. Everything here
+// must be called on the loop's own thread, except call_soon_threadsafe(), which any thread may
+// call.
 //
 // Scheduling: a single FIFO ready queue holds task steps and callbacks together, so
 // call_soon order is kept, and a spawned task starts after everything already queued.

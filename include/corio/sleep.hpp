@@ -65,6 +65,8 @@ template <class Rep, class Period>
 
 // co_await yield_now(): lets every other ready task and callback run once (asyncio.sleep(0)).
 // Throws CancelledError if a cancellation is pending.
-[[nodiscard]] inline detail::YieldAwaiter yield_now() noexcept { return {}; }
+[[nodiscard]] inline detail::YieldAwaiter yield_now() noexcept {
+  return {};
+}
 
 }  // namespace corio

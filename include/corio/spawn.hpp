@@ -13,11 +13,11 @@
 
 #include <concepts>
 #include <coroutine>
-#include <type_traits>
 #include <cstdint>
 #include <exception>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <corio/detail/parking.hpp>

@@ -37,8 +37,7 @@ struct WaitResult {
 // Throws std::invalid_argument for an empty list, CancelledError if the waiting task is
 // cancelled (the tasks keep running). Cancellation: safe, nothing is lost.
 template <class T>
-Task<WaitResult<T>> wait(std::vector<JoinHandle<T>> handles,
-                         ReturnWhen return_when = ALL_COMPLETED,
+Task<WaitResult<T>> wait(std::vector<JoinHandle<T>> handles, ReturnWhen return_when = ALL_COMPLETED,
                          std::optional<Loop::Duration> timeout = std::nullopt) {
   if (handles.empty()) throw std::invalid_argument("corio::wait() needs at least one task");
   std::vector<detail::TaskHeader*> headers;

@@ -76,7 +76,8 @@ SocketAddress SocketAddress::parse(std::string_view ip_and_port) {
     port_text = ip_and_port.substr(colon + 1);
   }
   long long port = -1;
-  const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  const auto [end, error] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (error != std::errc() || end != port_text.data() + port_text.size() || port_text.empty()) {
     throw std::invalid_argument("invalid port '" + std::string(port_text) + "'");
   }
@@ -143,9 +144,8 @@ std::string SocketAddress::ip() const {
   }
   if (is_unix()) {
     const auto* un = reinterpret_cast<const sockaddr_un*>(&storage_);
-    const std::size_t n = length_ > offsetof(sockaddr_un, sun_path)
-                              ? length_ - offsetof(sockaddr_un, sun_path)
-                              : 0;
+    const std::size_t n =
+        length_ > offsetof(sockaddr_un, sun_path) ? length_ - offsetof(sockaddr_un, sun_path) : 0;
     if (n == 0) return {};
     if (un->sun_path[0] == '\0') {
       std::string abstract_name(1, '@');

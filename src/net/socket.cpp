@@ -55,12 +55,13 @@ Task<std::pair<FileDescriptor, SocketAddress>> Listener::accept() {
     const int fd = ::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&storage), &length,
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
-      co_return std::pair{FileDescriptor(fd),
-                          SocketAddress::from_native(reinterpret_cast<sockaddr*>(&storage), length)};
+      co_return std::pair{FileDescriptor(fd), SocketAddress::from_native(
+                                                  reinterpret_cast<sockaddr*>(&storage), length)};
     }
     // A connection reset before we took it is not the listener's failure.
     if (errno == EINTR || errno == ECONNABORTED) continue;
-    if (errno != EAGAIN) throw_network_error(errno, "accept on", local_address_of(fd_.get()).to_string());
+    if (errno != EAGAIN)
+      throw_network_error(errno, "accept on", local_address_of(fd_.get()).to_string());
     io_->clear_readable();
     co_await io_->readable();
   }
@@ -90,7 +91,9 @@ StreamSocket& StreamSocket::operator=(StreamSocket&& other) noexcept {
   return *this;
 }
 
-StreamSocket::~StreamSocket() { close(); }
+StreamSocket::~StreamSocket() {
+  close();
+}
 
 void StreamSocket::close() noexcept {
   io_.reset();
@@ -99,7 +102,7 @@ void StreamSocket::close() noexcept {
 
 Task<std::size_t> StreamSocket::read_some(std::span<std::byte> buffer) {
   for (;;) {
-    if (!fd_.valid()) throw NetworkError(EBADF, "read from a closed socket");
+    if (!fd_.valid()) co_return 0;  // closed on this side: the stream is over
     const ssize_t n = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
     if (n >= 0) co_return static_cast<std::size_t>(n);
     if (errno == EINTR) continue;
@@ -111,7 +114,7 @@ Task<std::size_t> StreamSocket::read_some(std::span<std::byte> buffer) {
 
 Task<std::size_t> StreamSocket::write_some(std::span<const std::byte> data) {
   for (;;) {
-    if (!fd_.valid()) throw NetworkError(EBADF, "write to a closed socket");
+    if (!fd_.valid()) throw BrokenPipeError(EPIPE, "write to a closed socket");
     const ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
     if (n >= 0) co_return static_cast<std::size_t>(n);
     if (errno == EINTR) continue;
@@ -131,9 +134,12 @@ Task<> StreamSocket::aclose() {
 }
 
 void StreamSocket::write_eof() {
-  if (::shutdown(fd_.get(), SHUT_WR) < 0) throw_network_error(errno, "shutdown of", peer_.to_string());
+  if (::shutdown(fd_.get(), SHUT_WR) < 0)
+    throw_network_error(errno, "shutdown of", peer_.to_string());
 }
 
-SocketAddress StreamSocket::local_address() const { return detail::local_address_of(fd_.get()); }
+SocketAddress StreamSocket::local_address() const {
+  return detail::local_address_of(fd_.get());
+}
 
 }  // namespace corio::net

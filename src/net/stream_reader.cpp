@@ -47,19 +47,32 @@ std::string StreamReader::take(std::size_t n) {
 }
 
 Task<std::string> StreamReader::read(std::ptrdiff_t n) {
-  if (n == 0) co_return std::string();
+  // One co_return and no co_await inside conditions: g++ 12 miscompiled the shorter form
+  // of this function (it trapped at -O2).
+  std::string out;
   if (n < 0) {
-    while (co_await fill()) {
+    for (;;) {
+      const bool more = co_await fill();
+      if (!more) break;
     }
-    co_return take(buffered());
+    out = take(buffered());
+  } else if (n > 0) {
+    if (buffered() == 0) {
+      const bool more = co_await fill();
+      (void)more;
+    }
+    out = take(std::min(buffered(), static_cast<std::size_t>(n)));
   }
-  if (buffered() == 0) co_await fill();
-  co_return take(std::min(buffered(), static_cast<std::size_t>(n)));
+  co_return out;
 }
 
 Task<std::string> StreamReader::readexactly(std::size_t n) {
   while (buffered() < n) {
-    if (!co_await fill()) throw IncompleteReadError(take(buffered()), n);
+    const bool more = co_await fill();
+    if (!more) {
+      std::string partial = take(buffered());
+      throw IncompleteReadError(std::move(partial), n);
+    }
   }
   co_return take(n);
 }

@@ -19,7 +19,7 @@ struct StreamWriter::State {
   std::size_t high_water = kHighWater;
   std::size_t low_water = kLowWater;
   std::exception_ptr error;
-  bool sending = false;   // the sending task is running
+  bool sending = false;  // the sending task is running
   bool eof_requested = false;
   bool closing = false;
   bool closed = false;
@@ -86,7 +86,8 @@ StreamWriter::StreamWriter(std::shared_ptr<Transport> transport, std::size_t hig
 void StreamWriter::write(std::string_view data) {
   if (state_->error) std::rethrow_exception(state_->error);
   if (state_->closing || state_->eof_requested) {
-    throw NetworkError(EPIPE, "write to " + peer_address().to_string() + " after close or write_eof");
+    throw NetworkError(EPIPE,
+                       "write to " + peer_address().to_string() + " after close or write_eof");
   }
   if (data.empty()) return;
   state_->queue.append(data);
@@ -105,7 +106,9 @@ Task<> StreamWriter::drain() {
   if (state->error) std::rethrow_exception(state->error);
 }
 
-bool StreamWriter::can_write_eof() const noexcept { return state_->transport->can_write_eof(); }
+bool StreamWriter::can_write_eof() const noexcept {
+  return state_->transport->can_write_eof();
+}
 
 void StreamWriter::write_eof() {
   if (state_->error) std::rethrow_exception(state_->error);
@@ -124,7 +127,9 @@ void StreamWriter::close() {
   if (!state_->sending) ensure_sending(state_);  // empty queue: goes straight to aclose()
 }
 
-bool StreamWriter::is_closing() const noexcept { return state_->closing; }
+bool StreamWriter::is_closing() const noexcept {
+  return state_->closing;
+}
 
 Task<> StreamWriter::wait_closed() {
   auto state = state_;
@@ -133,7 +138,9 @@ Task<> StreamWriter::wait_closed() {
   if (state->error) std::rethrow_exception(state->error);
 }
 
-std::size_t StreamWriter::buffered() const noexcept { return state_->pending(); }
+std::size_t StreamWriter::buffered() const noexcept {
+  return state_->pending();
+}
 
 const std::shared_ptr<Transport>& StreamWriter::transport() const noexcept {
   return state_->transport;

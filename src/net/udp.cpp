@@ -33,9 +33,9 @@ void UdpSocket::connect(const SocketAddress& peer) {
 
 Task<std::size_t> UdpSocket::send_to(std::span<const std::byte> datagram, SocketAddress peer) {
   for (;;) {
-    const ssize_t n = ::sendto(fd_.get(), datagram.data(), datagram.size(), MSG_NOSIGNAL,
-                               peer.empty() ? nullptr : peer.native(),
-                               peer.empty() ? 0 : peer.native_size());
+    const ssize_t n =
+        ::sendto(fd_.get(), datagram.data(), datagram.size(), MSG_NOSIGNAL,
+                 peer.empty() ? nullptr : peer.native(), peer.empty() ? 0 : peer.native_size());
     if (n >= 0) co_return static_cast<std::size_t>(n);
     if (errno == EINTR) continue;
     if (errno != EAGAIN) {
@@ -53,11 +53,13 @@ Task<std::pair<std::size_t, SocketAddress>> UdpSocket::recv_from(std::span<std::
     const ssize_t n = ::recvfrom(fd_.get(), buffer.data(), buffer.size(), 0,
                                  reinterpret_cast<sockaddr*>(&storage), &length);
     if (n >= 0) {
-      co_return std::pair{static_cast<std::size_t>(n),
-                          SocketAddress::from_native(reinterpret_cast<sockaddr*>(&storage), length)};
+      co_return std::pair{
+          static_cast<std::size_t>(n),
+          SocketAddress::from_native(reinterpret_cast<sockaddr*>(&storage), length)};
     }
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) throw_network_error(errno, "receive datagram on", local_address().to_string());
+    if (errno != EAGAIN)
+      throw_network_error(errno, "receive datagram on", local_address().to_string());
     io_->clear_readable();
     co_await io_->readable();
   }

@@ -121,6 +121,8 @@ class EpollBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_epoll_backend() { return std::make_unique<EpollBackend>(); }
+std::unique_ptr<Backend> make_epoll_backend() {
+  return std::make_unique<EpollBackend>();
+}
 
 }  // namespace corio::detail

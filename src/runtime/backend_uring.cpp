@@ -12,8 +12,8 @@
 #include <cstring>
 #include <system_error>
 
-#include "backend.hpp"
 #include <corio/detail/intrusive_list.hpp>
+#include "backend.hpp"
 
 namespace corio::detail {
 namespace {
@@ -152,6 +152,8 @@ class UringBackend final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<Backend> make_uring_backend() { return std::make_unique<UringBackend>(); }
+std::unique_ptr<Backend> make_uring_backend() {
+  return std::make_unique<UringBackend>();
+}
 
 }  // namespace corio::detail

@@ -15,7 +15,9 @@ ChildrenWait::ChildrenWait(std::span<TaskHeader* const> children, WaitMode mode,
   }
 }
 
-ChildrenWait::~ChildrenWait() { finish_wait(); }
+ChildrenWait::~ChildrenWait() {
+  finish_wait();
+}
 
 bool ChildrenWait::counts_as_failure(const TaskHeader& child) const noexcept {
   if (mode_ == WaitMode::first_exception) return child.failed();

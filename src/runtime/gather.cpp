@@ -4,8 +4,7 @@
 namespace corio::detail {
 
 Task<std::size_t> gather_children(std::span<TaskHeader* const> children,
-                                  std::span<const bool> spawned, bool all_spawned,
-                                  bool fail_fast) {
+                                  std::span<const bool> spawned, bool all_spawned, bool fail_fast) {
   std::size_t failed = ChildrenWait::npos;
   bool cancelled = false;
   try {

@@ -18,16 +18,19 @@ void IoRegistration::reset() noexcept {
   if (loop_ == nullptr) return;
   loop_->unwatch(*this);
   loop_ = nullptr;
+  // Parked operations resume and find their descriptor gone (a read sees end of stream).
   for (Wait** slot : {&reader_, &writer_}) {
-    if (Wait* waiter = std::exchange(*slot, nullptr)) waiter->wake_cancelled();
+    if (Wait* waiter = std::exchange(*slot, nullptr)) waiter->wake();
   }
 }
 
 void IoRegistration::on_events(IoWatcher* watcher, std::uint32_t events) noexcept {
   auto* self = static_cast<IoRegistration*>(watcher);
   self->ready_ |= events;
-  if ((events & kReadable) && self->reader_ != nullptr) std::exchange(self->reader_, nullptr)->wake();
-  if ((events & kWritable) && self->writer_ != nullptr) std::exchange(self->writer_, nullptr)->wake();
+  if ((events & kReadable) && self->reader_ != nullptr)
+    std::exchange(self->reader_, nullptr)->wake();
+  if ((events & kWritable) && self->writer_ != nullptr)
+    std::exchange(self->writer_, nullptr)->wake();
 }
 
 bool IoRegistration::Wait::await_suspend(std::coroutine_handle<> self) {

@@ -187,15 +187,21 @@ Loop::~Loop() {
   ::close(impl_->wake_fd);
 }
 
-void Loop::throw_no_running_loop() { throw RuntimeError("no running event loop"); }
+void Loop::throw_no_running_loop() {
+  throw RuntimeError("no running event loop");
+}
 
-Loop::TimePoint Loop::now() const noexcept { return virtual_time_ ? virtual_now_ : Clock::now(); }
+Loop::TimePoint Loop::now() const noexcept {
+  return virtual_time_ ? virtual_now_ : Clock::now();
+}
 
 double Loop::time() const noexcept {
   return std::chrono::duration<double>(now().time_since_epoch()).count();
 }
 
-BackendKind Loop::backend() const noexcept { return impl_->backend->kind(); }
+BackendKind Loop::backend() const noexcept {
+  return impl_->backend->kind();
+}
 
 void Handle::cancel() noexcept {
   if (node_ == nullptr || node_->cancelled) return;
@@ -356,11 +362,17 @@ std::vector<detail::TaskHeader*> Loop::all_tasks() const {
   return out;
 }
 
-void Loop::watch(detail::IoWatcher& watcher) { impl_->backend->update(watcher); }
+void Loop::watch(detail::IoWatcher& watcher) {
+  impl_->backend->update(watcher);
+}
 
-void Loop::unwatch(detail::IoWatcher& watcher) noexcept { impl_->backend->forget(watcher); }
+void Loop::unwatch(detail::IoWatcher& watcher) noexcept {
+  impl_->backend->forget(watcher);
+}
 
-void Loop::register_task(detail::TaskHeader& task) noexcept { tasks_.push_back(&task); }
+void Loop::register_task(detail::TaskHeader& task) noexcept {
+  tasks_.push_back(&task);
+}
 
 void Loop::unregister_task(detail::TaskHeader& task) noexcept {
   static_cast<detail::ListNode<detail::AllTasksTag>&>(task).unlink();

@@ -9,7 +9,9 @@
 namespace corio::detail {
 namespace {
 
-bool on_main_thread() { return ::getpid() == static_cast<pid_t>(::syscall(SYS_gettid)); }
+bool on_main_thread() {
+  return ::getpid() == static_cast<pid_t>(::syscall(SYS_gettid));
+}
 
 // asyncio.run only takes SIGINT over when nobody else handles it; so do we.
 bool sigint_is_default() {

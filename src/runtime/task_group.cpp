@@ -43,12 +43,14 @@ void TaskGroup::adopt(detail::TaskHeader* task) {
 void TaskGroup::abort() noexcept {
   aborting_ = true;
   for (auto& child : children_) {
-    if (!child->task->done()) child->task->cancel();
+    if (child->task != nullptr) child->task->cancel();  // null: finished, maybe freed
   }
 }
 
 void TaskGroup::on_child_done(detail::DoneWaiter* waiter, detail::TaskHeader& task) noexcept {
-  TaskGroup* self = static_cast<Child*>(waiter)->group;
+  auto* child = static_cast<Child*>(waiter);
+  TaskGroup* self = child->group;
+  child->task = nullptr;  // the group holds no reference: its frame may go once this returns
   --self->live_;
   if (task.failed()) {
     task.mark_retrieved();

@@ -20,7 +20,9 @@ struct TaskExtras {
   std::vector<std::pair<void (*)(void*, TaskHeader&), void*>> callbacks;
 };
 
-TaskHeader::TaskHeader() noexcept { run = &TaskHeader::run_step; }
+TaskHeader::TaskHeader() noexcept {
+  run = &TaskHeader::run_step;
+}
 
 TaskHeader::~TaskHeader() {
   if (state_ == TaskState::done && exception_ && !exception_retrieved_ && !cancelled_) {

@@ -12,7 +12,9 @@ ThreadPool::ThreadPool(unsigned max_workers)
     : max_workers_(max_workers != 0 ? max_workers
                                     : std::min(32u, std::thread::hardware_concurrency() + 4)) {}
 
-ThreadPool::~ThreadPool() { shutdown(); }
+ThreadPool::~ThreadPool() {
+  shutdown();
+}
 
 void ThreadPool::submit(std::function<void()> job) {
   std::unique_lock lock(mutex_);

@@ -39,10 +39,9 @@ TEST(Examples, MyCoroutinePrintsSleepsOneSecondAndPrints) {
 TEST(Examples, TwoTasksFinishTogetherInAboutTwoSecondsNotThree) {
   const ProgramRun run = run_program(TWO_TASKS_PATH);
   EXPECT_EQ(run.status, 0);
-  EXPECT_EQ(run.output.rfind(
-                "Coroutine 1 started\nCoroutine 2 started\nCoroutine 2 finished\n"
-                "Coroutine 1 finished\nBoth tasks done in ",
-                0),
+  EXPECT_EQ(run.output.rfind("Coroutine 1 started\nCoroutine 2 started\nCoroutine 2 finished\n"
+                             "Coroutine 1 finished\nBoth tasks done in ",
+                             0),
             0u)
       << run.output;
   EXPECT_GE(run.seconds, 2.0);

@@ -1,7 +1,7 @@
 // tests/unit/gather_test.cpp — tests for include/corio/gather.hpp.
 // Parity cases name the CPython test_asyncio/test_gather.py (or test_tasks.py) case.
-#include <corio/corio.hpp>
 #include <gtest/gtest.h>
+#include <corio/corio.hpp>
 
 #include <chrono>
 #include <stdexcept>
@@ -90,19 +90,21 @@ TEST(Gather, FirstFailureIsRaisedAndSpawnedSiblingsAreCancelled) {
 }
 
 TEST(Gather, HandleArgumentsKeepRunningAfterASiblingFails) {
-  corio::run([]() -> corio::Task<> {
-    auto handle = corio::spawn(after(5ms, 9));
-    EXPECT_THROW(co_await corio::gather(failing(1ms, "x"), handle), std::runtime_error);
-    EXPECT_FALSE(handle.done());
-    EXPECT_EQ(co_await handle, 9);
-  });
+  corio::run(
+      []() -> corio::Task<> {
+        auto handle = corio::spawn(after(5000ms, 9));
+        EXPECT_THROW(co_await corio::gather(failing(1000ms, "x"), handle), std::runtime_error);
+        EXPECT_FALSE(handle.done());
+        EXPECT_EQ(co_await handle, 9);
+      },
+      {.virtual_time = true});
 }
 
 // Parity: test_return_exceptions.
 TEST(Gather, ReturnExceptionsCollectsEveryOutcome) {
   corio::run([]() -> corio::Task<> {
-    auto [ok, bad] = co_await corio::gather(corio::return_exceptions, after(1ms, 4),
-                                            failing(1ms, "bad"));
+    auto [ok, bad] =
+        co_await corio::gather(corio::return_exceptions, after(1ms, 4), failing(1ms, "bad"));
     EXPECT_TRUE(ok.has_value());
     EXPECT_EQ(*ok, 4);
     EXPECT_FALSE(bad.has_value());

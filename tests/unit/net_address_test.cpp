@@ -1,6 +1,6 @@
 // tests/unit/net_address_test.cpp — tests for include/corio/net/address.hpp.
-#include <corio/net/address.hpp>
 #include <gtest/gtest.h>
+#include <corio/net/address.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -32,11 +32,13 @@ TEST(SocketAddress, RejectsMalformedInputWithAMessageNamingIt) {
     }
     return std::string("no exception");
   };
-  EXPECT_EQ(message([] { SocketAddress::parse("999.1.1.1", 1); }), "invalid IP address '999.1.1.1'");
+  EXPECT_EQ(message([] { SocketAddress::parse("999.1.1.1", 1); }),
+            "invalid IP address '999.1.1.1'");
   EXPECT_EQ(message([] { SocketAddress::parse("", 1); }), "empty IP address");
   EXPECT_EQ(message([] { SocketAddress::parse("example.com", 80); }),
             "invalid IP address 'example.com'");
-  EXPECT_EQ(message([] { SocketAddress::parse("1.2.3.4:70000"); }), "port 70000 out of range 0-65535");
+  EXPECT_EQ(message([] { SocketAddress::parse("1.2.3.4:70000"); }),
+            "port 70000 out of range 0-65535");
   EXPECT_EQ(message([] { SocketAddress::parse("1.2.3.4:http"); }), "invalid port 'http'");
   EXPECT_EQ(message([] { SocketAddress::parse("::1:80"); }),
             "invalid address '::1:80': expected IPv4:port or [IPv6]:port");

@@ -1,10 +1,12 @@
 // tests/unit/net_streams_test.cpp — tests for include/corio/net/stream_reader.hpp and
 // stream_writer.hpp over real socket pairs and TCP on 127.0.0.1.
 // Parity cases name the CPython test_asyncio/test_streams.py case they mirror.
+#include <gtest/gtest.h>
+#include <unistd.h>
 #include <corio/net.hpp>
 #include <corio/net/stream_reader.hpp>
 #include <corio/net/stream_writer.hpp>
-#include <gtest/gtest.h>
+#include <corio/net/streams.hpp>
 
 #include <chrono>
 #include <memory>
@@ -172,5 +174,123 @@ TEST(StreamWriter, SendFailureSurfacesInDrain) {
       failed = true;
     }
     EXPECT_TRUE(failed);
+  });
+}
+
+namespace {
+
+corio::Task<> echo_lines(StreamReader reader, StreamWriter writer) {
+  for (;;) {
+    std::string line = co_await reader.readline();
+    if (line.empty()) co_return;
+    writer.write(line);
+    co_await writer.drain();
+  }
+}
+
+}  // namespace
+
+// Parity: test_streams.py test_start_server / test_open_connection.
+TEST(Streams, StartServerAndOpenConnectionEchoLines) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await corio::net::start_server(echo_lines, "127.0.0.1", 0);
+    const auto port = server.sockets().at(0).port();
+    auto [reader, writer] = co_await corio::net::open_connection("127.0.0.1", port);
+    writer.write("hello\nworld\n");
+    EXPECT_EQ(co_await reader.readline(), "hello\n");
+    EXPECT_EQ(co_await reader.readline(), "world\n");
+    writer.close();
+    co_await writer.wait_closed();
+    server.close();
+    co_await server.wait_closed();
+    EXPECT_FALSE(server.is_serving());
+  });
+}
+
+TEST(Streams, OpenConnectionResolvesLocalhostThroughTheHostsFile) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await corio::net::start_server(echo_lines, "127.0.0.1", 0);
+    auto [reader, writer] =
+        co_await corio::net::open_connection("localhost", server.sockets().at(0).port());
+    writer.write("by name\n");
+    EXPECT_EQ(co_await reader.readline(), "by name\n");
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+  });
+}
+
+TEST(Streams, AFailingHandlerIsReportedAndTheServerKeepsServing) {
+  testing::internal::CaptureStderr();
+  corio::run([]() -> corio::Task<> {
+    int calls = 0;
+    auto server = co_await corio::net::start_server(
+        [&](StreamReader reader, StreamWriter writer) -> corio::Task<> {
+          if (++calls == 1) throw std::runtime_error("handler broke");
+          co_await echo_lines(std::move(reader), std::move(writer));
+        },
+        "127.0.0.1", 0);
+    const auto port = server.sockets().at(0).port();
+    {
+      auto [reader, writer] = co_await corio::net::open_connection("127.0.0.1", port);
+      EXPECT_EQ(co_await reader.read(), "");  // closed by the server after the failure
+    }
+    auto [reader, writer] = co_await corio::net::open_connection("127.0.0.1", port);
+    writer.write("still here\n");
+    EXPECT_EQ(co_await reader.readline(), "still here\n");
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
+  });
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("handler broke"), std::string::npos) << err;
+}
+
+TEST(Streams, WaitClosedWaitsForHandlersAndCloseClientsEndsThem) {
+  corio::run([]() -> corio::Task<> {
+    bool handler_done = false;
+    auto server = co_await corio::net::start_server(
+        [&](StreamReader reader, StreamWriter) -> corio::Task<> {
+          (void)co_await reader.read();  // until the connection goes away
+          handler_done = true;
+        },
+        "127.0.0.1", 0);
+    auto [reader, writer] =
+        co_await corio::net::open_connection("127.0.0.1", server.sockets().at(0).port());
+    writer.write("x");
+    co_await corio::sleep(5ms);
+    server.close();
+    EXPECT_FALSE(handler_done);  // close() leaves connections alone
+    server.close_clients();
+    co_await server.wait_closed();
+    EXPECT_TRUE(handler_done);
+    EXPECT_EQ(co_await reader.read(), "");
+  });
+}
+
+TEST(Streams, ServeForeverReturnsOnCloseAndCancellingItClosesTheServer) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await corio::net::start_server(echo_lines, "127.0.0.1", 0);
+    auto serving = corio::spawn(server.serve_forever());
+    co_await corio::yield_now();
+    serving.cancel();
+    EXPECT_THROW(co_await serving, corio::CancelledError);
+    EXPECT_FALSE(server.is_serving());
+    co_await server.wait_closed();
+    EXPECT_THROW(co_await corio::net::open_connection("127.0.0.1", server.sockets().at(0).port()),
+                 corio::net::ConnectionRefusedError);
+  });
+}
+
+TEST(Streams, UnixServerAndConnection) {
+  corio::run([]() -> corio::Task<> {
+    const std::string path = "@corio-streams-" + std::to_string(::getpid());
+    auto server = co_await corio::net::start_unix_server(echo_lines, path);
+    auto [reader, writer] = co_await corio::net::open_unix_connection(path);
+    writer.write("unix\n");
+    EXPECT_EQ(co_await reader.readline(), "unix\n");
+    writer.close();
+    server.close();
+    co_await server.wait_closed();
   });
 }

@@ -1,7 +1,7 @@
 // tests/unit/net_tcp_test.cpp — tests for include/corio/net/tcp.hpp, socket.hpp, unix.hpp and
 // udp.hpp against real sockets on 127.0.0.1 (both backends).
-#include <corio/net.hpp>
 #include <gtest/gtest.h>
+#include <corio/net.hpp>
 
 #include <dirent.h>
 #include <sys/resource.h>
@@ -19,7 +19,9 @@ using corio::net::TcpStream;
 
 namespace {
 
-std::span<std::byte> bytes(std::string& s) { return std::as_writable_bytes(std::span(s)); }
+std::span<std::byte> bytes(std::string& s) {
+  return std::as_writable_bytes(std::span(s));
+}
 
 corio::Task<std::string> read_all(corio::net::StreamSocket& sock) {
   std::string out;

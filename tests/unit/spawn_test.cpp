@@ -1,7 +1,7 @@
 // tests/unit/spawn_test.cpp — tests for include/corio/spawn.hpp: JoinHandle, cancellation.
 // Parity cases name the CPython test_asyncio/test_tasks.py case they mirror.
-#include <corio/corio.hpp>
 #include <gtest/gtest.h>
+#include <corio/corio.hpp>
 
 #include <chrono>
 #include <fstream>

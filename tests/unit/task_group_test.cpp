@@ -1,7 +1,7 @@
 // tests/unit/task_group_test.cpp — tests for include/corio/task_group.hpp.
 // Parity cases name the CPython test_asyncio/test_taskgroups.py case they mirror.
-#include <corio/corio.hpp>
 #include <gtest/gtest.h>
+#include <corio/corio.hpp>
 
 #include <chrono>
 #include <stdexcept>
@@ -64,12 +64,32 @@ TEST(TaskGroup, FailingChildCancelsSiblingsAndBodyThenRaisesExceptionGroup) {
       ADD_FAILURE() << "no ExceptionGroup";
     } catch (const corio::ExceptionGroup& group) {
       EXPECT_EQ(group.exceptions().size(), 1u);
-    if (group.exceptions().size() != 1u) co_return;
+      if (group.exceptions().size() != 1u) co_return;
       EXPECT_THROW(std::rethrow_exception(group.exceptions()[0]), std::runtime_error);
     }
     EXPECT_TRUE(sibling_cancelled);
     EXPECT_TRUE(body_cancelled);
     EXPECT_EQ(corio::current_task().cancelling(), 0u);
+  });
+}
+
+// Regression: the group used to touch the freed frame of a child that had finished with no
+// handle left, when a later sibling failed.
+TEST(TaskGroup, FailureAfterAnUnreferencedChildFinishedIsSafe) {
+  corio::run([]() -> corio::Task<> {
+    try {
+      co_await corio::task_group([](corio::TaskGroup& group) -> corio::Task<> {
+        group.spawn([]() -> corio::Task<> { co_return; });
+        group.spawn([]() -> corio::Task<> {
+          co_await corio::sleep(1ms);
+          throw std::runtime_error("x");
+        });
+        co_return;
+      });
+      ADD_FAILURE() << "no ExceptionGroup";
+    } catch (const corio::ExceptionGroup& group) {
+      EXPECT_EQ(group.exceptions().size(), 1u);
+    }
   });
 }
 
@@ -188,7 +208,7 @@ TEST(TaskGroup, BodyExceptionIsReportedInTheGroup) {
       ADD_FAILURE() << "no ExceptionGroup";
     } catch (const corio::ExceptionGroup& group) {
       EXPECT_EQ(group.exceptions().size(), 1u);
-    if (group.exceptions().size() != 1u) co_return;
+      if (group.exceptions().size() != 1u) co_return;
       EXPECT_THROW(std::rethrow_exception(group.exceptions()[0]), std::logic_error);
     }
   });

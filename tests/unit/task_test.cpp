@@ -1,6 +1,6 @@
 // tests/unit/task_test.cpp — tests for include/corio/task.hpp and spawn.hpp basics.
-#include <corio/corio.hpp>
 #include <gtest/gtest.h>
+#include <corio/corio.hpp>
 
 #include <chrono>
 #include <string>
@@ -10,7 +10,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-corio::Task<int> answer() { co_return 42; }
+corio::Task<int> answer() {
+  co_return 42;
+}
 
 corio::Task<int> add_one(int depth) {
   if (depth == 0) co_return 0;
@@ -19,7 +21,9 @@ corio::Task<int> add_one(int depth) {
 
 }  // namespace
 
-TEST(Task, RunReturnsTheValue) { EXPECT_EQ(corio::run(answer()), 42); }
+TEST(Task, RunReturnsTheValue) {
+  EXPECT_EQ(corio::run(answer()), 42);
+}
 
 TEST(Task, AwaitRunsInline) {
   int result = corio::run([]() -> corio::Task<int> { co_return co_await answer() + 1; }());

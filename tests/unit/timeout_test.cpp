@@ -1,8 +1,8 @@
 // tests/unit/timeout_test.cpp — tests for include/corio/timeout.hpp.
 // Parity cases name the CPython test_asyncio/test_timeouts.py case they mirror. Long
 // deadlines run on the virtual clock.
-#include <corio/corio.hpp>
 #include <gtest/gtest.h>
+#include <corio/corio.hpp>
 
 #include <chrono>
 

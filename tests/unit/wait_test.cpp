@@ -1,7 +1,7 @@
 // tests/unit/wait_test.cpp — tests for include/corio/wait.hpp and shield.hpp.
 // Parity cases name the CPython test_asyncio/test_tasks.py case they mirror.
-#include <corio/corio.hpp>
 #include <gtest/gtest.h>
+#include <corio/corio.hpp>
 
 #include <chrono>
 #include <stdexcept>
@@ -26,7 +26,7 @@ TEST(Wait, FirstCompletedReturnsAsSoonAsOneIsDone) {
                                                     corio::spawn(after(1s, 2))};
         auto [done, pending] = co_await corio::wait(handles, corio::FIRST_COMPLETED);
         EXPECT_EQ(done.size(), 1u);
-    if (done.size() != 1u) co_return;
+        if (done.size() != 1u) co_return;
         EXPECT_EQ(done[0].result(), 2);
         EXPECT_EQ(pending.size(), 1u);
         co_await pending[0];
@@ -46,7 +46,7 @@ TEST(Wait, FirstExceptionStopsAtTheFailure) {
                                                     corio::spawn(bad())};
         auto [done, pending] = co_await corio::wait(handles, corio::FIRST_EXCEPTION);
         EXPECT_EQ(done.size(), 1u);
-    if (done.size() != 1u) co_return;
+        if (done.size() != 1u) co_return;
         EXPECT_NE(done[0].exception(), nullptr);
         EXPECT_EQ(pending.size(), 1u);
         pending[0].cancel();
@@ -62,7 +62,7 @@ TEST(Wait, TimeoutLeavesPendingTasksRunning) {
         auto [done, pending] = co_await corio::wait(handles, corio::ALL_COMPLETED, 1s);
         EXPECT_TRUE(done.empty());
         EXPECT_EQ(pending.size(), 1u);
-    if (pending.size() != 1u) co_return;
+        if (pending.size() != 1u) co_return;
         EXPECT_EQ(co_await pending[0], 1);
       },
       kVirtual);
@@ -98,7 +98,7 @@ TEST(AsCompleted, TimeoutRaisesTimeoutError) {
         auto next_done = corio::as_completed(handles, 10s);
         auto first = co_await next_done.next();
         EXPECT_TRUE(first.has_value());
-    if (!(first.has_value())) co_return;
+        if (!(first.has_value())) co_return;
         EXPECT_EQ(first->result(), 1);
         EXPECT_THROW(co_await next_done.next(), corio::TimeoutError);
         handles[1].cancel();
@@ -111,9 +111,8 @@ TEST(Shield, CancellingTheAwaiterLeavesTheInnerTaskRunning) {
   corio::run(
       []() -> corio::Task<> {
         auto inner = corio::spawn(after(2s, 5));
-        auto outer = corio::spawn([inner]() -> corio::Task<int> {
-          co_return co_await corio::shield(inner);
-        });
+        auto outer = corio::spawn(
+            [inner]() -> corio::Task<int> { co_return co_await corio::shield(inner); });
         co_await corio::sleep(1s);
         outer.cancel();
         EXPECT_THROW(co_await outer, corio::CancelledError);
@@ -124,6 +123,6 @@ TEST(Shield, CancellingTheAwaiterLeavesTheInnerTaskRunning) {
 }
 
 TEST(Shield, ReturnsTheInnerResult) {
-  corio::run(
-      []() -> corio::Task<> { EXPECT_EQ(co_await corio::shield(after(1s, 8)), 8); }, kVirtual);
+  corio::run([]() -> corio::Task<> { EXPECT_EQ(co_await corio::shield(after(1s, 8)), 8); },
+             kVirtual);
 }

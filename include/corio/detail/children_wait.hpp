@@ -6,8 +6,8 @@
 
 #include <coroutine>
 #include <cstddef>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <span>
 
 #include <corio/detail/parking.hpp>

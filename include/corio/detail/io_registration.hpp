@@ -25,7 +25,7 @@ class IoRegistration : private IoWatcher {
   // Starts watching `fd` on the running loop. Throws std::system_error if the backend
   // refuses the fd, RuntimeError outside a loop.
   void attach(int fd);
-  // Stops watching (before the fd is closed). Parked tasks are woken with CancelledError.
+  // Stops watching (before the fd is closed). Parked tasks are woken to find the fd gone.
   void reset() noexcept;
   [[nodiscard]] bool attached() const noexcept { return loop_ != nullptr; }
   [[nodiscard]] int fd() const noexcept { return IoWatcher::fd; }

@@ -17,6 +17,8 @@ struct ThreadContext {
 // Trivially constructible, so access is a plain TLS load.
 extern thread_local ThreadContext t_context;
 
-inline TaskHeader* current_task_header() noexcept { return t_context.task; }
+inline TaskHeader* current_task_header() noexcept {
+  return t_context.task;
+}
 
 }  // namespace corio::detail

@@ -16,7 +16,8 @@ namespace corio::net {
 
 class NetworkError : public std::system_error {
  public:
-  NetworkError(int error, const std::string& what) : std::system_error(error, std::generic_category(), what) {}
+  NetworkError(int error, const std::string& what)
+      : std::system_error(error, std::generic_category(), what) {}
 };
 
 class ConnectionError : public NetworkError {

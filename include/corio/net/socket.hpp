@@ -82,12 +82,14 @@ class StreamSocket : public Transport {
   StreamSocket& operator=(StreamSocket&& other) noexcept;
   ~StreamSocket() override;
 
-  // Reads what is available, up to buffer.size() bytes; 0 means the peer closed (EOF).
+  // Reads what is available, up to buffer.size() bytes; 0 means the peer closed (EOF), or
+  // this side did (close() while a read is parked ends that read with 0).
   // Suspends: while nothing is available. Throws ConnectionResetError and other
   // NetworkErrors naming the peer; CancelledError. Cancellation: safe, nothing is lost.
   Task<std::size_t> read_some(std::span<std::byte> buffer) override;
   // Writes what the kernel accepts now (at least one byte). Suspends while the send buffer
-  // is full. Throws BrokenPipeError etc. Cancellation: safe, nothing was written.
+  // is full. Throws BrokenPipeError (also once closed on this side), other NetworkErrors.
+  // Cancellation: safe, nothing was written.
   Task<std::size_t> write_some(std::span<const std::byte> data) override;
   using Transport::write_all;
 
@@ -96,7 +98,8 @@ class StreamSocket : public Transport {
   void write_eof() override;
   void shutdown_write() { write_eof(); }
   Task<> aclose() override;
-  // Unregisters and closes; idempotent. A task parked in a read or write gets CancelledError.
+  // Unregisters and closes; idempotent. A parked read then returns 0, a parked write throws
+  // BrokenPipeError.
   void close() noexcept override;
   [[nodiscard]] bool is_open() const noexcept override { return fd_.valid(); }
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }

@@ -51,7 +51,9 @@ class StreamWriter {
   // Bytes queued and not yet accepted by the transport.
   [[nodiscard]] std::size_t buffered() const noexcept;
   [[nodiscard]] const std::shared_ptr<Transport>& transport() const noexcept;
-  [[nodiscard]] const SocketAddress& peer_address() const noexcept { return transport()->peer_address(); }
+  [[nodiscard]] const SocketAddress& peer_address() const noexcept {
+    return transport()->peer_address();
+  }
   [[nodiscard]] SocketAddress local_address() const { return transport()->local_address(); }
 
   struct State;  // shared with the sending task (src/net/stream_writer.cpp)

@@ -1,0 +1,111 @@
+// tests/integration/nginx_fixture.hpp — a real nginx on 127.0.0.1, started and stopped by
+// the test: its own prefix directory, config, document root and a free port.
+#pragma once
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace corio::testing {
+
+class Nginx {
+ public:
+  // Serves `root` files written by the caller into root_dir().
+  Nginx() {
+    char pattern[] = "/tmp/corio-nginx.XXXXXX";
+    if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+    dir_ = pattern;
+    std::filesystem::create_directories(dir_ / "root");
+    std::filesystem::create_directories(dir_ / "logs");
+    port_ = free_port();
+  }
+  ~Nginx() {
+    stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  [[nodiscard]] std::filesystem::path root_dir() const { return dir_ / "root"; }
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+
+  void start(const std::string& extra_server_config = {}) {
+    std::ofstream(dir_ / "nginx.conf")
+        << "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+           "error_log "
+        << (dir_ / "logs/error.log").string() << " warn;\npid " << (dir_ / "nginx.pid").string()
+        << ";\nevents { worker_connections 1024; }\n"
+           "http {\n  access_log off;\n  keepalive_requests 1000;\n"
+           "  client_body_temp_path "
+        << (dir_ / "tmp").string() << ";\n  server {\n    listen 127.0.0.1:" << port_
+        << ";\n    root " << root_dir().string() << ";\n"
+        << extra_server_config << "  }\n}\n";
+    std::filesystem::create_directories(dir_ / "tmp");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execl("/usr/sbin/nginx", "nginx", "-p", dir_.c_str(), "-c", (dir_ / "nginx.conf").c_str(),
+              "-e", (dir_ / "logs/error.log").c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // Wait until it accepts connections (bounded: 10 s).
+    for (int i = 0; i < 1000; ++i) {
+      if (accepts()) return;
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        throw std::runtime_error("nginx exited at start-up; see " + (dir_ / "logs").string());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    throw std::runtime_error("nginx did not start listening within 10 s");
+  }
+
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
+ private:
+  static std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+  }
+
+  [[nodiscard]] bool accepts() const {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port_);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
+  }
+
+  std::filesystem::path dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+}  // namespace corio::testing
