@@ -29,8 +29,7 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "out")
+from peers_common import HERE, OUT, capture, cpu_model, versions
 SERVERS = ["corio-epoll", "corio-io_uring", "asyncio", "uvloop", "tokio", "go"]
 HEADINGS = {"corio-epoll": "corio epoll", "corio-io_uring": "corio io_uring"}
 CORIO = SERVERS[:2]
@@ -72,14 +71,6 @@ def parse_args():
     return args
 
 
-def capture(argv):
-    """Output of a short informational command, or "" if it fails."""
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
 def server_commands(args, notes):
     """server -> (argv prefix, extra environment), or None when the server is absent."""
     script = os.path.join(HERE, "python", "echo_server.py")
@@ -106,33 +97,6 @@ def server_commands(args, notes):
         notes.append(f"uvloop: {args.python} cannot import uvloop")
         cmds["uvloop"] = (None, {})
     return {s: (cmds[s] if cmds[s][0] else None) for s in args.servers}
-
-
-def versions(args):
-    py = capture([args.python, "-c", "import sys, uvloop; print(sys.version.split()[0], "
-                  "'uvloop', uvloop.__version__)"]) \
-        or capture([args.python, "-c", "import sys; print(sys.version.split()[0])"])
-    parts = [f"Python {py}"] if py else []
-    lock = os.path.join(OUT, "tokio-src", "Cargo.lock")
-    if os.path.exists(lock):
-        m = re.search(r'name = "tokio"\nversion = "([^"]+)"', open(lock).read())
-        if m:
-            parts.append(f"tokio {m.group(1)}")
-    go = capture(["go", "version"]).split()
-    if len(go) >= 3:
-        parts.append(go[2])
-    return ", ".join(parts)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def pinning(args, notes):

@@ -20,8 +20,7 @@ import statistics
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "out")
+from peers_common import HERE, OUT, capture, cpu_model, versions
 WORKLOADS = ["spawn_join", "yield", "queue_pingpong", "event_wakeup", "timer_cancel",
              "async_tree_none", "async_tree_yield", "idle_task"]
 PEERS = ["corio", "asyncio", "uvloop", "tokio", "go"]
@@ -48,14 +47,6 @@ def parse_args():
     return args
 
 
-def capture(argv):
-    """Output of a short informational command, or "" if it fails."""
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
 def peer_commands(args, notes):
     """peer -> argv prefix (the workload name follows), or None when the peer is absent."""
     script = os.path.join(HERE, "python", "runtime_bench.py")
@@ -77,33 +68,6 @@ def peer_commands(args, notes):
         notes.append(f"uvloop: {args.python} cannot import uvloop")
         cmds["uvloop"] = None
     return cmds
-
-
-def versions(args):
-    py = capture([args.python, "-c", "import sys, uvloop; print(sys.version.split()[0], "
-                  "'uvloop', uvloop.__version__)"]) \
-        or capture([args.python, "-c", "import sys; print(sys.version.split()[0])"])
-    parts = [f"Python {py}"] if py else []
-    lock = os.path.join(OUT, "tokio-src", "Cargo.lock")
-    if os.path.exists(lock):
-        m = re.search(r'name = "tokio"\nversion = "([^"]+)"', open(lock).read())
-        if m:
-            parts.append(f"tokio {m.group(1)}")
-    go = capture(["go", "version"]).split()
-    if len(go) >= 3:
-        parts.append(go[2])
-    return ", ".join(parts)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
 
 
 def run_once(argv, workload, args, pin):

@@ -1,6 +1,8 @@
 // tests/unit/net_tcp_test.cpp — tests for include/corio/net/tcp.hpp, socket.hpp, unix.hpp and
 // udp.hpp against real sockets on 127.0.0.1 (both backends).
 #include <gtest/gtest.h>
+
+#include "net_test_support.hpp"
 #include <corio/net.hpp>
 
 #include <dirent.h>
@@ -16,6 +18,8 @@ using namespace std::chrono_literals;
 using corio::net::SocketAddress;
 using corio::net::TcpListener;
 using corio::net::TcpStream;
+
+using corio_test::open_fd_count;
 
 namespace {
 
@@ -41,15 +45,6 @@ corio::Task<> echo_once(TcpListener& listener) {
     if (n == 0) break;
     co_await peer.write_all(std::string_view(buffer.data(), n));
   }
-}
-
-int open_fd_count() {
-  int count = 0;
-  if (DIR* dir = ::opendir("/proc/self/fd")) {
-    while (::readdir(dir) != nullptr) ++count;
-    ::closedir(dir);
-  }
-  return count;
 }
 
 }  // namespace

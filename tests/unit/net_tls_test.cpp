@@ -9,6 +9,8 @@
 // nor from `openssl x509 -days` (3.0 has no -not_before/-not_after); `openssl ca` takes
 // explicit -startdate/-enddate, so the expired one is signed with it.
 #include <gtest/gtest.h>
+
+#include "net_test_support.hpp"
 #include <openssl/x509_vfy.h>
 #include <corio/net.hpp>
 
@@ -41,6 +43,8 @@ using corio::net::TcpStream;
 using corio::net::TlsContext;
 using corio::net::TlsError;
 using corio::net::TlsStream;
+
+using corio_test::open_fd_count;
 
 namespace {
 
@@ -348,15 +352,6 @@ corio::Task<std::pair<TlsStream, TlsStream>> tls_pair(TcpListener& listener,
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-int open_fd_count() {
-  int count = 0;
-  if (DIR* dir = ::opendir("/proc/self/fd")) {
-    while (::readdir(dir) != nullptr) ++count;
-    ::closedir(dir);
-  }
-  return count;
 }
 
 }  // namespace
