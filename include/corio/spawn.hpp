@@ -166,7 +166,7 @@ JoinHandle<T> spawn(Task<T> task, std::string_view name = {}) {
   }
   auto frame = task.release();
   auto& promise = frame.promise();
-  promise.started_ = true;
+  promise.started = true;
   promise.start(loop, frame);
   if (!name.empty()) promise.set_name(std::string(name));
   return JoinHandle<T>(&promise);

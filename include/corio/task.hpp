@@ -66,7 +66,6 @@ class PromiseBase : public TaskHeader {
   void unhandled_exception() noexcept { set_exception(std::current_exception()); }
 
   std::coroutine_handle<> continuation_;  // the inline awaiter; null for a spawned task
-  bool started_ = false;
 };
 
 template <class T>
@@ -147,7 +146,7 @@ class [[nodiscard]] Task {
   Awaiter operator co_await() && { return Awaiter{claim()}; }
 
   // True once the Task was awaited or spawned.
-  [[nodiscard]] bool started() const noexcept { return frame_.promise().started_; }
+  [[nodiscard]] bool started() const noexcept { return frame_.promise().started; }
 
   // Gives up ownership of the frame (spawn takes it).
   Handle release() noexcept { return std::exchange(frame_, {}); }
@@ -156,13 +155,13 @@ class [[nodiscard]] Task {
   Handle claim() {
     if (!frame_) throw InvalidStateError("corio: awaiting an empty Task");
     auto& promise = frame_.promise();
-    if (promise.started_) throw InvalidStateError("corio: Task awaited twice");
-    promise.started_ = true;
+    if (promise.started) throw InvalidStateError("corio: Task awaited twice");
+    promise.started = true;
     return frame_;
   }
   void destroy() noexcept {
     if (!frame_) return;
-    if (!frame_.promise().started_) detail::report_never_awaited(frame_.promise());
+    if (!frame_.promise().started) detail::report_never_awaited(frame_.promise());
     frame_.destroy();
     frame_ = {};
   }

@@ -109,7 +109,6 @@ class TaskHeader : public Runnable, public ListNode<AllTasksTag> {
   // --- state the awaiters of the runtime manipulate directly (hot paths) ---
   std::coroutine_handle<> resume_point;  // innermost suspended frame: what the next step resumes
   Suspension* waiting_on = nullptr;      // the await this task is parked in, if any
-  bool must_cancel = false;              // raise CancelledError at the next suspension point
 
  private:
   static void run_step(Runnable* self) noexcept;
@@ -125,6 +124,11 @@ class TaskHeader : public Runnable, public ListNode<AllTasksTag> {
   TaskState state_ = TaskState::created;
   bool cancelled_ = false;
   bool exception_retrieved_ = false;
+
+ public:
+  // Declared here, beside the other flags, so the header packs into fewer bytes.
+  bool must_cancel = false;  // raise CancelledError at the next suspension point
+  bool started = false;      // the Task was awaited or spawned (its frame has begun)
 };
 
 // CORIO_DEBUG=1 in the environment (read once).
