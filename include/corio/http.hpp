@@ -1,0 +1,7 @@
+// include/corio/http.hpp — corio::http in one include: HTTP/1.1 parsing, URLs and errors.
+#pragma once
+
+#include <corio/http/errors.hpp>
+#include <corio/http/parser.hpp>
+#include <corio/http/url.hpp>
+#include <corio/net.hpp>

@@ -1,0 +1,592 @@
+// src/http/parser.cpp — MessageParser on llhttp.
+//
+// llhttp's rules, and how this file obeys them:
+// - settings outlive the parser: one static const llhttp_settings_t for every parser;
+// - callbacks only record into ParserImpl (reached through llhttp_t::data); they are
+//   noexcept, and a failure inside one (a limit, out of memory) is recorded and reported
+//   by returning an error code, never by throwing through C;
+// - pausing from a callback is done by returning HPE_PAUSED (on_message_complete), never
+//   by calling llhttp_pause; llhttp_resume only after llhttp_execute returned HPE_PAUSED;
+// - a non-pause error sticks until llhttp_reset: the impl keeps the error and rethrows it;
+// - llhttp_finish at EOF (finish()), since a response body may end at close;
+// - lenient flags are never set: llhttp_init leaves them off.
+#include <corio/http/parser.hpp>
+
+#include <llhttp.h>
+
+#include <algorithm>
+#include <cassert>
+#include <new>
+#include <stdexcept>
+#include <utility>
+
+namespace corio::http {
+
+int status_code(ProtocolErrorKind kind) noexcept {
+  switch (kind) {
+    case ProtocolErrorKind::bad_request:
+      return 400;
+    case ProtocolErrorKind::payload_too_large:
+      return 413;
+    case ProtocolErrorKind::uri_too_long:
+      return 414;
+    case ProtocolErrorKind::header_fields_too_large:
+      return 431;
+    case ProtocolErrorKind::not_implemented:
+      return 501;
+    case ProtocolErrorKind::version_not_supported:
+      return 505;
+  }
+  return 400;
+}
+
+namespace {
+
+char ascii_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
+}
+
+// Transfer codings a server can be asked to decode (RFC 9110 registry); any other one in a
+// request is answered with 501.
+bool known_transfer_coding(std::string_view coding) noexcept {
+  for (std::string_view known :
+       {"chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress", "identity"}) {
+    if (iequals(coding, known)) return true;
+  }
+  return false;
+}
+
+// RFC 9110 5.6.2 token characters.
+bool is_tchar(char c) noexcept {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string_view> find_header(const HeaderList& headers,
+                                            std::string_view name) noexcept {
+  for (const auto& [field, value] : headers) {
+    if (iequals(field, name)) return std::string_view(value);
+  }
+  return std::nullopt;
+}
+
+namespace detail {
+
+class ParserImpl {
+ public:
+  // Where the parser stands. complete: paused at a message's end (llhttp's error is
+  // HPE_PAUSED, or HPE_PAUSED_UPGRADE for an upgrade). upgraded: an upgrade message was
+  // taken, nothing more is parsed. failed: error_ holds the sticky error.
+  // closed: a message without keep-alive was taken; any further byte is an error.
+  enum class State { idle, headers, body, complete, upgraded, closed, failed };
+
+  ParserImpl(MessageParser::Mode mode, ParserOptions options)
+      : mode_(mode), options_(std::move(options)), expect_no_body_(options_.expect_no_body) {
+    init();
+  }
+
+  FeedResult feed(std::span<const char> data);
+  bool finish();
+  Message take_message();
+  void reset() {
+    init();
+    message_ = Message{};
+  }
+
+  MessageParser::Mode mode_;
+  ParserOptions options_;
+  bool expect_no_body_;
+  State state_ = State::idle;
+
+ private:
+  void init() {
+    llhttp_init(&parser_, mode_ == MessageParser::Mode::request ? HTTP_REQUEST : HTTP_RESPONSE,
+                &settings_);
+    parser_.data = this;
+    state_ = State::idle;
+    base_ = 0;
+    message_start_ = 0;
+    clear_message_state();
+    error_.reset();
+  }
+
+  void clear_message_state() noexcept {
+    field_.clear();
+    value_.clear();
+    header_count_ = 0;
+    trailer_bytes_ = 0;
+    extension_bytes_ = 0;
+    body_bytes_ = 0;
+    uri_bytes_ = 0;
+    reason_bytes_ = 0;
+    version_.clear();
+    headers_done_ = false;
+    value_end_.reset();
+    slices_.clear();
+  }
+
+  static ParserImpl& self(llhttp_t* p) noexcept { return *static_cast<ParserImpl*>(p->data); }
+
+  // Absolute stream offset of a pointer into the buffer now being executed.
+  std::uint64_t offset_of(const char* p) const noexcept {
+    return base_ + static_cast<std::uint64_t>(p - data_);
+  }
+
+  const char* prefix() const noexcept {
+    return mode_ == MessageParser::Mode::request ? "invalid HTTP request: "
+                                                 : "invalid HTTP response: ";
+  }
+
+  // Records a failure found inside a callback; returns the code that stops llhttp.
+  int fail(std::string_view what, ProtocolErrorKind kind) noexcept {
+    try {
+      if (!pending_failure_) pending_failure_.emplace(std::string(what), kind);
+    } catch (...) {
+      return fail_oom();
+    }
+    return HPE_USER;
+  }
+  int fail_limit(const char* what, std::uint64_t limit, ProtocolErrorKind kind) noexcept {
+    try {
+      return fail(std::string(what) + " larger than " + std::to_string(limit) + " bytes", kind);
+    } catch (...) {
+      return fail_oom();
+    }
+  }
+  int fail_oom() noexcept {
+    oom_ = true;
+    return HPE_USER;
+  }
+
+  [[noreturn]] void raise(std::string what, ProtocolErrorKind kind, std::uint64_t at) {
+    state_ = State::failed;
+    error_.emplace(prefix() + what + " (at byte " + std::to_string(at) + ")", kind);
+    throw *error_;
+  }
+  [[noreturn]] void raise_llhttp(llhttp_errno_t err, const char* pos);
+
+  // Checks that the header section up to `end` (absolute) is within its limit.
+  int check_section(std::uint64_t end) noexcept {
+    if (end - message_start_ > options_.limits.max_header_section) {
+      return fail_limit("header section", options_.limits.max_header_section,
+                        ProtocolErrorKind::header_fields_too_large);
+    }
+    return 0;
+  }
+
+  // Appends a piece of a header name or value; headers and trailers alike.
+  int header_piece(std::string& into, const char* at, std::size_t length) noexcept {
+    if (field_.size() + value_.size() + length > options_.limits.max_header_line) {
+      return fail_limit(headers_done_ ? "trailer field" : "header field",
+                        options_.limits.max_header_line,
+                        ProtocolErrorKind::header_fields_too_large);
+    }
+    if (headers_done_) {
+      trailer_bytes_ += length;
+      if (trailer_bytes_ > options_.limits.max_header_section) {
+        return fail_limit("trailer section", options_.limits.max_header_section,
+                          ProtocolErrorKind::header_fields_too_large);
+      }
+    } else if (int rc = check_section(offset_of(at + length)); rc != 0) {
+      return rc;
+    }
+    try {
+      into.append(at, length);
+    } catch (...) {
+      return fail_oom();
+    }
+    return 0;
+  }
+
+  // llhttp callbacks. Data callbacks return 0 or HPE_USER (a recorded failure);
+  // on_headers_complete returns 0, 1 (no body) or HPE_USER; on_message_complete returns
+  // HPE_PAUSED (stop after this message) or 0 for an upgrade (llhttp then returns
+  // HPE_PAUSED_UPGRADE itself); the other notifications return 0 or HPE_USER.
+  static int on_message_begin(llhttp_t* p) noexcept {
+    auto& s = self(p);
+    s.state_ = State::headers;
+    return 0;
+  }
+  static int on_method(llhttp_t* p, const char* at, std::size_t length) noexcept {
+    auto& s = self(p);
+    if (int rc = s.check_section(s.offset_of(at + length)); rc != 0) return rc;
+    try {
+      s.message_.method.append(at, length);
+    } catch (...) {
+      return s.fail_oom();
+    }
+    return 0;
+  }
+  static int on_url(llhttp_t* p, const char* at, std::size_t length) noexcept {
+    auto& s = self(p);
+    s.uri_bytes_ += length;
+    if (s.uri_bytes_ > s.options_.limits.max_uri) {
+      return s.fail_limit("request target", s.options_.limits.max_uri,
+                          ProtocolErrorKind::uri_too_long);
+    }
+    if (int rc = s.check_section(s.offset_of(at + length)); rc != 0) return rc;
+    try {
+      s.message_.target.append(at, length);
+    } catch (...) {
+      return s.fail_oom();
+    }
+    return 0;
+  }
+  static int on_status(llhttp_t* p, const char* at, std::size_t length) noexcept {
+    auto& s = self(p);
+    s.reason_bytes_ += length;
+    if (s.reason_bytes_ > s.options_.limits.max_header_line) {
+      return s.fail_limit("status line", s.options_.limits.max_header_line,
+                          ProtocolErrorKind::header_fields_too_large);
+    }
+    if (int rc = s.check_section(s.offset_of(at + length)); rc != 0) return rc;
+    try {
+      s.message_.reason.append(at, length);
+    } catch (...) {
+      return s.fail_oom();
+    }
+    return 0;
+  }
+  static int on_version(llhttp_t* p, const char* at, std::size_t length) noexcept {
+    auto& s = self(p);
+    if (s.version_.size() + length > 16)
+      return s.fail("HTTP version too long", ProtocolErrorKind::bad_request);
+    s.version_.append(at, length);  // capacity reserved: never allocates
+    return s.check_section(s.offset_of(at + length));
+  }
+  static int on_header_field(llhttp_t* p, const char* at, std::size_t length) noexcept {
+    auto& s = self(p);
+    return s.header_piece(s.field_, at, length);
+  }
+  static int on_header_field_complete(llhttp_t* p) noexcept {
+    auto& s = self(p);
+    // llhttp 8 in its default (loose) build lets spaces into names ("Transfer-Encoding :").
+    if (s.field_.empty() || !std::all_of(s.field_.begin(), s.field_.end(), is_tchar)) {
+      return s.fail("invalid character in header name", ProtocolErrorKind::bad_request);
+    }
+    if (++s.header_count_ > s.options_.limits.max_header_count) {
+      try {
+        return s.fail("more than " + std::to_string(s.options_.limits.max_header_count) +
+                          (s.headers_done_ ? " trailer fields" : " header fields"),
+                      ProtocolErrorKind::header_fields_too_large);
+      } catch (...) {
+        return s.fail_oom();
+      }
+    }
+    return 0;
+  }
+  static int on_header_value(llhttp_t* p, const char* at, std::size_t length) noexcept {
+    auto& s = self(p);
+    // llhttp 8's loose build joins obs-fold continuation lines into the value, dropping the
+    // line break: a piece that does not start where the previous one ended is one. RFC 9112
+    // 5.2 lets a recipient reject them, and a strict parser does.
+    if (s.value_end_ && *s.value_end_ != s.offset_of(at)) {
+      return s.fail("obsolete line folding in header value", ProtocolErrorKind::bad_request);
+    }
+    s.value_end_ = s.offset_of(at + length);
+    return s.header_piece(s.value_, at, length);
+  }
+  static int on_header_value_complete(llhttp_t* p) noexcept {
+    auto& s = self(p);
+    s.value_end_.reset();
+    try {
+      auto& list = s.headers_done_ ? s.message_.trailers : s.message_.headers;
+      list.emplace_back(std::move(s.field_), std::string(trim(s.value_)));
+    } catch (...) {
+      return s.fail_oom();
+    }
+    s.field_.clear();
+    s.value_.clear();
+    return 0;
+  }
+  static int on_headers_complete(llhttp_t* p) noexcept {
+    auto& s = self(p);
+    auto& m = s.message_;
+    s.headers_done_ = true;
+    s.header_count_ = 0;
+    s.state_ = State::body;
+    m.http_major = llhttp_get_http_major(p);
+    m.http_minor = llhttp_get_http_minor(p);
+    if (m.http_major != 1) {
+      try {
+        return s.fail("HTTP version " + std::to_string(m.http_major) + "." +
+                          std::to_string(m.http_minor) + " not supported",
+                      ProtocolErrorKind::version_not_supported);
+      } catch (...) {
+        return s.fail_oom();
+      }
+    }
+    const bool request = s.mode_ == MessageParser::Mode::request;
+    if (request) {
+      if (s.message_.method.empty())
+        s.message_.method = llhttp_method_name(static_cast<llhttp_method_t>(llhttp_get_method(p)));
+    } else {
+      m.status_code = llhttp_get_status_code(p);
+    }
+    m.chunked = (p->flags & F_CHUNKED) != 0;
+    if ((p->flags & F_CONTENT_LENGTH) != 0) {
+      m.content_length = p->content_length;
+      if (s.options_.limits.max_body && p->content_length > *s.options_.limits.max_body) {
+        return s.fail_limit("body", *s.options_.limits.max_body,
+                            ProtocolErrorKind::payload_too_large);
+      }
+    }
+    if (request && (p->flags & F_TRANSFER_ENCODING) != 0) {
+      for (const auto& [name, value] : m.headers) {
+        if (!iequals(name, "transfer-encoding")) continue;
+        std::string_view rest = value;
+        while (!rest.empty()) {
+          const auto comma = rest.find(',');
+          const auto coding = trim(rest.substr(0, comma));
+          if (!coding.empty() && !known_transfer_coding(coding)) {
+            return s.fail("unsupported transfer coding", ProtocolErrorKind::not_implemented);
+          }
+          rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        }
+      }
+    }
+    if (request) return 0;
+    // RFC 9112 6.3: 1xx (other than 101, which llhttp treats as an upgrade), 204 and 304
+    // responses end at their header section whatever it says; llhttp 8 would wait for a
+    // declared 304 body.
+    const int status = m.status_code;
+    const bool bodiless =
+        (status >= 100 && status < 200 && status != 101) || status == 204 || status == 304;
+    return bodiless || s.expect_no_body_ ? 1 : 0;
+  }
+  static int on_body(llhttp_t* p, const char* at, std::size_t length) noexcept {
+    auto& s = self(p);
+    s.body_bytes_ += length;
+    if (s.options_.limits.max_body && s.body_bytes_ > *s.options_.limits.max_body) {
+      return s.fail_limit("body", *s.options_.limits.max_body,
+                          ProtocolErrorKind::payload_too_large);
+    }
+    try {
+      if (s.options_.body_sink) {
+        s.slices_.emplace_back(at, length);
+      } else {
+        s.message_.body.append(at, length);
+      }
+    } catch (...) {
+      return s.fail_oom();
+    }
+    return 0;
+  }
+  static int on_chunk_extension(llhttp_t* p, const char*, std::size_t length) noexcept {
+    auto& s = self(p);
+    s.extension_bytes_ += length;
+    if (s.extension_bytes_ > s.options_.limits.max_header_line) {
+      return s.fail_limit("chunk extensions", s.options_.limits.max_header_line,
+                          ProtocolErrorKind::bad_request);
+    }
+    return 0;
+  }
+  static int on_chunk_header(llhttp_t* p) noexcept {
+    self(p).extension_bytes_ = 0;
+    return 0;
+  }
+  static int on_message_complete(llhttp_t* p) noexcept {
+    auto& s = self(p);
+    auto& m = s.message_;
+    m.keep_alive = llhttp_should_keep_alive(p) != 0;
+    m.upgrade = llhttp_get_upgrade(p) != 0;
+    s.state_ = State::complete;
+    return m.upgrade ? 0 : HPE_PAUSED;
+  }
+
+  static constexpr llhttp_settings_t make_settings() noexcept {
+    llhttp_settings_t settings{};
+    settings.on_message_begin = on_message_begin;
+    settings.on_url = on_url;
+    settings.on_status = on_status;
+    settings.on_method = on_method;
+    settings.on_version = on_version;
+    settings.on_header_field = on_header_field;
+    settings.on_header_value = on_header_value;
+    settings.on_chunk_extension_name = on_chunk_extension;
+    settings.on_chunk_extension_value = on_chunk_extension;
+    settings.on_headers_complete = on_headers_complete;
+    settings.on_body = on_body;
+    settings.on_message_complete = on_message_complete;
+    settings.on_header_field_complete = on_header_field_complete;
+    settings.on_header_value_complete = on_header_value_complete;
+    settings.on_chunk_header = on_chunk_header;
+    return settings;
+  }
+  // Shared by every parser, and so outlives each (llhttp_init's requirement).
+  static const llhttp_settings_t settings_;
+
+  llhttp_t parser_{};
+  Message message_;
+  std::string field_, value_;  // the header being read
+  std::string version_;
+  std::size_t header_count_ = 0;
+  std::uint64_t trailer_bytes_ = 0;
+  std::uint64_t extension_bytes_ = 0;
+  std::uint64_t body_bytes_ = 0;
+  std::uint64_t uri_bytes_ = 0;
+  std::uint64_t reason_bytes_ = 0;
+  bool headers_done_ = false;
+  std::optional<std::uint64_t> value_end_;  // stream offset after the last header value piece
+  // Body pieces for the sink, views into the buffer being executed; handed out after
+  // llhttp_execute returns, so no user code runs inside a callback.
+  std::vector<std::string_view> slices_;
+  const char* data_ = nullptr;       // the buffer being executed
+  std::uint64_t base_ = 0;           // stream offset of data_[0]: bytes consumed before it
+  std::uint64_t message_start_ = 0;  // stream offset where the current message began
+  std::optional<std::pair<std::string, ProtocolErrorKind>> pending_failure_;
+  bool oom_ = false;
+  std::optional<ProtocolError> error_;
+
+  friend class corio::http::MessageParser;
+};
+
+const llhttp_settings_t ParserImpl::settings_ = ParserImpl::make_settings();
+
+void ParserImpl::raise_llhttp(llhttp_errno_t err, const char* pos) {
+  const auto at = pos != nullptr ? offset_of(pos) : base_;
+  if (oom_) {
+    oom_ = false;
+    state_ = State::failed;
+    throw std::bad_alloc();
+  }
+  if (pending_failure_) {
+    auto [what, kind] = std::move(*pending_failure_);
+    pending_failure_.reset();
+    raise(std::move(what), kind, at);
+  }
+  const char* reason = llhttp_get_error_reason(&parser_);
+  // "HTTP/2.0" is well-formed but not ours to parse: a server answers 505, not 400.
+  const bool other_version = err == HPE_INVALID_VERSION && !version_.empty() &&
+                             version_[0] >= '0' && version_[0] <= '9' && version_[0] != '1';
+  raise(std::string(llhttp_errno_name(err)) + ": " + (reason != nullptr ? reason : "error"),
+        other_version ? ProtocolErrorKind::version_not_supported : ProtocolErrorKind::bad_request,
+        at);
+}
+
+FeedResult ParserImpl::feed(std::span<const char> data) {
+  if (state_ == State::failed) {
+    if (error_) throw *error_;
+    throw ProtocolError(std::string(prefix()) + "the body sink failed earlier");
+  }
+  if (state_ == State::complete) return {0, true};
+  if (state_ == State::upgraded || data.empty()) return {0, false};
+  if (state_ == State::closed) {
+    data_ = data.data();
+    raise("data after a message that closes the connection", ProtocolErrorKind::bad_request, base_);
+  }
+  version_.reserve(16);
+  data_ = data.data();
+  const auto err = llhttp_execute(&parser_, data.data(), data.size());
+  std::size_t consumed = data.size();
+  if (err == HPE_OK) {
+    // All consumed.
+  } else if ((err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) && state_ == State::complete) {
+    consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data.data());
+  } else {
+    raise_llhttp(err, llhttp_get_error_pos(&parser_));
+  }
+  assert(consumed <= data.size());
+  if (state_ == State::headers) {
+    // Catches what no callback sees, such as a run of whitespace inside a header line.
+    if (check_section(base_ + consumed) != 0) raise_llhttp(HPE_USER, data.data() + consumed);
+  }
+  base_ += consumed;
+  if (!slices_.empty()) {
+    auto slices = std::move(slices_);
+    slices_.clear();
+    try {
+      for (auto slice : slices) options_.body_sink(slice);
+    } catch (...) {
+      state_ = State::failed;
+      throw;
+    }
+  }
+  return {consumed, state_ == State::complete};
+}
+
+bool ParserImpl::finish() {
+  if (state_ == State::failed) return feed({}).message_complete;  // rethrows
+  if (state_ == State::complete) return true;
+  // Between messages the stream may end. llhttp is not asked: after a pause in
+  // on_message_complete it has not yet marked the point as safe to finish at.
+  if (state_ == State::upgraded || state_ == State::idle || state_ == State::closed) return false;
+  data_ = nullptr;
+  const auto err = llhttp_finish(&parser_);
+  if (err == HPE_OK || (err == HPE_PAUSED && state_ == State::complete)) {
+    return state_ == State::complete;
+  }
+  if (pending_failure_ || oom_) raise_llhttp(err, nullptr);
+  const char* reason = llhttp_get_error_reason(&parser_);
+  raise(std::string(llhttp_errno_name(err)) + ": " + (reason != nullptr ? reason : "error") +
+            ", the stream ended inside a message",
+        ProtocolErrorKind::bad_request, base_);
+}
+
+Message ParserImpl::take_message() {
+  if (state_ != State::complete) throw std::logic_error("take_message: no complete message");
+  Message m = std::move(message_);
+  message_ = Message{};
+  clear_message_state();
+  if (m.upgrade) {
+    state_ = State::upgraded;
+  } else if (!m.keep_alive) {
+    state_ = State::closed;
+  } else {
+    llhttp_resume(&parser_);
+    state_ = State::idle;
+  }
+  message_start_ = base_;
+  return m;
+}
+
+}  // namespace detail
+
+MessageParser::MessageParser(Mode mode, ParserOptions options)
+    : impl_(std::make_unique<detail::ParserImpl>(mode, std::move(options))) {}
+MessageParser::MessageParser(MessageParser&&) noexcept = default;
+MessageParser& MessageParser::operator=(MessageParser&&) noexcept = default;
+MessageParser::~MessageParser() = default;
+
+FeedResult MessageParser::feed(std::span<const char> data) {
+  return impl_->feed(data);
+}
+bool MessageParser::finish() {
+  return impl_->finish();
+}
+
+bool MessageParser::message_complete() const noexcept {
+  return impl_->state_ == detail::ParserImpl::State::complete;
+}
+bool MessageParser::in_message() const noexcept {
+  using State = detail::ParserImpl::State;
+  return impl_->state_ == State::headers || impl_->state_ == State::body;
+}
+bool MessageParser::upgraded() const noexcept {
+  return impl_->state_ == detail::ParserImpl::State::upgraded;
+}
+Message MessageParser::take_message() {
+  return impl_->take_message();
+}
+void MessageParser::set_expect_no_body(bool value) noexcept {
+  impl_->expect_no_body_ = value;
+}
+void MessageParser::reset() {
+  impl_->reset();
+}
+
+}  // namespace corio::http

@@ -1,0 +1,484 @@
+// src/http/url.cpp — corio::http::URL on Boost.URL (grammar, IPv6, reference resolution)
+// and libidn2 (IDNA). Here: the checks that give InvalidURL its messages, the encoding of
+// characters Boost.URL's strict RFC 3986 grammar refuses, and the normal form.
+#include <corio/http/url.hpp>
+
+#include <idn2.h>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <string>
+
+namespace corio::http {
+
+struct URL::Parts {
+  std::string scheme;
+  bool has_authority = false;
+  bool has_userinfo = false;
+  std::string userinfo;  // percent-encoded, as in str()
+  std::string username;  // decoded
+  std::string password;  // decoded
+  std::string host;      // A-labels, or an IPv6 address without brackets
+  bool ipv6 = false;
+  std::optional<std::uint16_t> port;  // never the scheme's default
+  std::string encoded_path;
+  std::string path;  // decoded
+  bool has_query = false;
+  std::string query;  // percent-encoded
+  bool has_fragment = false;
+  std::string encoded_fragment;
+  std::string fragment;  // decoded
+  std::string raw_path;  // encoded_path + '?' + query
+  std::string str;
+};
+
+namespace {
+
+constexpr std::size_t kMaxHostLength = 253;
+
+[[noreturn]] void fail(std::string_view text, std::string_view why) {
+  std::string message = "invalid URL '";
+  message.append(text).append("': ").append(why);
+  throw InvalidURL(message);
+}
+
+bool is_hex(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool is_alpha(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
+char to_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+char to_upper(char c) noexcept {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), to_lower);
+  return out;
+}
+bool is_unreserved(char c) noexcept {
+  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+bool is_sub_delim(char c) noexcept {
+  return std::string_view("!$&'()*+,;=").find(c) != std::string_view::npos;
+}
+
+void append_escape(std::string& out, unsigned char byte) {
+  constexpr std::string_view kHex = "0123456789ABCDEF";
+  out += '%';
+  out += kHex[byte >> 4];
+  out += kHex[byte & 0xF];
+}
+
+// Boost.URL guarantees well-formed escapes; this only uppercases their hex digits.
+std::string upper_escapes(std::string_view s) {
+  std::string out(s);
+  for (std::size_t i = 0; i + 2 < out.size(); ++i) {
+    if (out[i] == '%') {
+      out[i + 1] = to_upper(out[i + 1]);
+      out[i + 2] = to_upper(out[i + 2]);
+      i += 2;
+    }
+  }
+  return out;
+}
+
+std::string percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else if (plus_is_space && s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::optional<std::uint16_t> default_port(std::string_view scheme) noexcept {
+  if (scheme == "http") return 80;
+  if (scheme == "https") return 443;
+  return std::nullopt;
+}
+
+// Where the scheme's ':' is, if `text` starts with a valid scheme; else npos.
+std::size_t scheme_end(std::string_view text) noexcept {
+  if (text.empty() || !is_alpha(text[0])) return std::string_view::npos;
+  for (std::size_t i = 1; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == ':') return i;
+    if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') break;
+  }
+  return std::string_view::npos;
+}
+
+// The authority's [begin, end) in `text` (a URI or a reference), or {npos, npos}.
+std::pair<std::size_t, std::size_t> authority_range(std::string_view text) noexcept {
+  const std::size_t colon = scheme_end(text);
+  const std::size_t start = colon == std::string_view::npos ? 0 : colon + 1;
+  if (text.substr(start, 2) != "//") return {std::string_view::npos, std::string_view::npos};
+  const std::size_t begin = start + 2;
+  const std::size_t end = std::min(text.find_first_of("/?#", begin), text.size());
+  return {begin, end};
+}
+
+// Encodes what RFC 3986 forbids but browsers and httpx accept: non-ASCII bytes, '"', '<',
+// '>', '\', '^', '`', '{', '|', '}', a '%' not starting an escape, '[' and ']' outside the
+// authority, and every '#' after the first.
+std::string encode_lenient(std::string_view text) {
+  const auto [auth_begin, auth_end] = authority_range(text);
+  std::string out;
+  out.reserve(text.size());
+  bool in_fragment = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto byte = static_cast<unsigned char>(c);
+    const bool in_authority = i >= auth_begin && i < auth_end;
+    bool escape = byte >= 0x80 || std::string_view("\"<>\\^`{|}").find(c) != std::string_view::npos;
+    if (c == '%') escape = i + 2 >= text.size() || !is_hex(text[i + 1]) || !is_hex(text[i + 2]);
+    if ((c == '[' || c == ']') && !in_authority) escape = true;
+    if (c == '#') {
+      escape = in_fragment;
+      in_fragment = true;
+    }
+    if (escape) {
+      append_escape(out, byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// RFC 3986 section 5.2.4 on an absolute, encoded path; "%2E" counts as '.'.
+std::string remove_dot_segments(std::string_view path) {
+  auto is_dot = [](std::string_view s) { return s == "." || s == "%2e" || s == "%2E"; };
+  auto is_dot_dot = [&](std::string_view s) {
+    return s == ".." || lowercase(s) == ".%2e" || lowercase(s) == "%2e." ||
+           lowercase(s) == "%2e%2e";
+  };
+  std::vector<std::string_view> kept;
+  std::size_t start = 1;
+  while (true) {
+    const std::size_t slash = std::min(path.find('/', start), path.size());
+    const std::string_view segment = path.substr(start, slash - start);
+    const bool last = slash == path.size();
+    if (is_dot(segment) || is_dot_dot(segment)) {
+      if (is_dot_dot(segment) && !kept.empty()) kept.pop_back();
+      if (last) kept.emplace_back();
+    } else {
+      kept.push_back(segment);
+    }
+    if (last) break;
+    start = slash + 1;
+  }
+  std::string out;
+  for (const auto segment : kept) out.append("/").append(segment);
+  return out.empty() ? "/" : out;
+}
+
+// Checks the authority's port and IPv6 brackets on the raw text, so that InvalidURL can
+// say what is wrong; returns the port's digits ("" for none).
+std::string_view check_authority(std::string_view text, std::string_view authority) {
+  const std::size_t at = authority.rfind('@');
+  const std::string_view host_port =
+      at == std::string_view::npos ? authority : authority.substr(at + 1);
+  std::string_view port;
+  if (!host_port.empty() && host_port[0] == '[') {
+    const std::size_t close = host_port.find(']');
+    if (close == std::string_view::npos) fail(text, "unterminated IPv6 literal");
+    const std::string_view after = host_port.substr(close + 1);
+    if (!after.empty() && after[0] != ':') fail(text, "unexpected text after IPv6 literal");
+    if (!after.empty()) port = after.substr(1);
+  } else if (const std::size_t colon = host_port.find(':'); colon != std::string_view::npos) {
+    port = host_port.substr(colon + 1);
+  }
+  if (!std::all_of(port.begin(), port.end(), is_digit)) {
+    fail(text, "invalid port '" + std::string(port) + "'");
+  }
+  const std::size_t digits = port.find_first_not_of('0');
+  if (digits != std::string_view::npos &&
+      (port.size() - digits > 5 || std::stol(std::string(port.substr(digits))) > 65535)) {
+    fail(text, "port " + std::string(port) + " out of range 0-65535");
+  }
+  return port;
+}
+
+std::string idna_host(std::string_view text, const std::string& decoded) {
+  char* ascii = nullptr;
+  const int rc = idn2_to_ascii_8z(decoded.c_str(), &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+  if (rc != IDN2_OK)
+    fail(text, std::string("invalid international host name: ") + idn2_strerror(rc));
+  std::string out(ascii);
+  idn2_free(ascii);
+  return out;
+}
+
+std::string normal_host(std::string_view text, boost::urls::url_view view, bool& ipv6) {
+  switch (view.host_type()) {
+    case boost::urls::host_type::ipv6:
+      ipv6 = true;
+      return view.host_ipv6_address().to_string();
+    case boost::urls::host_type::ipvfuture:
+      fail(text, "unsupported IP literal");
+    case boost::urls::host_type::ipv4:
+      return std::string(view.encoded_host());
+    default:
+      break;
+  }
+  const std::string decoded = view.host();
+  const bool ascii = std::all_of(decoded.begin(), decoded.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  std::string host = ascii ? lowercase(decoded) : idna_host(text, decoded);
+  if (!std::all_of(host.begin(), host.end(),
+                   [](char c) { return is_unreserved(c) || is_sub_delim(c); })) {
+    fail(text, "invalid character in host '" + decoded + "'");
+  }
+  if (host.size() > kMaxHostLength) fail(text, "host longer than 253 characters");
+  return host;
+}
+
+std::string encode_component(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    if (is_unreserved(c)) {
+      out += c;
+    } else {
+      append_escape(out, static_cast<unsigned char>(c));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+URL URL::parse(std::string_view text) {
+  if (text.empty()) fail(text, "empty URL");
+  if (std::any_of(text.begin(), text.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; })) {
+    fail(text, "contains whitespace or a control character");
+  }
+  const std::size_t colon = scheme_end(text);
+  if (colon == std::string_view::npos) fail(text, "missing scheme");
+
+  Parts parts;
+  parts.scheme = lowercase(text.substr(0, colon));
+  const bool http = parts.scheme == "http" || parts.scheme == "https";
+  const auto [auth_begin, auth_end] = authority_range(text);
+  parts.has_authority = auth_begin != std::string_view::npos;
+  std::string_view port_text;
+  if (parts.has_authority) {
+    port_text = check_authority(text, text.substr(auth_begin, auth_end - auth_begin));
+  } else if (http) {
+    fail(text, "missing host");
+  }
+
+  const std::string encoded = encode_lenient(text);
+  const auto parsed = boost::urls::parse_uri(encoded);
+  if (!parsed) fail(text, "malformed URL (" + parsed.error().message() + ")");
+  const boost::urls::url_view view = *parsed;
+
+  if (parts.has_authority) {
+    parts.host = normal_host(text, view, parts.ipv6);
+    if (parts.host.empty() && http) fail(text, "missing host");
+    if (view.has_userinfo()) {
+      parts.has_userinfo = true;
+      parts.userinfo = upper_escapes(view.encoded_userinfo());
+      parts.username = view.user();
+      parts.password = view.password();
+    }
+    if (!port_text.empty()) {
+      const auto port = static_cast<std::uint16_t>(std::stol(std::string(port_text)));
+      if (port != default_port(parts.scheme)) parts.port = port;
+    }
+  }
+  std::string path = upper_escapes(view.encoded_path());
+  if (parts.has_authority) path = path.empty() ? "/" : remove_dot_segments(path);
+  parts.encoded_path = path;
+  parts.path = percent_decode(path, false);
+  parts.has_query = view.has_query();
+  parts.query = upper_escapes(view.encoded_query());
+  parts.has_fragment = view.has_fragment();
+  parts.encoded_fragment = upper_escapes(view.encoded_fragment());
+  parts.fragment = percent_decode(parts.encoded_fragment, false);
+
+  parts.raw_path = parts.encoded_path;
+  if (parts.has_query) parts.raw_path.append("?").append(parts.query);
+  std::string& out = parts.str;
+  out = parts.scheme + ":";
+  if (parts.has_authority) {
+    out += "//";
+    if (parts.has_userinfo) out.append(parts.userinfo).append("@");
+    out += parts.ipv6 ? "[" + parts.host + "]" : parts.host;
+    if (parts.port) out.append(":").append(std::to_string(*parts.port));
+  }
+  out += parts.raw_path;
+  if (parts.has_fragment) out.append("#").append(parts.encoded_fragment);
+  return URL(std::make_shared<const Parts>(std::move(parts)));
+}
+
+URL URL::compose(Parts parts) {
+  std::string text = parts.scheme + ":";
+  if (parts.has_authority) {
+    text += "//";
+    if (parts.has_userinfo) text.append(parts.userinfo).append("@");
+    text += parts.ipv6 ? "[" + parts.host + "]" : parts.host;
+    if (parts.port) text.append(":").append(std::to_string(*parts.port));
+  }
+  text += parts.encoded_path;
+  if (parts.has_query) text.append("?").append(parts.query);
+  if (parts.has_fragment) text.append("#").append(parts.encoded_fragment);
+  return parse(text);
+}
+
+std::string_view URL::scheme() const noexcept {
+  return parts_->scheme;
+}
+bool URL::is_http() const noexcept {
+  return scheme() == "http" || scheme() == "https";
+}
+bool URL::is_https() const noexcept {
+  return scheme() == "https";
+}
+std::string_view URL::host() const noexcept {
+  return parts_->host;
+}
+bool URL::is_ipv6_host() const noexcept {
+  return parts_->ipv6;
+}
+std::optional<std::uint16_t> URL::port() const noexcept {
+  return parts_->port;
+}
+std::optional<std::uint16_t> URL::effective_port() const noexcept {
+  return parts_->port ? parts_->port : default_port(scheme());
+}
+bool URL::has_userinfo() const noexcept {
+  return parts_->has_userinfo;
+}
+std::string_view URL::userinfo() const noexcept {
+  return parts_->userinfo;
+}
+std::string_view URL::username() const noexcept {
+  return parts_->username;
+}
+std::string_view URL::password() const noexcept {
+  return parts_->password;
+}
+std::string_view URL::path() const noexcept {
+  return parts_->path;
+}
+bool URL::has_query() const noexcept {
+  return parts_->has_query;
+}
+std::string_view URL::query() const noexcept {
+  return parts_->query;
+}
+bool URL::has_fragment() const noexcept {
+  return parts_->has_fragment;
+}
+std::string_view URL::fragment() const noexcept {
+  return parts_->fragment;
+}
+std::string_view URL::raw_path() const noexcept {
+  return parts_->raw_path;
+}
+std::string_view URL::str() const noexcept {
+  return parts_->str;
+}
+
+std::string URL::origin() const {
+  std::string out = parts_->scheme + "://";
+  out += parts_->ipv6 ? "[" + parts_->host + "]" : parts_->host;
+  if (parts_->port) out.append(":").append(std::to_string(*parts_->port));
+  return out;
+}
+
+URL::Params URL::params() const {
+  Params out;
+  const std::string_view query = parts_->query;
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    const std::size_t amp = std::min(query.find('&', start), query.size());
+    const std::string_view pair = query.substr(start, amp - start);
+    if (!pair.empty()) {
+      const std::size_t eq = std::min(pair.find('='), pair.size());
+      out.emplace_back(
+          percent_decode(pair.substr(0, eq), true),
+          eq == pair.size() ? std::string() : percent_decode(pair.substr(eq + 1), true));
+    }
+    start = amp + 1;
+  }
+  return out;
+}
+
+URL URL::with_params(const Params& params) const {
+  Parts parts = *parts_;
+  for (const auto& [name, value] : params) {
+    if (!parts.query.empty()) parts.query += '&';
+    parts.query.append(encode_component(name)).append("=").append(encode_component(value));
+  }
+  parts.has_query = parts.has_query || !params.empty();
+  return compose(std::move(parts));
+}
+
+URL URL::join(std::string_view reference) const {
+  if (scheme_end(reference) != std::string_view::npos) return parse(reference);
+  if (std::any_of(reference.begin(), reference.end(),
+                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; })) {
+    fail(reference, "contains whitespace or a control character");
+  }
+  const std::string encoded = encode_lenient(reference);
+  const auto ref = boost::urls::parse_relative_ref(encoded);
+  if (!ref) fail(reference, "malformed URL reference (" + ref.error().message() + ")");
+  boost::urls::url resolved;
+  const auto result = boost::urls::resolve(boost::urls::parse_uri(str()).value(), *ref, resolved);
+  if (!result) fail(reference, "cannot resolve (" + result.error().message() + ")");
+  return parse(resolved.buffer());
+}
+
+URL URL::with_scheme(std::string_view scheme) const {
+  Parts parts = *parts_;
+  parts.scheme = scheme;
+  return compose(std::move(parts));
+}
+
+URL URL::with_host(std::string_view host) const {
+  Parts parts = *parts_;
+  parts.has_authority = true;
+  parts.ipv6 = host.find(':') != std::string_view::npos;
+  parts.host = host;
+  return compose(std::move(parts));
+}
+
+URL URL::with_port(std::optional<std::uint16_t> port) const {
+  Parts parts = *parts_;
+  parts.port = port;
+  return compose(std::move(parts));
+}
+
+URL URL::without_userinfo() const {
+  Parts parts = *parts_;
+  parts.has_userinfo = false;
+  return compose(std::move(parts));
+}
+
+URL URL::without_fragment() const {
+  Parts parts = *parts_;
+  parts.has_fragment = false;
+  return compose(std::move(parts));
+}
+
+}  // namespace corio::http
