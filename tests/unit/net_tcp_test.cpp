@@ -2,8 +2,8 @@
 // udp.hpp against real sockets on 127.0.0.1 (both backends).
 #include <gtest/gtest.h>
 
-#include "net_test_support.hpp"
 #include <corio/net.hpp>
+#include "net_test_support.hpp"
 
 #include <dirent.h>
 #include <sys/resource.h>

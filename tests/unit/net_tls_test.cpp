@@ -10,9 +10,9 @@
 // explicit -startdate/-enddate, so the expired one is signed with it.
 #include <gtest/gtest.h>
 
-#include "net_test_support.hpp"
 #include <openssl/x509_vfy.h>
 #include <corio/net.hpp>
+#include "net_test_support.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

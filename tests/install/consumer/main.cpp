@@ -5,7 +5,9 @@
 
 #include <cstdio>
 
-corio::Task<int> half() { co_return 21; }
+corio::Task<int> half() {
+  co_return 21;
+}
 
 corio::Task<int> amain() {
   auto [a, b] = co_await corio::gather(half(), half());
