@@ -100,6 +100,26 @@ void StreamSocket::close() noexcept {
   fd_.reset();
 }
 
+bool StreamSocket::start_connect(int fd, const SocketAddress& peer) {
+  int rc;
+  do {
+    rc = ::connect(fd, peer.native(), peer.native_size());
+  } while (rc < 0 && errno == EINTR);
+  if (rc == 0) return false;
+  // EAGAIN: a Unix socket whose listener's backlog is full; it completes like EINPROGRESS.
+  if (errno != EINPROGRESS && errno != EAGAIN)
+    throw_network_error(errno, "connect to", peer.to_string());
+  return true;
+}
+
+Task<> StreamSocket::finish_connect() {
+  co_await io_->writable();
+  int error = 0;
+  socklen_t length = sizeof error;
+  ::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+  if (error != 0) throw_network_error(error, "connect to", peer_.to_string());
+}
+
 Task<std::size_t> StreamSocket::read_some(std::span<std::byte> buffer) {
   for (;;) {
     if (!fd_.valid()) co_return 0;  // closed on this side: the stream is over

@@ -37,20 +37,7 @@ Task<TcpStream> TcpStream::connect(SocketAddress address, TcpOptions options) {
                           address.to_string());
     }
   }
-  int rc;
-  do {
-    rc = ::connect(fd.get(), address.native(), address.native_size());
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0 && errno != EINPROGRESS) throw_network_error(errno, "connect to", address.to_string());
-  TcpStream stream(std::move(fd), address);
-  if (rc < 0) {
-    co_await stream.io_->writable();
-    int error = 0;
-    socklen_t length = sizeof error;
-    ::getsockopt(stream.fd(), SOL_SOCKET, SO_ERROR, &error, &length);
-    if (error != 0) throw_network_error(error, "connect to", address.to_string());
-  }
-  co_return stream;
+  co_return co_await connect_to<TcpStream>(std::move(fd), std::move(address));
 }
 
 void TcpStream::set_nodelay(bool on) {

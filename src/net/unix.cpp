@@ -14,22 +14,7 @@ namespace corio::net {
 Task<UnixStream> UnixStream::connect(std::string_view path) {
   const SocketAddress address = SocketAddress::unix_path(path);
   auto fd = detail::open_socket(AF_UNIX, SOCK_STREAM, "connect to " + address.to_string());
-  int rc;
-  do {
-    rc = ::connect(fd.get(), address.native(), address.native_size());
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0 && errno != EINPROGRESS && errno != EAGAIN) {
-    throw_network_error(errno, "connect to", address.to_string());
-  }
-  UnixStream stream(std::move(fd), address);
-  if (rc < 0) {
-    co_await stream.io_->writable();
-    int error = 0;
-    socklen_t length = sizeof error;
-    ::getsockopt(stream.fd(), SOL_SOCKET, SO_ERROR, &error, &length);
-    if (error != 0) throw_network_error(error, "connect to", address.to_string());
-  }
-  co_return stream;
+  co_return co_await connect_to<UnixStream>(std::move(fd), address);
 }
 
 std::pair<UnixStream, UnixStream> UnixStream::pair() {

@@ -107,10 +107,26 @@ class StreamSocket : public Transport {
   [[nodiscard]] SocketAddress local_address() const override;
   [[nodiscard]] const SocketAddress& peer_address() const noexcept override { return peer_; }
 
+  // Connects `fd` (a fresh non-blocking stream socket) to `peer` and adopts it.
+  // Suspends: until the connection is established. Throws ConnectionRefusedError and other
+  // NetworkErrors naming the peer; CancelledError. Cancellation: safe, the fd is closed.
+  template <class Stream>
+  static Task<Stream> connect_to(detail::FileDescriptor fd, SocketAddress peer) {
+    const bool pending = start_connect(fd.get(), peer);
+    Stream stream(std::move(fd), peer);
+    if (pending) co_await stream.finish_connect();
+    co_return stream;
+  }
+
   // The readiness registration, for layers that drive the fd themselves (TLS).
   [[nodiscard]] corio::detail::IoRegistration& io() noexcept { return *io_; }
 
  protected:
+  // connect(2) without blocking; true while the handshake is still in progress.
+  static bool start_connect(int fd, const SocketAddress& peer);
+  // Waits for a started connect to finish and raises its error, if any.
+  Task<> finish_connect();
+
   // Declared so that the registration is dropped before the descriptor is closed.
   detail::FileDescriptor fd_;
   std::unique_ptr<corio::detail::IoRegistration> io_;  // heap: the backend points at it
