@@ -70,6 +70,9 @@ class ExceptionGroup : public std::exception {
   std::string what_;
 };
 
+// True when `error` holds a CancelledError (false for null).
+[[nodiscard]] bool is_cancelled_error(const std::exception_ptr& error) noexcept;
+
 // Text of any exception_ptr: what() for std::exception and CancelledError, or a placeholder.
 [[nodiscard]] std::string describe(const std::exception_ptr& error);
 

@@ -35,16 +35,7 @@ class Outcome {
   // The exception, or null.
   [[nodiscard]] const std::exception_ptr& exception() const noexcept { return error_; }
   // True when the exception is CancelledError.
-  [[nodiscard]] bool cancelled() const noexcept {
-    if (!error_) return false;
-    try {
-      std::rethrow_exception(error_);
-    } catch (const CancelledError&) {
-      return true;
-    } catch (...) {
-      return false;
-    }
-  }
+  [[nodiscard]] bool cancelled() const noexcept { return is_cancelled_error(error_); }
 
  private:
   std::optional<T> value_;

@@ -11,6 +11,17 @@ ExceptionGroup::ExceptionGroup(std::string message, std::vector<std::exception_p
   for (const auto& error : exceptions_) what_ += "\n  - " + describe(error);
 }
 
+bool is_cancelled_error(const std::exception_ptr& error) noexcept {
+  if (!error) return false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const CancelledError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 std::string describe(const std::exception_ptr& error) {
   if (!error) return "no exception";
   try {

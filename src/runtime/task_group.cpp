@@ -3,19 +3,6 @@
 
 namespace corio {
 
-namespace {
-bool is_cancellation(const std::exception_ptr& error) {
-  if (!error) return false;
-  try {
-    std::rethrow_exception(error);
-  } catch (const CancelledError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-}  // namespace
-
 TaskGroup::TaskGroup() {
   parent_ = detail::current_task_header();
   if (parent_ == nullptr) throw RuntimeError("corio::task_group must run inside a task");
@@ -75,7 +62,7 @@ void TaskGroup::on_child_done(detail::DoneWaiter* waiter, detail::TaskHeader& ta
 TaskGroup::ExitAwaiter TaskGroup::begin_exit(std::exception_ptr body_error) noexcept {
   exiting_ = true;
   body_error_ = std::move(body_error);
-  if (is_cancellation(body_error_)) propagate_cancel_ = body_error_;
+  if (is_cancelled_error(body_error_)) propagate_cancel_ = body_error_;
   if (body_error_ && !aborting_) abort();
   return ExitAwaiter{{}, this};
 }
@@ -109,7 +96,7 @@ void TaskGroup::finish() {
   finished_ = true;
   if (parent_cancel_requested_ && parent_->uncancel() == 0) propagate_cancel_ = nullptr;
   if (propagate_cancel_ && errors_.empty()) std::rethrow_exception(propagate_cancel_);
-  if (body_error_ && !is_cancellation(body_error_)) errors_.push_back(body_error_);
+  if (body_error_ && !is_cancelled_error(body_error_)) errors_.push_back(body_error_);
   if (!errors_.empty()) throw ExceptionGroup("unhandled errors in a TaskGroup", errors_);
 }
 

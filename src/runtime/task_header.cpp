@@ -71,12 +71,7 @@ std::uint32_t TaskHeader::uncancel() noexcept {
 
 void TaskHeader::set_exception(std::exception_ptr error) noexcept {
   exception_ = std::move(error);
-  try {
-    std::rethrow_exception(exception_);
-  } catch (const CancelledError&) {
-    cancelled_ = true;
-  } catch (...) {
-  }
+  cancelled_ = is_cancelled_error(exception_);
 }
 
 void TaskHeader::check_result() {
@@ -102,13 +97,17 @@ void TaskHeader::set_name(std::string name) {
   extras_->name = std::move(name);
 }
 
+void TaskHeader::schedule_done_callback(void (*fn)(void*, TaskHeader&), void* context) {
+  retain();  // the callback gets a live task whoever else lets go of it
+  loop_->call_soon([this, fn, context] {
+    fn(context, *this);
+    release();
+  });
+}
+
 void TaskHeader::add_done_callback(void (*fn)(void*, TaskHeader&), void* context) {
   if (done()) {
-    retain();
-    loop_->call_soon([this, fn, context] {
-      fn(context, *this);
-      release();
-    });
+    schedule_done_callback(fn, context);
     return;
   }
   if (!extras_) extras_ = std::make_unique<TaskExtras>();
@@ -122,13 +121,7 @@ void TaskHeader::finish() noexcept {
   loop_->unregister_task(*this);
   while (DoneWaiter* waiter = done_waiters_.pop_front()) waiter->on_done(waiter, *this);
   if (extras_) {
-    for (auto [fn, context] : extras_->callbacks) {
-      retain();
-      loop_->call_soon([this, fn = fn, context = context] {
-        fn(context, *this);
-        release();
-      });
-    }
+    for (auto [fn, context] : extras_->callbacks) schedule_done_callback(fn, context);
     extras_->callbacks.clear();
   }
   release();  // the loop's reference

@@ -112,6 +112,8 @@ class TaskHeader : public Runnable, public ListNode<AllTasksTag> {
 
  private:
   static void run_step(Runnable* self) noexcept;
+  // Runs fn(context, *this) on a later loop turn (asyncio's done-callback timing).
+  void schedule_done_callback(void (*fn)(void*, TaskHeader&), void* context);
 
   std::coroutine_handle<> frame_;
   Loop* loop_ = nullptr;
