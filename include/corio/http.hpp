@@ -2,6 +2,7 @@
 #pragma once
 
 #include <corio/http/errors.hpp>
+#include <corio/http/headers.hpp>
 #include <corio/http/parser.hpp>
 #include <corio/http/url.hpp>
 #include <corio/net.hpp>

@@ -12,6 +12,8 @@
 // - lenient flags are never set: llhttp_init leaves them off.
 #include <corio/http/parser.hpp>
 
+#include <corio/http/headers.hpp>
+
 #include <llhttp.h>
 
 #include <algorithm>
@@ -42,16 +44,6 @@ int status_code(ProtocolErrorKind kind) noexcept {
 
 namespace {
 
-char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
-}
-
 // Transfer codings a server can be asked to decode (RFC 9110 registry); any other one in a
 // request is answered with 501.
 bool known_transfer_coding(std::string_view coding) noexcept {
@@ -60,12 +52,6 @@ bool known_transfer_coding(std::string_view coding) noexcept {
     if (iequals(coding, known)) return true;
   }
   return false;
-}
-
-// RFC 9110 5.6.2 token characters.
-bool is_tchar(char c) noexcept {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 std::string_view trim(std::string_view s) noexcept {
@@ -275,7 +261,7 @@ class ParserImpl {
   static int on_header_field_complete(llhttp_t* p) noexcept {
     auto& s = self(p);
     // llhttp 8 in its default (loose) build lets spaces into names ("Transfer-Encoding :").
-    if (s.field_.empty() || !std::all_of(s.field_.begin(), s.field_.end(), is_tchar)) {
+    if (!is_token(s.field_)) {
       return s.fail("invalid character in header name", ProtocolErrorKind::bad_request);
     }
     if (++s.header_count_ > s.options_.limits.max_header_count) {
@@ -450,7 +436,7 @@ class ParserImpl {
   std::uint64_t message_start_ = 0;  // stream offset where the current message began
   std::optional<std::pair<std::string, ProtocolErrorKind>> pending_failure_;
   bool oom_ = false;
-  std::optional<ProtocolError> error_;
+  std::optional<RemoteProtocolError> error_;
 
   friend class corio::http::MessageParser;
 };
@@ -481,7 +467,7 @@ void ParserImpl::raise_llhttp(llhttp_errno_t err, const char* pos) {
 FeedResult ParserImpl::feed(std::span<const char> data) {
   if (state_ == State::failed) {
     if (error_) throw *error_;
-    throw ProtocolError(std::string(prefix()) + "the body sink failed earlier");
+    throw RemoteProtocolError(std::string(prefix()) + "the body sink failed earlier");
   }
   if (state_ == State::complete) return {0, true};
   if (state_ == State::upgraded || data.empty()) return {0, false};

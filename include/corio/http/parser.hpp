@@ -9,8 +9,8 @@
 //
 // Strict: llhttp's lenient flags stay off, so Content-Length with Transfer-Encoding,
 // repeated or invalid Content-Length, invalid chunk sizes, bad tokens and bare LFs are all
-// rejected. Every rejection and exceeded limit throws ProtocolError; errors stick: each
-// later feed()/finish() throws the same error until reset().
+// rejected. Every rejection and exceeded limit throws RemoteProtocolError (a ProtocolError); errors
+// stick: each later feed()/finish() throws the same error until reset().
 //
 // Interim (1xx) responses come out as messages of their own; the caller skips them.
 // Responses 1xx, 204 and 304 never have a body. Known llhttp 8.1 limitation: a chunk with

@@ -1,0 +1,77 @@
+// include/corio/http/headers.hpp — corio::http::Headers (httpx.Headers).
+//
+//   corio::http::Headers headers{{"Accept", "application/json"}, {"X-Trace", "1"}};
+//   headers.set("User-Agent", "corio");
+//   if (auto type = headers.get("content-type")) ...
+//
+// An ordered multi-map of header fields: names compare ASCII case-insensitively and keep
+// the spelling they were given; repeated names stay separate fields in arrival order (what
+// Set-Cookie needs). Values are stored as given; set()/add() reject a name that is not an
+// RFC 9110 token and a value holding CR, LF or NUL with LocalProtocolError, so a header can
+// never smuggle a second one onto the wire.
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <corio/http/parser.hpp>
+
+namespace corio::http {
+
+// ASCII case-insensitive equality, for header names and tokens.
+[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+// A non-empty RFC 9110 token (what header names and methods are made of).
+[[nodiscard]] bool is_token(std::string_view text) noexcept;
+
+class Headers {
+ public:
+  using Field = std::pair<std::string, std::string>;
+  using const_iterator = HeaderList::const_iterator;
+
+  Headers() = default;
+  // Throws LocalProtocolError for an invalid name or value.
+  Headers(std::initializer_list<std::pair<std::string_view, std::string_view>> fields);
+  // Takes fields as the parser produced them (already valid; not re-checked).
+  explicit Headers(HeaderList fields) noexcept : fields_(std::move(fields)) {}
+
+  // httpx's headers.get(name): every value of `name` joined with ", ", or nullopt.
+  [[nodiscard]] std::optional<std::string> get(std::string_view name) const;
+  // The first value of `name`; the view points into this object. Cheaper than get().
+  [[nodiscard]] std::optional<std::string_view> first(std::string_view name) const noexcept;
+  // Every value of `name`, in order (httpx's get_list).
+  [[nodiscard]] std::vector<std::string_view> get_list(std::string_view name) const;
+  [[nodiscard]] bool contains(std::string_view name) const noexcept;
+
+  // Replaces every field named `name` with one (placed where the first was, else appended).
+  void set(std::string_view name, std::string_view value);
+  // Appends a field, keeping existing ones of the same name.
+  void add(std::string_view name, std::string_view value);
+  // Sets `name` only when absent (httpx/requests setdefault).
+  void setdefault(std::string_view name, std::string_view value);
+  // Removes every field named `name`; returns how many there were.
+  std::size_t remove(std::string_view name) noexcept;
+  // set() for each distinct name of `other` (its repeated fields all kept).
+  void update(const Headers& other);
+
+  [[nodiscard]] std::size_t size() const noexcept { return fields_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return fields_.empty(); }
+  [[nodiscard]] const_iterator begin() const noexcept { return fields_.begin(); }
+  [[nodiscard]] const_iterator end() const noexcept { return fields_.end(); }
+  [[nodiscard]] const HeaderList& fields() const& noexcept { return fields_; }
+  [[nodiscard]] HeaderList fields() && noexcept { return std::move(fields_); }
+
+  friend bool operator==(const Headers&, const Headers&) = default;
+
+ private:
+  HeaderList fields_;
+};
+
+// Throws LocalProtocolError unless `name` is a token and `value` holds no CR, LF or NUL.
+void validate_header(std::string_view name, std::string_view value);
+
+}  // namespace corio::http

@@ -1,0 +1,122 @@
+// Headers: an ordered, case-insensitive multi-map of header fields.
+#include <corio/http/headers.hpp>
+
+#include <algorithm>
+
+#include <corio/http/errors.hpp>
+
+namespace corio::http {
+
+namespace {
+
+char ascii_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+bool is_tchar(char c) noexcept {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
+}
+
+bool is_token(std::string_view text) noexcept {
+  return !text.empty() && std::all_of(text.begin(), text.end(), is_tchar);
+}
+
+void validate_header(std::string_view name, std::string_view value) {
+  if (!is_token(name)) {
+    throw LocalProtocolError("invalid header name '" + std::string(name) +
+                             "': a header name is a non-empty token (RFC 9110 5.6.2)");
+  }
+  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+    throw LocalProtocolError("invalid value for header '" + std::string(name) +
+                             "': it contains CR, LF or NUL");
+  }
+}
+
+Headers::Headers(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  fields_.reserve(fields.size());
+  for (const auto& [name, value] : fields) add(name, value);
+}
+
+std::optional<std::string> Headers::get(std::string_view name) const {
+  std::optional<std::string> joined;
+  for (const auto& [field, value] : fields_) {
+    if (!iequals(field, name)) continue;
+    if (joined) {
+      joined->append(", ").append(value);
+    } else {
+      joined.emplace(value);
+    }
+  }
+  return joined;
+}
+
+std::optional<std::string_view> Headers::first(std::string_view name) const noexcept {
+  return find_header(fields_, name);
+}
+
+std::vector<std::string_view> Headers::get_list(std::string_view name) const {
+  std::vector<std::string_view> values;
+  for (const auto& [field, value] : fields_) {
+    if (iequals(field, name)) values.emplace_back(value);
+  }
+  return values;
+}
+
+bool Headers::contains(std::string_view name) const noexcept {
+  return first(name).has_value();
+}
+
+void Headers::set(std::string_view name, std::string_view value) {
+  validate_header(name, value);
+  auto first_match = std::find_if(fields_.begin(), fields_.end(),
+                                  [&](const Field& f) { return iequals(f.first, name); });
+  if (first_match == fields_.end()) {
+    fields_.emplace_back(name, value);
+    return;
+  }
+  first_match->first.assign(name);
+  first_match->second.assign(value);
+  fields_.erase(std::remove_if(std::next(first_match), fields_.end(),
+                               [&](const Field& f) { return iequals(f.first, name); }),
+                fields_.end());
+}
+
+void Headers::add(std::string_view name, std::string_view value) {
+  validate_header(name, value);
+  fields_.emplace_back(name, value);
+}
+
+void Headers::setdefault(std::string_view name, std::string_view value) {
+  if (!contains(name)) add(name, value);
+}
+
+std::size_t Headers::remove(std::string_view name) noexcept {
+  const auto before = fields_.size();
+  fields_.erase(std::remove_if(fields_.begin(), fields_.end(),
+                               [&](const Field& f) { return iequals(f.first, name); }),
+                fields_.end());
+  return before - fields_.size();
+}
+
+void Headers::update(const Headers& other) {
+  for (std::size_t i = 0; i < other.fields_.size(); ++i) {
+    const auto& name = other.fields_[i].first;
+    bool seen_before = false;
+    for (std::size_t j = 0; j < i && !seen_before; ++j)
+      seen_before = iequals(other.fields_[j].first, name);
+    if (seen_before) continue;
+    remove(name);
+    for (const auto& value : other.get_list(name)) fields_.emplace_back(name, value);
+  }
+}
+
+}  // namespace corio::http
