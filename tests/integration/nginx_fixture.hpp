@@ -18,6 +18,8 @@
 #include <string>
 #include <thread>
 
+#include "child_process.hpp"
+
 namespace corio::testing {
 
 class Nginx {
@@ -29,7 +31,7 @@ class Nginx {
     dir_ = pattern;
     std::filesystem::create_directories(dir_ / "root");
     std::filesystem::create_directories(dir_ / "logs");
-    port_ = free_port();
+    port_ = corio_test::free_port();
   }
   ~Nginx() {
     stop();
@@ -58,17 +60,11 @@ class Nginx {
               "-e", (dir_ / "logs/error.log").c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    // Wait until it accepts connections (bounded: 10 s).
-    for (int i = 0; i < 1000; ++i) {
-      if (accepts()) return;
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        throw std::runtime_error("nginx exited at start-up; see " + (dir_ / "logs").string());
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    throw std::runtime_error("nginx did not start listening within 10 s");
+    if (corio_test::wait_for_port(port_)) return;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;
+    throw std::runtime_error("nginx did not start listening within 10 s; see " +
+                             (dir_ / "logs").string());
   }
 
   void stop() {
@@ -80,29 +76,6 @@ class Nginx {
   }
 
  private:
-  static std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-  }
-
-  [[nodiscard]] bool accepts() const {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port_);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    ::close(fd);
-    return ok;
-  }
-
   std::filesystem::path dir_;
   std::uint16_t port_ = 0;
   pid_t pid_ = -1;

@@ -12,7 +12,9 @@
 
 #include <openssl/x509_vfy.h>
 #include <corio/net.hpp>
+#include "child_process.hpp"
 #include "net_test_support.hpp"
+#include "test_certificates.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -44,216 +46,30 @@ using corio::net::TlsContext;
 using corio::net::TlsError;
 using corio::net::TlsStream;
 
+using corio_test::Child;
 using corio_test::open_fd_count;
+using corio_test::test_file;
 
 namespace {
 
-// ---------------------------------------------------------------------------------------
-// Certificates
-
-constexpr const char* kOpensslConfig = R"([req]
-distinguished_name = dn
-prompt = no
-[dn]
-CN = placeholder
-[ca_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[server_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost,IP:127.0.0.1
-[wrong_host_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:wrong.example
-[client_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = clientAuth
-[ca]
-default_ca = test_ca
-[test_ca]
-database = index.txt
-new_certs_dir = .
-serial = serial.txt
-default_md = sha256
-policy = any_name
-unique_subject = no
-[any_name]
-commonName = supplied
-)";
-
-constexpr const char* kMakeCertificates = R"(set -e
-key="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
-openssl req -x509 -config openssl.cnf $key -keyout ca.key -out ca.crt -days 3650 \
-  -subj "/CN=corio test CA" -extensions ca_ext
-openssl req -x509 -config openssl.cnf $key -keyout other_ca.key -out other_ca.crt -days 3650 \
-  -subj "/CN=corio unknown CA" -extensions ca_ext
-for name in server expired wrong_host unknown_ca client; do
-  openssl req -new -config openssl.cnf $key -keyout $name.key -out $name.csr -subj "/CN=$name"
-done
-sign() {  # csr-name CA-name serial extensions
-  openssl x509 -req -in $1.csr -CA $2.crt -CAkey $2.key -set_serial $3 -days 365 \
-    -extfile openssl.cnf -extensions $4 -out $1.crt
-}
-sign server ca 1 server_ext
-sign wrong_host ca 2 wrong_host_ext
-sign unknown_ca other_ca 3 server_ext
-sign client ca 4 client_ext
-: > index.txt
-echo 05 > serial.txt
-openssl ca -config openssl.cnf -batch -notext -in expired.csr -cert ca.crt -keyfile ca.key \
-  -startdate 20200101000000Z -enddate 20200102000000Z -extfile openssl.cnf \
-  -extensions server_ext -out expired.crt
-)";
-
-std::string g_dir;  // the certificates' directory, set by CertificateEnvironment
-
-std::string file(const std::string& name) {
-  return g_dir + "/" + name;
-}
-
-class CertificateEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    char pattern[] = "/tmp/corio-tls-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr) << std::strerror(errno);
-    g_dir = pattern;
-    std::ofstream(file("openssl.cnf")) << kOpensslConfig;
-    std::ofstream(file("make.sh")) << kMakeCertificates;
-    const std::string command = "cd '" + g_dir + "' && sh make.sh > make.log 2>&1";
-    ASSERT_EQ(std::system(command.c_str()), 0)
-        << "certificate generation failed, see " << file("make.log");
-  }
-  // CORIO_TLS_TEST_KEEP=1 keeps the directory, with every child's log, for a post-mortem.
-  void TearDown() override {
-    const char* keep = std::getenv("CORIO_TLS_TEST_KEEP");
-    if (!g_dir.empty() && (keep == nullptr || std::string(keep) != "1")) {
-      std::filesystem::remove_all(g_dir);
-    }
-  }
-};
-
-const auto* const g_environment = ::testing::AddGlobalTestEnvironment(new CertificateEnvironment);
+const auto* const g_environment =
+    ::testing::AddGlobalTestEnvironment(new corio_test::CertificateEnvironment);
 
 std::shared_ptr<TlsContext> client_context(std::vector<std::string> alpn = {}) {
-  return TlsContext::client({.ca_file = file("ca.crt"), .alpn = std::move(alpn)});
+  return TlsContext::client({.ca_file = test_file("ca.crt"), .alpn = std::move(alpn)});
 }
 
 std::shared_ptr<TlsContext> server_context(std::vector<std::string> alpn = {}) {
-  return TlsContext::server(
-      {.cert_file = file("server.crt"), .key_file = file("server.key"), .alpn = std::move(alpn)});
+  return TlsContext::server({.cert_file = test_file("server.crt"),
+                             .key_file = test_file("server.key"),
+                             .alpn = std::move(alpn)});
 }
-
-// ---------------------------------------------------------------------------------------
-// Child processes
-
-// A child process with stdout and stderr going to a log file, stdin from a pipe when asked.
-// The destructor kills it (SIGTERM) and reaps it.
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, std::string log, bool with_stdin = false)
-      : log_(std::move(log)) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    int pipe_fds[2] = {-1, -1};
-    if (with_stdin) {
-      if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-      posix_spawn_file_actions_adddup2(&actions, pipe_fds[0], STDIN_FILENO);
-      stdin_ = pipe_fds[1];
-    } else {
-      posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    }
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    const int rc = ::posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (pipe_fds[0] >= 0) ::close(pipe_fds[0]);
-    if (rc != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() {
-    close_stdin();
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  void write_stdin(std::string_view text) {
-    while (!text.empty()) {
-      const ssize_t n = ::write(stdin_, text.data(), text.size());
-      if (n <= 0) return;
-      text.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-  void close_stdin() {
-    if (stdin_ >= 0) ::close(stdin_);
-    stdin_ = -1;
-  }
-
-  // Waits up to `limit` for the child to exit; returns its wait status, or -1 if it runs on.
-  int wait_exit(std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (pid_ > 0) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return status;
-      }
-      if (std::chrono::steady_clock::now() > deadline) return -1;
-      std::this_thread::sleep_for(5ms);
-    }
-    return -1;
-  }
-
-  [[nodiscard]] std::string log_text() const {
-    std::ifstream in(log_);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
-  // For `openssl s_server -accept 127.0.0.1:0`: the port it reports ("ACCEPT 127.0.0.1:PORT"),
-  // or 0 when it exits or says nothing within `limit`. The kernel picked the port, so no
-  // other test can hold it.
-  std::uint16_t accept_port(std::chrono::milliseconds limit = 5s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      const std::string text = log_text();
-      const auto at = text.find("ACCEPT 127.0.0.1:");
-      if (at != std::string::npos && text.find('\n', at) != std::string::npos) {
-        return static_cast<std::uint16_t>(std::stoi(text.substr(at + 17)));
-      }
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return 0;
-      }
-      std::this_thread::sleep_for(5ms);
-    }
-    return 0;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  std::string log_;
-};
 
 std::string log_path(const char* what) {
   static int counter = 0;
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  return file(std::string(info->name()) + "-" + what + "-" + std::to_string(++counter) + ".log");
+  return test_file(std::string(info->name()) + "-" + what + "-" + std::to_string(++counter) +
+                   ".log");
 }
 
 // `openssl s_server -www` with this certificate (name.crt / name.key) and extra options.
@@ -262,8 +78,10 @@ struct OpensslServer {
   SocketAddress address;
 
   OpensslServer(const std::string& cert, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {"openssl", "s_server",          "-accept", "127.0.0.1:0",
-                                     "-cert",   file(cert + ".crt"), "-key",    file(cert + ".key"),
+    std::vector<std::string> argv = {"openssl", "s_server",
+                                     "-accept", "127.0.0.1:0",
+                                     "-cert",   test_file(cert + ".crt"),
+                                     "-key",    test_file(cert + ".key"),
                                      "-www"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     child = std::make_unique<Child>(argv, log_path("s_server"));
@@ -382,8 +200,8 @@ TEST(TlsClient, NegotiatesAlpnWithAnOpensslServerAndReadsItsPage) {
 // s_server shows its certificate for "localhost" only to clients that ask for that name by
 // SNI; everyone else gets the wrong-host one and fails the name check.
 TEST(TlsClient, SendsTheServerNameBySni) {
-  OpensslServer server("wrong_host", {"-servername", "localhost", "-cert2", file("server.crt"),
-                                      "-key2", file("server.key")});
+  OpensslServer server("wrong_host", {"-servername", "localhost", "-cert2", test_file("server.crt"),
+                                      "-key2", test_file("server.key")});
   corio::run([&]() -> corio::Task<> {
     TlsStream tls = co_await connect_tls(server.address, client_context());
     EXPECT_EQ(tls.peer_certificate_subject(), "CN=server");
@@ -465,11 +283,11 @@ TEST(TlsClient, ChecksThePeerIpAddressWhenNoHostnameIsGiven) {
 }
 
 TEST(TlsClient, PresentsAClientCertificateWhenTheServerRequiresOne) {
-  OpensslServer server("server", {"-Verify", "1", "-CAfile", file("ca.crt")});
+  OpensslServer server("server", {"-Verify", "1", "-CAfile", test_file("ca.crt")});
   corio::run([&]() -> corio::Task<> {
-    auto with_certificate = TlsContext::client({.ca_file = file("ca.crt"),
-                                                .cert_file = file("client.crt"),
-                                                .key_file = file("client.key")});
+    auto with_certificate = TlsContext::client({.ca_file = test_file("ca.crt"),
+                                                .cert_file = test_file("client.crt"),
+                                                .key_file = test_file("client.key")});
     TlsStream tls = co_await connect_tls(server.address, with_certificate);
     EXPECT_TRUE((co_await fetch_status_page(tls)).starts_with("HTTP/1.0 200 ok"));
     co_await tls.aclose();  // s_server serves one connection at a time
@@ -515,10 +333,10 @@ TEST(TlsServer, EchoesToAnOpensslClientAndClosesCleanly) {
   corio::run([&]() -> corio::Task<> {
     auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
     owner = std::make_unique<Child>(
-        std::vector<std::string>{"openssl", "s_client", "-connect",
-                                 listener.local_address().to_string(), "-CAfile", file("ca.crt"),
-                                 "-verify_return_error", "-verify_hostname", "localhost",
-                                 "-servername", "localhost", "-alpn", "http/1.1,h2", "-quiet"},
+        std::vector<std::string>{
+            "openssl", "s_client", "-connect", listener.local_address().to_string(), "-CAfile",
+            test_file("ca.crt"), "-verify_return_error", "-verify_hostname", "localhost",
+            "-servername", "localhost", "-alpn", "http/1.1,h2", "-quiet"},
         log_path("s_client"), true);
     client = owner.get();
     client->write_stdin("hello corio\n");
@@ -566,13 +384,13 @@ TEST(TlsStream, ServerPicksItsPreferredAlpnProtocol) {
 TEST(TlsStream, ServerChecksAClientCertificate) {
   corio::run([]() -> corio::Task<> {
     auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
-    auto strict = TlsContext::server({.cert_file = file("server.crt"),
-                                      .key_file = file("server.key"),
-                                      .ca_file = file("ca.crt"),
+    auto strict = TlsContext::server({.cert_file = test_file("server.crt"),
+                                      .key_file = test_file("server.key"),
+                                      .ca_file = test_file("ca.crt"),
                                       .require_client_cert = true});
-    auto with_certificate = TlsContext::client({.ca_file = file("ca.crt"),
-                                                .cert_file = file("client.crt"),
-                                                .key_file = file("client.key")});
+    auto with_certificate = TlsContext::client({.ca_file = test_file("ca.crt"),
+                                                .cert_file = test_file("client.crt"),
+                                                .key_file = test_file("client.key")});
     auto [client, server] = co_await tls_pair(listener, with_certificate, strict);
     EXPECT_EQ(server.peer_certificate_subject(), "CN=client");
     EXPECT_EQ(client.peer_certificate_subject(), "CN=server");
@@ -709,20 +527,20 @@ TEST(TlsStream, HasNoHalfCloseAndMovesCleanly) {
 
 TEST(TlsContext, ReportsUnusableFilesAndOptions) {
   try {
-    TlsContext::client({.ca_file = file("missing.pem")});
+    TlsContext::client({.ca_file = test_file("missing.pem")});
     ADD_FAILURE() << "a missing CA file was accepted";
   } catch (const TlsError& e) {
     EXPECT_TRUE(contains(e.what(), "missing.pem")) << e.what();
   }
   try {
-    TlsContext::server({.cert_file = file("server.crt"), .key_file = file("client.key")});
+    TlsContext::server({.cert_file = test_file("server.crt"), .key_file = test_file("client.key")});
     ADD_FAILURE() << "a key for another certificate was accepted";
   } catch (const TlsError& e) {
     EXPECT_TRUE(contains(e.what(), "client.key") && contains(e.what(), "mismatch")) << e.what();
   }
   EXPECT_THROW(TlsContext::server({}), std::invalid_argument);
-  EXPECT_THROW(TlsContext::server({.cert_file = file("server.crt"),
-                                   .key_file = file("server.key"),
+  EXPECT_THROW(TlsContext::server({.cert_file = test_file("server.crt"),
+                                   .key_file = test_file("server.key"),
                                    .require_client_cert = true}),
                std::invalid_argument);
   EXPECT_THROW(TlsContext::client({.alpn = {""}}), std::invalid_argument);
