@@ -194,6 +194,12 @@ TEST(ProxyParse, UrlAndNameNeverShowTheCredentials) {
   EXPECT_FALSE(contains(proxy.name(), "alice"));
 }
 
+TEST(ProxyParse, ProxiesCompareByEveryField) {
+  EXPECT_EQ(Proxy::parse("socks5h://u:p@127.0.0.1"), Proxy::parse("socks5://u:p@127.0.0.1:1080"));
+  EXPECT_NE(Proxy::parse("socks5://u:p@127.0.0.1"), Proxy::parse("socks5://u:q@127.0.0.1"));
+  EXPECT_NE(Proxy::parse("http://127.0.0.1:1080"), Proxy::parse("socks5://127.0.0.1:1080"));
+}
+
 TEST(ProxyParse, AuthorizationIsBasicOfUserColonPassword) {
   EXPECT_EQ(Proxy::parse("http://user:pass@h:1").authorization(), "Basic dXNlcjpwYXNz");
   // RFC 7617's example.

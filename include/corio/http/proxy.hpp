@@ -20,7 +20,11 @@
 // Userinfo is percent-decoded ("p%40ss" is "p@ss"). A path other than "/", a query or a
 // fragment is an error: a proxy URL names a host and nothing else.
 //
-// Messages name the proxy by url(), which never shows the credentials.
+// Messages name the proxy by name() or url(), which never show the credentials; parse()'s
+// errors show the password as "***".
+//
+// g++ 12: Proxy is an aggregate holding strings; pass the calls below a named Proxy, never
+// a temporary made inside the co_await expression (g++ 12 may destroy it twice).
 //
 // Defines Proxy, socks5_handshake, connect_tunnel, open_tunnel.
 #pragma once
@@ -60,6 +64,9 @@ struct Proxy {
   // "Basic base64(username:password)", the Proxy-Authorization value; nullopt without
   // credentials.
   [[nodiscard]] std::optional<std::string> authorization() const;
+
+  // Same kind, host, port and credentials (e.g. to key a connection pool).
+  friend bool operator==(const Proxy&, const Proxy&) = default;
 };
 
 // Asks a SOCKS5 proxy, over `stream` already connected to it, for a tunnel to host:port.
