@@ -1,8 +1,9 @@
-// include/corio/http.hpp — corio::http in one include: HTTP/1.1 parsing, URLs and errors.
+// include/corio/http.hpp — corio::http in one include: HTTP/1.1 parsing, URLs, errors, proxies.
 #pragma once
 
 #include <corio/http/errors.hpp>
 #include <corio/http/headers.hpp>
 #include <corio/http/parser.hpp>
+#include <corio/http/proxy.hpp>
 #include <corio/http/url.hpp>
 #include <corio/net.hpp>
