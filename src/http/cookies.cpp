@@ -263,6 +263,7 @@ std::optional<Cookie> parse_set_cookie(std::string_view header, const URL& reque
   const std::string fallback_path = default_path(request_path(request_url));
   cookie.path = fallback_path;
   std::optional<std::string> domain_attribute;
+  bool has_path_attribute = false;
   std::optional<Clock::time_point> max_age_expiry;
   std::optional<Clock::time_point> expires_expiry;
   const auto cap =
@@ -291,6 +292,7 @@ std::optional<Cookie> parse_set_cookie(std::string_view header, const URL& reque
       if (!domain) return std::nullopt;  // a Domain that is no name matches no host
       domain_attribute = *domain;
     } else if (iequals(av_name, "path")) {
+      has_path_attribute = true;
       cookie.path =
           !av_value.empty() && av_value.front() == '/' ? std::string(av_value) : fallback_path;
     } else if (iequals(av_name, "secure")) {
@@ -332,7 +334,8 @@ std::optional<Cookie> parse_set_cookie(std::string_view header, const URL& reque
   if (cookie.secure && !request_url.is_https()) return std::nullopt;
   if (istarts_with(cookie.name, "__Secure-") && !cookie.secure) return std::nullopt;
   if (istarts_with(cookie.name, "__Host-") &&
-      (!cookie.secure || !cookie.host_only || cookie.path != "/")) {
+      (!cookie.secure || (domain_attribute && !domain_attribute->empty()) || !has_path_attribute ||
+       cookie.path != "/")) {
     return std::nullopt;
   }
   return cookie;

@@ -53,6 +53,13 @@ void check_parsed(const Cookie& c, const URL& url, Clock::time_point now) {
                                : ends_in_label(url.host(), c.domain) || c.domain == url.host()) &&
                   (!c.expires || *c.expires <= now + std::chrono::days{400});
   if (!ok) std::abort();
+  const auto prefixed = [&](std::string_view prefix) {
+    return c.name.size() >= prefix.size() &&
+           std::equal(prefix.begin(), prefix.end(), c.name.begin(),
+                      [](char a, char b) { return a == (b >= 'A' && b <= 'Z' ? b + 32 : b); });
+  };
+  if (prefixed("__secure-") && !c.secure) std::abort();
+  if (prefixed("__host-") && (!c.secure || !c.host_only || c.path != "/")) std::abort();
 }
 
 void check_jar(const Cookies& jar, Clock::time_point now) {

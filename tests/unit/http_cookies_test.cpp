@@ -334,7 +334,7 @@ TEST(ParseSetCookie, SecurePrefixRequiresTheSecureAttribute) {
   EXPECT_TRUE(parse("__Secure-id=1; Secure; Domain=example.com", "https://www.example.com/"));
 }
 
-TEST(ParseSetCookie, HostPrefixRequiresSecureNoDomainAndRootPath) {
+TEST(ParseSetCookie, HostPrefixRequiresSecureNoDomainAndAnExplicitRootPath) {
   const std::string_view url = "https://example.com/a/b";
   EXPECT_TRUE(parse("__Host-id=1; Secure; Path=/", url));
   EXPECT_FALSE(parse("__Host-id=1; Path=/", url));
@@ -342,6 +342,8 @@ TEST(ParseSetCookie, HostPrefixRequiresSecureNoDomainAndRootPath) {
   EXPECT_FALSE(parse("__Host-id=1; Secure; Path=/a", url));
   EXPECT_FALSE(parse("__Host-id=1; Secure; Path=/; Domain=example.com", url));
   EXPECT_FALSE(parse("__HOST-id=1; Path=/", url));
+  EXPECT_FALSE(parse("__Host-id=1; Secure", "https://example.com/"));  // "/" by default only
+  EXPECT_FALSE(parse("__Host-id=1; Secure; Path=/; Domain=localhost", "https://localhost/"));
 }
 
 // --- parse_cookie_date (RFC 6265 5.1.1) ---

@@ -35,8 +35,8 @@
 //     jar cannot be shadowed over http:// by a non-Secure one of the same name on an
 //     overlapping domain and path (RFC 6265bis "leave secure cookies alone").
 //   - Name prefixes (compared ASCII case-insensitively): "__Secure-" requires Secure;
-//     "__Host-" requires Secure, no Domain attribute and path "/". Cookies breaking them
-//     are ignored.
+//     "__Host-" requires Secure, no Domain attribute and a Path attribute of "/". Cookies
+//     breaking them are ignored.
 //   - SameSite is stored ("Strict", "Lax", "None", or "" when absent or unrecognised), as is
 //     HttpOnly; neither changes what the jar sends (a client has no sites or scripts).
 //   - A replaced cookie (same name, domain and path) keeps its creation time and its place.
