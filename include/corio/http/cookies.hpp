@@ -49,7 +49,10 @@
 // the request host (exactly if host-only, else the host or any subdomain; domain "" matches
 // every host), whose path path-matches the request path (equal, or a prefix ending in '/'
 // or followed by '/'), that are not expired, and, for Secure ones, only over https.
-// Ordered by longer path first, then earlier creation; joined as "a=1; b=2".
+// Ordered by longer path first, then earlier creation; joined as "a=1; b=2". Ports and
+// schemes other than for Secure play no part (as in browsers); paths are compared in their
+// percent-encoded form, the query left out. cookie_header is const: it skips expired
+// cookies, while extract_cookies and clear_expired remove them.
 #pragma once
 
 #include <corio/http/errors.hpp>
