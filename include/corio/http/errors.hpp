@@ -14,6 +14,7 @@
 //   └── HTTPStatusError              raise_for_status() on a 4xx/5xx
 //   InvalidURL                       text that is not a URL (not an HTTPError, as in httpx)
 //   StreamError                      a streamed body used the wrong way (StreamConsumed, ...)
+//   CookieConflict                   Cookies::get found several cookies of that name
 //
 // Every message names what was wrong and, where there is one, the request ("GET
 // http://host/path: ..."). corio::net's own errors (DNS, refused, TLS) never escape the
@@ -182,6 +183,13 @@ class StreamClosed : public StreamError {
 class ResponseNotRead : public StreamError {
  public:
   using StreamError::StreamError;
+};
+
+// httpx.CookieConflict: Cookies::get(name) matched more than one cookie (include/corio/http/
+// cookies.hpp). Not an HTTPError, as in httpx. what(): "multiple cookies exist with name=NAME".
+class CookieConflict : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 }  // namespace corio::http
