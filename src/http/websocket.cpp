@@ -344,7 +344,10 @@ struct WebSocketState {
     if (transport) transport->close();
     for (PingWaiter* waiter : pings) waiter->pong.set();
     pings.clear();
+    // Dropping the handle matters: a task cancelled before its first step still holds the
+    // state in its parameter, and state → handle → frame → state would be a cycle.
     if (keepalive.valid()) keepalive.cancel();
+    keepalive = {};
     readable.set();
     space.set();
     closed.set();
@@ -388,6 +391,7 @@ struct WebSocketState {
   Headers response_headers;
   net::SocketAddress remote_address;
 
+  // The reader task (released by ~WebSocket) and the keepalive task (released by finish()).
   JoinHandle<void> reader;
   JoinHandle<void> keepalive;
 };
@@ -739,9 +743,12 @@ WebSocket& WebSocket::operator=(WebSocket&& other) noexcept {
 }
 
 WebSocket::~WebSocket() {
-  if (!state_ || state_->state == State::closed) return;
-  state_->abort();
-  if (state_->reader.valid()) state_->reader.cancel();
+  if (!state_) return;
+  if (state_->state != State::closed) {
+    state_->abort();
+    state_->reader.cancel();
+  }
+  state_->reader = {};  // see WebSocketState::finish()
 }
 
 Task<WebSocket> WebSocket::connect(std::string url) {

@@ -416,6 +416,32 @@ TEST_F(WebSocketAgainstPython, CancelledRecvLeavesTheConnectionUsable) {
   });
 }
 
+TEST_F(WebSocketAgainstPython, ReaderStopsAtMaxQueueAndLosesNothing) {
+  corio::run([&]() -> Task<> {
+    WebSocketOptions options;
+    options.max_queue = 1;
+    WebSocket socket = co_await WebSocket::connect(ws("/echo"), std::move(options));
+    for (int i = 0; i < 5; ++i) co_await socket.send(std::to_string(i));
+    for (int i = 0; i < 5; ++i) {
+      WebSocketMessage message = co_await socket.recv();
+      EXPECT_EQ(message.data, std::to_string(i));
+    }
+    co_await socket.close();
+    EXPECT_EQ(socket.close_code(), 1000);
+  });
+}
+
+TEST_F(WebSocketAgainstPython, DestroyingTheSocketEndsPendingRecvWithAnError) {
+  corio::run([&]() -> Task<> {
+    auto socket = std::make_unique<WebSocket>(co_await WebSocket::connect(ws("/echo")));
+    auto waiting = corio::spawn(
+        [&socket]() -> Task<> { EXPECT_THROW(co_await socket->recv(), ConnectionClosedError); });
+    co_await corio::yield_now();
+    socket.reset();  // aborts the connection: no close frame
+    co_await waiting;
+  });
+}
+
 TEST_F(WebSocketAgainstPython, EchoesOverTlsWithTheTestCa) {
   corio::run([&]() -> Task<> {
     corio::net::TlsClientOptions tls;
