@@ -145,9 +145,9 @@ class ConnectionClosedError : public ConnectionClosed {
 
 // websockets.connect()'s keyword arguments.
 struct WebSocketOptions {
-  // Sent with the handshake request (Origin, Authorization, Cookie, User-Agent...). Must not
-  // hold the handshake's own fields (Host, Upgrade, Connection, Sec-WebSocket-*): connect()
-  // throws std::invalid_argument for those.
+  // Sent with the handshake request (Origin, Authorization, Cookie, User-Agent...). A Host
+  // field replaces the one made from the URL. The handshake's own fields (Upgrade,
+  // Connection, Sec-WebSocket-*) are refused: connect() throws std::invalid_argument.
   Headers extra_headers;
   // Offered in Sec-WebSocket-Protocol, in order of preference; the server picks one or none.
   std::vector<std::string> subprotocols;
