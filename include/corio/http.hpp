@@ -1,4 +1,5 @@
-// include/corio/http.hpp — corio::http in one include: HTTP/1.1 parsing, URLs, errors, proxies.
+// include/corio/http.hpp — corio::http in one include: HTTP/1.1 parsing, URLs, errors and the
+// WebSocket client.
 #pragma once
 
 #include <corio/http/errors.hpp>
@@ -6,4 +7,5 @@
 #include <corio/http/parser.hpp>
 #include <corio/http/proxy.hpp>
 #include <corio/http/url.hpp>
+#include <corio/http/websocket.hpp>
 #include <corio/net.hpp>
