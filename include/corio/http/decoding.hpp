@@ -30,9 +30,10 @@
 //
 // Cap: no coding of the chain may produce more than max_decoded_size bytes (the last one's
 // output is the body; capping the inner ones too stops a bomb hidden one layer down). The
-// first byte beyond it throws DecodingError; decoding stops there, having held at most the
-// cap in `out` (plus one 16 KiB working buffer per coding and the decompressor's window: 32
-// KiB for zlib, at most 16 MiB for brotli). A body with nothing to undo (is_identity()) is
+// first byte beyond it throws DecodingError; decoding stops there, having appended at most
+// the cap to `out` and grown its capacity no further than that needs. Other memory: a 16 KiB
+// working buffer per coding and the decompressor's window (32 KiB for zlib, at most 16 MiB
+// for brotli, as the stream asks). A body with nothing to undo (is_identity()) is
 // not capped here: ParserLimits::max_body limits what the peer may send.
 //
 // Errors stick: after feed() or finish() threw, every later call throws the same error.
