@@ -88,6 +88,7 @@ class ParserImpl {
   FeedResult feed(std::span<const char> data);
   bool finish();
   Message take_message();
+  const Message& current() const noexcept { return message_; }
   void reset() {
     init();
     message_ = Message{};
@@ -553,6 +554,15 @@ FeedResult MessageParser::feed(std::span<const char> data) {
 }
 bool MessageParser::finish() {
   return impl_->finish();
+}
+
+bool MessageParser::headers_complete() const noexcept {
+  return impl_->state_ == detail::ParserImpl::State::body ||
+         impl_->state_ == detail::ParserImpl::State::complete;
+}
+
+const Message& MessageParser::head() const noexcept {
+  return impl_->current();
 }
 
 bool MessageParser::message_complete() const noexcept {

@@ -424,11 +424,20 @@ URL::Params URL::params() const {
   return out;
 }
 
+std::string urlencode(const URL::Params& params) {
+  std::string out;
+  for (const auto& [name, value] : params) {
+    if (!out.empty()) out += '&';
+    out.append(encode_component(name)).append("=").append(encode_component(value));
+  }
+  return out;
+}
+
 URL URL::with_params(const Params& params) const {
   Parts parts = *parts_;
-  for (const auto& [name, value] : params) {
+  if (!params.empty()) {
     if (!parts.query.empty()) parts.query += '&';
-    parts.query.append(encode_component(name)).append("=").append(encode_component(value));
+    parts.query.append(urlencode(params));
   }
   parts.has_query = parts.has_query || !params.empty();
   return compose(std::move(parts));

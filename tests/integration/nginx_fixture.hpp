@@ -32,6 +32,9 @@ class Nginx {
     std::filesystem::create_directories(dir_ / "root");
     std::filesystem::create_directories(dir_ / "logs");
     port_ = corio_test::free_port();
+    do {
+      tls_port_ = corio_test::free_port();
+    } while (tls_port_ == port_);
   }
   ~Nginx() {
     stop();
@@ -41,8 +44,13 @@ class Nginx {
 
   [[nodiscard]] std::filesystem::path root_dir() const { return dir_ / "root"; }
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  // A second free port for a server block of the caller's (TLS, ...).
+  [[nodiscard]] std::uint16_t tls_port() const noexcept { return tls_port_; }
 
-  void start(const std::string& extra_server_config = {}) {
+  // extra_server_config goes into the plain-HTTP server block; extra_http_config into the
+  // http block (more server blocks, e.g. a TLS one on tls_port()).
+  void start(const std::string& extra_server_config = {},
+             const std::string& extra_http_config = {}) {
     std::ofstream(dir_ / "nginx.conf")
         << "daemon off;\nmaster_process off;\nworker_processes 1;\n"
            "error_log "
@@ -52,7 +60,8 @@ class Nginx {
            "  client_body_temp_path "
         << (dir_ / "tmp").string() << ";\n  server {\n    listen 127.0.0.1:" << port_
         << ";\n    root " << root_dir().string() << ";\n"
-        << extra_server_config << "  }\n}\n";
+        << extra_server_config << "  }\n"
+        << extra_http_config << "}\n";
     std::filesystem::create_directories(dir_ / "tmp");
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -78,6 +87,7 @@ class Nginx {
  private:
   std::filesystem::path dir_;
   std::uint16_t port_ = 0;
+  std::uint16_t tls_port_ = 0;
   pid_t pid_ = -1;
 };
 

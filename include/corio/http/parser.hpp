@@ -121,6 +121,13 @@ class MessageParser {
   // cleanly between messages. Throws ProtocolError if it ended inside a message.
   bool finish();
 
+  // The current message's start line and headers are parsed (its body may still be
+  // arriving, into the body sink): head() may be read. False again after take_message().
+  [[nodiscard]] bool headers_complete() const noexcept;
+  // The message being parsed. Valid for start line, headers and content_length/chunked
+  // once headers_complete(); keep_alive, upgrade and trailers only once message_complete().
+  [[nodiscard]] const Message& head() const noexcept;
+
   [[nodiscard]] bool message_complete() const noexcept;
   // A message has begun and is not complete yet: EOF now would be an error.
   [[nodiscard]] bool in_message() const noexcept;

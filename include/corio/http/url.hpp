@@ -103,6 +103,10 @@ class URL {
   std::shared_ptr<const Parts> parts_;  // never null
 };
 
+// "name=value&..." with every name and value percent-encoded (all but unreserved
+// characters): a query string, or an application/x-www-form-urlencoded body.
+[[nodiscard]] std::string urlencode(const URL::Params& params);
+
 }  // namespace corio::http
 
 template <>

@@ -1,0 +1,475 @@
+// AsyncClient: request building, redirects, cookies and the connection life cycle.
+#include <corio/http/client.hpp>
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <exception>
+#include <stdexcept>
+#include <utility>
+
+#include <corio/errors.hpp>
+#include <corio/http/decoding.hpp>
+#include <corio/http/errors.hpp>
+#include <corio/http/proxy.hpp>
+#include <corio/net/connect.hpp>
+#include <corio/net/errors.hpp>
+#include <corio/net/tcp.hpp>
+#include <corio/net/tls.hpp>
+#include <corio/sleep.hpp>
+
+#include "body_reader.hpp"
+#include "connection.hpp"
+#include "connection_pool.hpp"
+
+namespace corio::http {
+
+namespace detail {
+
+struct ClientState {
+  ClientOptions options;
+  std::optional<URL> base_url;
+  std::optional<Proxy> proxy;
+  std::shared_ptr<ConnectionPool> pool;
+  bool closed = false;
+
+  // Made on the first https connection: loading the system's CA store takes tens of ms.
+  const std::shared_ptr<net::TlsContext>& tls() {
+    if (!tls_context_) tls_context_ = make_tls_context(options);
+    return tls_context_;
+  }
+
+ private:
+  static std::shared_ptr<net::TlsContext> make_tls_context(const ClientOptions& options) {
+    if (options.ssl_context) return options.ssl_context;
+    return net::TlsContext::client(net::TlsClientOptions{.verify = options.verify,
+                                                         .ca_file = options.ca_file,
+                                                         .cert_file = options.cert_file,
+                                                         .key_file = options.key_file,
+                                                         .alpn = {"http/1.1"}});
+  }
+  std::shared_ptr<net::TlsContext> tls_context_;
+};
+
+namespace {
+
+constexpr std::string_view kUserAgent = "corio-http/0.1";
+
+// What one call asks for beyond the Request itself.
+struct SendSettings {
+  Timeout timeout;
+  bool follow_redirects = false;
+  bool stream = false;
+};
+
+std::string base64(std::string_view text) {
+  std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::string basic_authorization(std::string_view username, std::string_view password) {
+  return "Basic " + base64(std::string(username) + ":" + std::string(password));
+}
+
+std::string host_header(const URL& url) {
+  std::string host =
+      url.is_ipv6_host() ? "[" + std::string(url.host()) + "]" : std::string(url.host());
+  if (url.port()) host += ":" + std::to_string(*url.port());
+  return host;
+}
+
+Origin origin_of(const URL& url) {
+  return Origin{std::string(url.scheme()), std::string(url.host()), *url.effective_port()};
+}
+
+bool has_scheme(std::string_view text) {
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  return std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '-' || c == '.';
+  });
+}
+
+void check_scheme(const URL& url) {
+  if (!url.is_http()) {
+    throw UnsupportedProtocol("request URL '" + std::string(url.str()) +
+                              "' has an unsupported protocol '" + std::string(url.scheme()) +
+                              "://' (http:// and https:// are)");
+  }
+  if (url.host().empty()) {
+    throw UnsupportedProtocol("request URL '" + std::string(url.str()) + "' has no host");
+  }
+}
+
+std::string target_text(const Origin& origin) {
+  const bool ipv6 = origin.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + origin.host + "]" : origin.host) + ":" + std::to_string(origin.port);
+}
+
+// Connects directly (or to the HTTP proxy itself, for plain http through it).
+Task<std::unique_ptr<net::StreamSocket>> connect_socket(const ClientState& state, std::string host,
+                                                        std::uint16_t port,
+                                                        Timeout::Limit connect_timeout) {
+  net::ConnectOptions options;
+  options.timeout = connect_timeout;
+  options.tcp.local_address = state.options.local_address;
+  if (state.options.resolver) {
+    std::vector<net::SocketAddress> addresses = co_await state.options.resolver(host, port);
+    net::TcpStream stream = co_await net::connect_tcp(std::move(addresses), std::move(options));
+    co_return std::make_unique<net::TcpStream>(std::move(stream));
+  }
+  net::TcpStream stream = co_await net::connect_tcp(std::move(host), port, std::move(options));
+  co_return std::make_unique<net::TcpStream>(std::move(stream));
+}
+
+Task<std::unique_ptr<Connection>> open_connection(ClientState& state, const Origin& origin,
+                                                  Timeout::Limit connect_timeout) {
+  const std::string target = target_text(origin);
+  std::unique_ptr<net::Transport> transport;
+  try {
+    std::unique_ptr<net::StreamSocket> socket;
+    if (state.proxy && (state.proxy->kind == Proxy::Kind::socks5 || origin.scheme == "https")) {
+      socket = co_await open_tunnel(*state.proxy, origin.host, origin.port, connect_timeout);
+    } else if (state.proxy) {
+      socket =
+          co_await connect_socket(state, state.proxy->host, state.proxy->port, connect_timeout);
+    } else {
+      socket = co_await connect_socket(state, origin.host, origin.port, connect_timeout);
+    }
+    if (origin.scheme == "https") {
+      net::TlsConnectOptions tls_options;
+      tls_options.server_hostname = origin.host;
+      tls_options.handshake_timeout = connect_timeout;
+      net::TlsStream tls =
+          co_await net::TlsStream::connect(std::move(socket), state.tls(), std::move(tls_options));
+      transport = std::make_unique<net::TlsStream>(std::move(tls));
+    } else {
+      transport = std::move(socket);
+    }
+  } catch (const ProxyError&) {
+    throw;
+  } catch (const corio::TimeoutError&) {
+    throw ConnectTimeout("connecting to " + target + " timed out after " +
+                         std::to_string(connect_timeout ? connect_timeout->count() : 0) + " ms");
+  } catch (const net::DnsError& e) {
+    throw ConnectError(std::string(e.what()));
+  } catch (const net::NetworkError& e) {
+    throw ConnectError(std::string(e.what()));
+  } catch (const std::invalid_argument& e) {
+    throw ConnectError("connecting to " + target + ": " + e.what());
+  }
+  co_return std::make_unique<Connection>(std::move(transport), origin);
+}
+
+Task<std::unique_ptr<Connection>> connect_with_retries(ClientState& state, const Origin& origin,
+                                                       Timeout::Limit connect_timeout) {
+  std::chrono::milliseconds delay{0};
+  for (int attempt = 0;; ++attempt) {
+    std::exception_ptr failure;
+    try {
+      co_return co_await open_connection(state, origin, connect_timeout);
+    } catch (const ConnectError&) {
+      failure = std::current_exception();
+    } catch (const ConnectTimeout&) {
+      failure = std::current_exception();
+    }
+    if (attempt >= state.options.retries) std::rethrow_exception(failure);
+    co_await corio::sleep(delay);
+    delay = delay.count() == 0 ? std::chrono::milliseconds(500) : delay * 2;
+  }
+}
+
+// Sends one request (no redirects) and returns its response with the body still unread.
+Task<Response> send_single(std::shared_ptr<ClientState> state, Request request,
+                           const Timeout& timeout) {
+  const Origin origin = origin_of(request.url);
+  const bool absolute_form =
+      state->proxy && state->proxy->kind == Proxy::Kind::http && origin.scheme == "http";
+  const std::string proxy_authorization =
+      absolute_form ? state->proxy->authorization().value_or(std::string()) : std::string();
+  const bool head_request = request.method == "HEAD";
+  const bool replayable = !request.stream;
+  const Connector connector = [&state, &timeout](const Origin& o) {
+    return connect_with_retries(*state, o, timeout.connect);
+  };
+
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Connection> connection =
+        co_await state->pool->acquire(origin, timeout.pool, connector);
+    const bool reused = connection->requests() > 0;
+    std::exception_ptr failure;
+    const Message* head = nullptr;
+    try {
+      co_await connection->send(request, absolute_form, proxy_authorization, timeout.write);
+      head = co_await connection->read_head(head_request, timeout.read);
+    } catch (const TransportError&) {
+      failure = std::current_exception();
+    } catch (...) {
+      connection->close();
+      state->pool->release(std::move(connection));
+      throw;
+    }
+    if (failure) {
+      // A keep-alive connection the server had closed fails before any response byte:
+      // the request never reached it, so a fresh connection may carry it once.
+      const bool stale = reused && !connection->response_started() && replayable && attempt == 0;
+      connection->close();
+      state->pool->release(std::move(connection));
+      if (stale) continue;
+      std::rethrow_exception(failure);
+    }
+
+    Response response(head->status_code, std::move(request));
+    response.reason_phrase = head->reason;
+    response.http_version =
+        "HTTP/" + std::to_string(head->http_major) + "." + std::to_string(head->http_minor);
+    response.headers = Headers(head->headers);
+    const std::string_view coding =
+        head_request ? std::string_view() : response.headers.first("content-encoding").value_or("");
+    ContentDecoder decoder(coding, state->options.max_body_size);
+    response.set_body_reader(std::make_shared<BodyReader>(state->pool, std::move(connection),
+                                                          std::move(decoder), timeout.read,
+                                                          state->options.max_body_size));
+    co_return response;
+  }
+}
+
+// The request for following `response`'s Location (RFC 9110 15.4; httpx's rules).
+Request redirect_request(const Request& previous, const Response& response) {
+  const std::string_view location = *response.headers.first("location");
+  URL next = previous.url.join(location);
+  if (!next.has_fragment() && previous.url.has_fragment()) {
+    next = previous.url.join(std::string(location) + "#" + std::string(previous.url.fragment()));
+  }
+  check_scheme(next);
+  std::string method = previous.method;
+  if (response.status_code == 303 && method != "HEAD") method = "GET";
+  if ((response.status_code == 301 || response.status_code == 302) && method == "POST")
+    method = "GET";
+
+  Request request(method, next);
+  request.headers = previous.headers;
+  request.headers.set("Host", host_header(next));
+  if (next.origin() != previous.url.origin()) request.headers.remove("Authorization");
+  request.headers.remove("Cookie");
+  if (method != previous.method) {
+    request.headers.remove("Content-Length");
+    request.headers.remove("Content-Type");
+    request.headers.remove("Transfer-Encoding");
+  } else {
+    if (previous.stream) {
+      throw StreamConsumed("cannot follow the " + std::to_string(response.status_code) +
+                           " redirect to " + std::string(next.str()) +
+                           ": the streamed request body cannot be sent twice");
+    }
+    request.content = previous.content;
+  }
+  return request;
+}
+
+Task<Response> send_handling_redirects(std::shared_ptr<ClientState> state, Request request,
+                                       SendSettings settings) {
+  if (state->closed) throw std::logic_error("the AsyncClient has been closed");
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<Response> history;
+  for (;;) {
+    for (const auto& hook : state->options.event_hooks.request) co_await hook(request);
+    if (!request.headers.contains("cookie")) {
+      const std::string cookie = state->options.cookies.cookie_header(request.url);
+      if (!cookie.empty()) request.headers.set("Cookie", cookie);
+    }
+    Response response = co_await send_single(state, request, settings.timeout);
+    state->options.cookies.extract_cookies(response.url(), response.headers);
+    for (const auto& hook : state->options.event_hooks.response) co_await hook(response);
+
+    if (!settings.follow_redirects || !response.has_redirect_location()) {
+      // Only the final response carries the history (copies of copies would nest).
+      response.history = std::move(history);
+      if (!settings.stream) (void)co_await response.aread();
+      response.elapsed = std::chrono::steady_clock::now() - started;
+      co_return response;
+    }
+    if (static_cast<int>(history.size()) >= state->options.max_redirects) {
+      co_await response.aclose();
+      throw TooManyRedirects("exceeded the maximum of " +
+                             std::to_string(state->options.max_redirects) +
+                             " redirects, the last to " + std::string(response.url().str()));
+    }
+    (void)co_await response.aread();
+    response.elapsed = std::chrono::steady_clock::now() - started;
+    Request next = redirect_request(request, response);
+    history.push_back(std::move(response));
+    request = std::move(next);
+  }
+}
+
+}  // namespace
+}  // namespace detail
+
+using detail::ClientState;
+
+AsyncClient::AsyncClient() : AsyncClient(ClientOptions{}) {}
+
+AsyncClient::AsyncClient(ClientOptions options) : state_(std::make_shared<ClientState>()) {
+  if (!options.base_url.empty()) {
+    std::string base = options.base_url;
+    if (base.back() != '/') base.push_back('/');
+    state_->base_url = URL::parse(base);
+    detail::check_scheme(*state_->base_url);
+  }
+  if (!options.proxy.empty()) state_->proxy = Proxy::parse(options.proxy);
+  state_->pool = std::make_shared<detail::ConnectionPool>(detail::PoolLimits{
+      .max_connections = std::max<std::size_t>(options.limits.max_connections, 1),
+      .max_keepalive = options.limits.max_keepalive_connections,
+      .keepalive_expiry = options.limits.keepalive_expiry});
+  state_->options = std::move(options);
+}
+
+AsyncClient::AsyncClient(AsyncClient&&) noexcept = default;
+AsyncClient& AsyncClient::operator=(AsyncClient&&) noexcept = default;
+
+AsyncClient::~AsyncClient() {
+  if (state_) {
+    state_->closed = true;
+    state_->pool->close();
+  }
+}
+
+Request AsyncClient::build_request(std::string method, std::string url,
+                                   const RequestOptions& options) const {
+  const ClientOptions& defaults = state_->options;
+  for (char& c : method) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  if (!is_token(method)) throw LocalProtocolError("invalid HTTP method '" + method + "'");
+  URL target =
+      (state_->base_url && !detail::has_scheme(url))
+          ? URL::parse(std::string(state_->base_url->str()) +
+                       std::string(std::string_view(url).substr(url.starts_with('/') ? 1 : 0)))
+          : URL::parse(url);
+  detail::check_scheme(target);
+  if (!defaults.params.empty()) target = target.with_params(defaults.params);
+  if (!options.params.empty()) target = target.with_params(options.params);
+
+  std::optional<std::string> authorization;
+  if (options.auth) {
+    authorization = detail::basic_authorization(options.auth->username, options.auth->password);
+  } else if (target.has_userinfo()) {
+    authorization = detail::basic_authorization(target.username(), target.password());
+  } else if (defaults.auth) {
+    authorization = detail::basic_authorization(defaults.auth->username, defaults.auth->password);
+  }
+  if (target.has_userinfo()) target = target.without_userinfo();
+
+  Request request(std::move(method), target);
+  Headers& headers = request.headers;
+  headers.add("Host", detail::host_header(target));
+  headers.add("Accept", "*/*");
+  headers.add("Accept-Encoding", kAcceptEncoding);
+  headers.add("Connection", "keep-alive");
+  headers.add("User-Agent", detail::kUserAgent);
+  headers.update(defaults.headers);
+  headers.update(options.headers);
+  if (authorization && !options.headers.contains("authorization")) {
+    headers.set("Authorization", *authorization);
+  }
+
+  const int bodies = int{options.content.has_value()} + int{static_cast<bool>(options.stream)} +
+                     int{options.data.has_value()} + int{options.json.has_value()};
+  if (bodies > 1) {
+    throw std::invalid_argument("a request takes one body: content, stream, data or json");
+  }
+  const auto set_body = [&](std::string body, std::string_view content_type) {
+    if (!content_type.empty()) headers.setdefault("Content-Type", content_type);
+    headers.set("Content-Length", std::to_string(body.size()));
+    request.content = std::move(body);
+  };
+  if (options.content) {
+    set_body(*options.content, {});
+  } else if (options.json) {
+    set_body(options.json->dump(), "application/json");
+  } else if (options.data) {
+    set_body(urlencode(*options.data), "application/x-www-form-urlencoded");
+  } else if (options.stream) {
+    request.stream = options.stream;
+    if (!headers.contains("content-length")) headers.set("Transfer-Encoding", "chunked");
+  } else if (request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
+    headers.setdefault("Content-Length", "0");
+  }
+  return request;
+}
+
+Task<Response> AsyncClient::send(Request request, bool stream) {
+  detail::SendSettings settings{.timeout = state_->options.timeout,
+                                .follow_redirects = state_->options.follow_redirects,
+                                .stream = stream};
+  co_return co_await detail::send_handling_redirects(state_, std::move(request), settings);
+}
+
+Task<Response> AsyncClient::request(std::string method, std::string url, RequestOptions options) {
+  Request built = build_request(std::move(method), std::move(url), options);
+  detail::SendSettings settings{
+      .timeout = options.timeout.value_or(state_->options.timeout),
+      .follow_redirects = options.follow_redirects.value_or(state_->options.follow_redirects),
+      .stream = false};
+  co_return co_await detail::send_handling_redirects(state_, std::move(built), settings);
+}
+
+Task<Response> AsyncClient::stream(std::string method, std::string url, RequestOptions options) {
+  Request built = build_request(std::move(method), std::move(url), options);
+  detail::SendSettings settings{
+      .timeout = options.timeout.value_or(state_->options.timeout),
+      .follow_redirects = options.follow_redirects.value_or(state_->options.follow_redirects),
+      .stream = true};
+  co_return co_await detail::send_handling_redirects(state_, std::move(built), settings);
+}
+
+Task<Response> AsyncClient::request(std::string method, std::string url) {
+  return request(std::move(method), std::move(url), RequestOptions{});
+}
+Task<Response> AsyncClient::stream(std::string method, std::string url) {
+  return stream(std::move(method), std::move(url), RequestOptions{});
+}
+
+#define CORIO_HTTP_VERB(name, verb)                                                   \
+  Task<Response> AsyncClient::name(std::string url) {                                 \
+    return request(verb, std::move(url), RequestOptions{});                           \
+  }                                                                                   \
+  Task<Response> AsyncClient::name(std::string url, RequestOptions request_options) { \
+    return request(verb, std::move(url), std::move(request_options));                 \
+  }
+CORIO_HTTP_VERB(get, "GET")
+CORIO_HTTP_VERB(head, "HEAD")
+CORIO_HTTP_VERB(options, "OPTIONS")
+CORIO_HTTP_VERB(delete_, "DELETE")
+CORIO_HTTP_VERB(post, "POST")
+CORIO_HTTP_VERB(put, "PUT")
+CORIO_HTTP_VERB(patch, "PATCH")
+#undef CORIO_HTTP_VERB
+
+Task<> AsyncClient::aclose() {
+  state_->closed = true;
+  state_->pool->close();
+  co_return;
+}
+
+bool AsyncClient::is_closed() const noexcept {
+  return state_->closed;
+}
+
+Cookies& AsyncClient::cookies() noexcept {
+  return state_->options.cookies;
+}
+Headers& AsyncClient::headers() noexcept {
+  return state_->options.headers;
+}
+const Timeout& AsyncClient::timeout() const noexcept {
+  return state_->options.timeout;
+}
+
+}  // namespace corio::http

@@ -1,0 +1,96 @@
+// src/http/connection.hpp — one HTTP/1.1 client connection: writes a request, reads the
+// response head and then its body piece by piece, and says whether it may be reused.
+//
+// Every operation takes its own deadline and raises the client's errors (WriteTimeout,
+// ReadTimeout, WriteError, ReadError, RemoteProtocolError). After any failure the
+// connection is broken: reusable() is false and the pool closes it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <corio/http/parser.hpp>
+#include <corio/http/request.hpp>
+#include <corio/net/transport.hpp>
+#include <corio/task.hpp>
+
+namespace corio::http::detail {
+
+using Clock = std::chrono::steady_clock;
+using OptionalDuration = std::optional<std::chrono::milliseconds>;
+
+// Where a connection goes: scheme, host and port of the request (through a proxy too).
+struct Origin {
+  std::string scheme;
+  std::string host;
+  std::uint16_t port = 0;
+  friend bool operator==(const Origin&, const Origin&) = default;
+};
+
+class Connection {
+ public:
+  Connection(std::unique_ptr<net::Transport> transport, Origin origin);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  [[nodiscard]] const Origin& origin() const noexcept { return origin_; }
+  // Requests sent on this connection so far (0: fresh).
+  [[nodiscard]] std::size_t requests() const noexcept { return requests_; }
+
+  // Writes the request head and body. absolute_form: the target is the whole URL (a
+  // request to an HTTP proxy). proxy_authorization: a Proxy-Authorization value, or "".
+  // Throws WriteTimeout, WriteError, LocalProtocolError, what a BodyStream throws.
+  Task<> send(const Request& request, bool absolute_form, std::string_view proxy_authorization,
+              OptionalDuration write_timeout);
+
+  // Reads up to the end of the final response's head (1xx interim responses are skipped).
+  // no_body: the response has no body whatever it says (an answer to HEAD).
+  // Throws ReadTimeout, ReadError, RemoteProtocolError.
+  Task<const Message*> read_head(bool no_body, OptionalDuration read_timeout);
+
+  // Appends the next raw (still content-encoded) body bytes to `out`; returns false once
+  // the body has ended (nothing appended then). Throws as read_head().
+  Task<bool> read_body(std::string& out, OptionalDuration read_timeout);
+
+  // Whether a response was ever started on this connection (false: a stale keep-alive
+  // connection that failed before any response byte may be retried on a fresh one).
+  [[nodiscard]] bool response_started() const noexcept { return response_started_; }
+
+  // The whole response was read, both sides agreed to keep the connection, nothing is
+  // left over, and nothing failed.
+  [[nodiscard]] bool reusable() const noexcept;
+
+  [[nodiscard]] Clock::time_point idle_since() const noexcept { return idle_since_; }
+  void mark_idle() noexcept { idle_since_ = Clock::now(); }
+
+  // Closes at once (no TLS close_notify).
+  void close() noexcept;
+  [[nodiscard]] bool is_open() const noexcept { return transport_ && transport_->is_open(); }
+
+ private:
+  // Reads once from the transport into buffer_; false at EOF.
+  Task<bool> fill(OptionalDuration read_timeout);
+  // Feeds buffered bytes to the parser.
+  void parse_buffered();
+  Task<> write(std::string_view bytes, OptionalDuration write_timeout);
+
+  std::unique_ptr<net::Transport> transport_;
+  Origin origin_;
+  ResponseParser parser_;
+  std::string buffer_;  // bytes read, not yet parsed: [start_, buffer_.size())
+  std::size_t start_ = 0;
+  std::string body_pending_;  // body bytes the parser delivered, not yet handed out
+  std::size_t requests_ = 0;
+  bool eof_ = false;
+  bool broken_ = false;
+  bool response_started_ = false;
+  bool done_ = true;  // the last response was read to its end
+  bool keep_alive_ = true;
+  Clock::time_point idle_since_ = Clock::now();
+};
+
+}  // namespace corio::http::detail

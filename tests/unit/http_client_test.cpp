@@ -1,0 +1,562 @@
+// tests/unit/http_client_test.cpp — tests for include/corio/http/client.hpp against a
+// scripted HTTP/1.1 server on 127.0.0.1 (tests/unit/http_test_server.hpp), for behaviour a
+// well-behaved peer never shows: stale keep-alive connections, malformed responses,
+// silence, exact request bytes. Parity cases name the httpx test they mirror. The client
+// against nginx and httpbin: tests/integration/client_*_test.cpp.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <corio/corio.hpp>
+#include <corio/http.hpp>
+
+#include "http_test_server.hpp"
+
+using namespace std::chrono_literals;
+using corio::http::AsyncClient;
+using corio::http::ClientOptions;
+using corio::http::RequestOptions;
+using corio::http::Response;
+using corio_test::Answer;
+using corio_test::ok;
+using corio_test::SeenRequest;
+using corio_test::TestServer;
+
+namespace {
+
+// The article's call: status, headers, body, json.
+TEST(AsyncClient, GetReturnsStatusHeadersAndJson) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      return ok(R"({"id": 1, "name": "corio"})", "Content-Type: application/json\r\n");
+    });
+    AsyncClient client;
+    Response response = co_await client.get(server->url("/items/1"));
+    EXPECT_EQ(response.status_code, 200);
+    EXPECT_EQ(response.reason_phrase, "OK");
+    EXPECT_EQ(response.http_version, "HTTP/1.1");
+    EXPECT_EQ(response.headers.get("content-type"), "application/json");
+    EXPECT_EQ(response.json()["name"], "corio");
+    EXPECT_EQ(response.url().str(), server->url("/items/1"));
+    EXPECT_GT(response.elapsed.count(), 0);
+    const auto& seen = server->requests().at(0).message;
+    EXPECT_EQ(seen.method, "GET");
+    EXPECT_EQ(seen.target, "/items/1");
+    EXPECT_EQ(seen.header("host"), "127.0.0.1:" + std::to_string(server->port()));
+    EXPECT_EQ(seen.header("accept-encoding"), "gzip, deflate, br");
+    EXPECT_TRUE(seen.header("user-agent").has_value());
+  });
+}
+
+TEST(AsyncClient, KeepAliveCarriesSequentialRequestsOnOneConnection) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) { return ok("x"); });
+    AsyncClient client;
+    for (int i = 0; i < 5; ++i) {
+      Response response = co_await client.get(server->url());
+      EXPECT_EQ(response.content(), "x");
+    }
+    EXPECT_EQ(server->connections(), 1);
+    EXPECT_EQ(server->requests().size(), 5u);
+  });
+}
+
+// A server may close an idle keep-alive connection at any time; the next request on it
+// fails before any response byte and must go out again on a fresh connection.
+TEST(AsyncClient, ARequestOnAStaleKeepAliveConnectionIsRetriedOnAFreshOne) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      Answer answer = ok("fine");
+      answer.close_after = true;  // without saying Connection: close
+      return answer;
+    });
+    AsyncClient client;
+    Response first = co_await client.get(server->url());
+    co_await corio::sleep(20ms);  // the server's FIN arrives
+    Response second = co_await client.get(server->url());
+    EXPECT_EQ(second.content(), "fine");
+    EXPECT_EQ(server->connections(), 2);
+  });
+}
+
+TEST(AsyncClient, ConnectionCloseFromTheServerIsHonoured) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      return Answer{"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"};
+    });
+    AsyncClient client;
+    for (int i = 0; i < 3; ++i) EXPECT_EQ((co_await client.get(server->url())).content(), "ok");
+    EXPECT_EQ(server->connections(), 3);
+  });
+}
+
+TEST(AsyncClient, AMalformedResponseRaisesRemoteProtocolErrorAndIsNotReused) {
+  corio::run([]() -> corio::Task<> {
+    int calls = 0;
+    auto server = co_await TestServer::start([&](const SeenRequest&) {
+      if (++calls == 1) {
+        return Answer{"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"};
+      }
+      return ok("good");
+    });
+    AsyncClient client;
+    try {
+      (void)co_await client.get(server->url());
+      ADD_FAILURE() << "a response with two Content-Length values was accepted";
+    } catch (const corio::http::RemoteProtocolError& e) {
+      EXPECT_NE(std::string(e.what()).find("Content-Length"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ((co_await client.get(server->url())).content(), "good");
+    EXPECT_EQ(server->connections(), 2);
+  });
+}
+
+TEST(AsyncClient, AServerThatHangsUpWithoutAnsweringRaisesRemoteProtocolError) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start(
+        [](const SeenRequest&) { return Answer{.bytes = "", .close_after = true}; });
+    AsyncClient client;
+    EXPECT_THROW((void)co_await client.get(server->url()), corio::http::RemoteProtocolError);
+  });
+}
+
+TEST(AsyncClient, ASilentServerRaisesReadTimeout) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      Answer answer = ok("late");
+      answer.delay = 2s;
+      return answer;
+    });
+    ClientOptions options;
+    options.timeout.read = 100ms;
+    AsyncClient client(std::move(options));
+    try {
+      (void)co_await client.get(server->url());
+      ADD_FAILURE() << "no ReadTimeout";
+    } catch (const corio::http::ReadTimeout& e) {
+      EXPECT_NE(std::string(e.what()).find("100 ms"), std::string::npos) << e.what();
+    }
+    co_await server->close();
+  });
+}
+
+TEST(AsyncClient, ARefusedConnectionRaisesConnectErrorNamingTheAddress) {
+  corio::run([]() -> corio::Task<> {
+    std::uint16_t port = 0;
+    {
+      auto server = co_await TestServer::start([](const SeenRequest&) { return ok(""); });
+      port = server->port();
+      co_await server->close();
+    }
+    AsyncClient client;
+    try {
+      (void)co_await client.get("http://127.0.0.1:" + std::to_string(port) + "/");
+      ADD_FAILURE() << "no ConnectError";
+    } catch (const corio::http::ConnectError& e) {
+      EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)), std::string::npos)
+          << e.what();
+    }
+  });
+}
+
+// httpx's HTTPTransport(retries=N): connect failures are tried N more times.
+TEST(AsyncClient, RetriesRepeatTheConnectAttempts) {
+  corio::run([]() -> corio::Task<> {
+    int resolutions = 0;
+    ClientOptions options;
+    options.retries = 2;
+    options.resolver = [&](std::string,
+                           std::uint16_t) -> corio::Task<std::vector<corio::net::SocketAddress>> {
+      ++resolutions;
+      co_return std::vector{corio::net::SocketAddress::parse("127.0.0.1", 1)};
+    };
+    AsyncClient client(std::move(options));
+    EXPECT_THROW((void)co_await client.get("http://retry.test/"), corio::http::ConnectError);
+    EXPECT_EQ(resolutions, 3);
+  });
+}
+
+TEST(AsyncClient, AFullPoolRaisesPoolTimeout) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) { return ok("body"); });
+    ClientOptions options;
+    options.limits.max_connections = 1;
+    options.timeout.pool = 50ms;
+    AsyncClient client(std::move(options));
+    Response held = co_await client.stream("GET", server->url());  // holds the only connection
+    EXPECT_THROW((void)co_await client.get(server->url()), corio::http::PoolTimeout);
+    EXPECT_EQ(co_await held.aread(), "body");
+    EXPECT_EQ((co_await client.get(server->url())).content(), "body");
+    EXPECT_EQ(server->connections(), 1);
+  });
+}
+
+TEST(AsyncClient, ConcurrentRequestsShareALimitedPoolInTurn) {
+  corio::run([]() -> corio::Task<> {
+    auto server =
+        co_await TestServer::start([](const SeenRequest& seen) { return ok(seen.message.target); });
+    ClientOptions options;
+    options.limits.max_connections = 2;
+    AsyncClient client(std::move(options));
+    std::vector<corio::JoinHandle<Response>> calls;
+    for (int i = 0; i < 10; ++i) {
+      calls.push_back(corio::spawn(client.get(server->url("/" + std::to_string(i)))));
+    }
+    for (int i = 0; i < 10; ++i) {
+      Response response = co_await calls[static_cast<std::size_t>(i)];
+      EXPECT_EQ(response.content(), "/" + std::to_string(i));
+    }
+    EXPECT_LE(server->connections(), 2);
+  });
+}
+
+// Parity: httpx test_redirects.py test_redirect_302 / test_redirect_303 / test_redirect_307.
+TEST(AsyncClient, RedirectsFollowRfc9110MethodRules) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      const std::string& target = seen.message.target;
+      if (target == "/302")
+        return Answer{"HTTP/1.1 302 Found\r\nLocation: /done\r\nContent-Length: 0\r\n\r\n"};
+      if (target == "/307")
+        return Answer{
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: /done\r\nContent-Length: 0\r\n\r\n"};
+      return ok(seen.message.method + " " + seen.message.body);
+    });
+    ClientOptions options;
+    options.follow_redirects = true;
+    AsyncClient client(std::move(options));
+    RequestOptions post302;
+    post302.content = "payload";
+    Response to_get = co_await client.post(server->url("/302"), std::move(post302));
+    EXPECT_EQ(to_get.content(), "GET ");
+    EXPECT_EQ(to_get.history.size(), 1u);
+    if (!to_get.history.empty()) {
+      EXPECT_EQ(to_get.history[0].status_code, 302);
+    }
+    EXPECT_EQ(to_get.url().str(), server->url("/done"));
+    RequestOptions post307;
+    post307.content = "payload";
+    Response kept = co_await client.post(server->url("/307"), std::move(post307));
+    EXPECT_EQ(kept.content(), "POST payload");
+  });
+}
+
+TEST(AsyncClient, RedirectsAreReturnedAsIsUnlessFollowed) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      return Answer{
+          "HTTP/1.1 301 Moved Permanently\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n"};
+    });
+    AsyncClient client;
+    Response response = co_await client.get(server->url("/old"));
+    EXPECT_EQ(response.status_code, 301);
+    EXPECT_TRUE(response.has_redirect_location());
+    EXPECT_THROW(response.raise_for_status(), corio::http::HTTPStatusError);
+  });
+}
+
+// Parity: httpx test_redirects.py test_too_many_redirects.
+TEST(AsyncClient, ARedirectLoopRaisesTooManyRedirects) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      return Answer{"HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n"};
+    });
+    ClientOptions options;
+    options.follow_redirects = true;
+    options.max_redirects = 5;
+    AsyncClient client(std::move(options));
+    EXPECT_THROW((void)co_await client.get(server->url("/loop")), corio::http::TooManyRedirects);
+    EXPECT_EQ(server->requests().size(), 6u);
+  });
+}
+
+// Parity: httpx test_redirects.py test_cross_domain_redirect_with_auth_header.
+TEST(AsyncClient, AuthorizationIsDroppedWhenARedirectLeavesTheOrigin) {
+  corio::run([]() -> corio::Task<> {
+    auto other = co_await TestServer::start([](const SeenRequest& seen) {
+      return ok(std::string(seen.message.header("authorization").value_or("none")));
+    });
+    const std::string target = other->url("/landing");
+    auto first = co_await TestServer::start([&](const SeenRequest& seen) {
+      if (seen.message.target == "/same") {
+        return Answer{"HTTP/1.1 302 Found\r\nLocation: /landing\r\nContent-Length: 0\r\n\r\n"};
+      }
+      if (seen.message.target == "/landing") {
+        return ok(std::string(seen.message.header("authorization").value_or("none")));
+      }
+      return Answer{"HTTP/1.1 302 Found\r\nLocation: " + target + "\r\nContent-Length: 0\r\n\r\n"};
+    });
+    ClientOptions options;
+    options.follow_redirects = true;
+    options.auth = corio::http::BasicAuth{"user", "secret"};
+    AsyncClient client(std::move(options));
+    EXPECT_EQ((co_await client.get(first->url("/same"))).content(), "Basic dXNlcjpzZWNyZXQ=");
+    EXPECT_EQ((co_await client.get(first->url("/away"))).content(), "none");
+  });
+}
+
+TEST(AsyncClient, CookiesSetByTheServerAreSentBack) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      if (seen.message.target == "/login") return ok("", "Set-Cookie: session=abc; Path=/\r\n");
+      return ok(std::string(seen.message.header("cookie").value_or("none")));
+    });
+    AsyncClient client;
+    (void)co_await client.get(server->url("/login"));
+    EXPECT_EQ((co_await client.get(server->url("/me"))).content(), "session=abc");
+    EXPECT_EQ(client.cookies().get("session"), "abc");
+  });
+}
+
+TEST(AsyncClient, JsonAndFormBodiesAreEncodedWithTheirContentType) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      return ok(std::string(seen.message.header("content-type").value_or("")) + "|" +
+                seen.message.body);
+    });
+    AsyncClient client;
+    RequestOptions json_body;
+    json_body.json = nlohmann::json{{"a", 1}};
+    EXPECT_EQ((co_await client.post(server->url(), std::move(json_body))).content(),
+              R"(application/json|{"a":1})");
+    RequestOptions form;
+    form.data = corio::http::URL::Params{{"name", "a b&c"}, {"x", "1"}};
+    EXPECT_EQ((co_await client.post(server->url(), std::move(form))).content(),
+              "application/x-www-form-urlencoded|name=a%20b%26c&x=1");
+    RequestOptions both;
+    both.content = "x";
+    both.json = nlohmann::json(1);
+    EXPECT_THROW((void)co_await client.post(server->url(), std::move(both)), std::invalid_argument);
+  });
+}
+
+TEST(AsyncClient, AStreamedUploadGoesOutChunked) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      return ok(std::string(seen.message.chunked ? "chunked:" : "plain:") + seen.message.body);
+    });
+    AsyncClient client;
+    int piece = 0;
+    RequestOptions upload;
+    upload.stream = [&]() -> corio::Task<std::optional<std::string>> {
+      if (piece == 3) co_return std::nullopt;
+      co_return "part" + std::to_string(++piece);
+    };
+    Response response = co_await client.put(server->url("/upload"), std::move(upload));
+    EXPECT_EQ(response.content(), "chunked:part1part2part3");
+  });
+}
+
+TEST(AsyncClient, StreamingReadsTheBodyInPiecesAndLines) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      return Answer{
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "6\r\nline1\n\r\n8\r\nline2\r\nl\r\n5\r\nast\r\n\r\n0\r\n\r\n"};
+    });
+    AsyncClient client;
+    Response response = co_await client.stream("GET", server->url());
+    EXPECT_THROW((void)response.content(), corio::http::ResponseNotRead);
+    auto lines = response.aiter_lines();
+    std::vector<std::string> seen;
+    while (auto line = co_await lines.next()) seen.push_back(*line);
+    EXPECT_EQ(seen, (std::vector<std::string>{"line1", "line2", "last"}));
+    EXPECT_THROW((void)response.aiter_bytes(), corio::http::StreamConsumed);
+    EXPECT_TRUE(response.is_closed());
+    EXPECT_EQ((co_await client.get(server->url())).status_code, 200);
+    EXPECT_EQ(server->connections(), 1);  // read to the end: the connection went back
+  });
+}
+
+TEST(AsyncClient, AStreamClosedEarlyClosesItsConnection) {
+  corio::run([]() -> corio::Task<> {
+    auto server =
+        co_await TestServer::start([](const SeenRequest&) { return ok(std::string(100000, 'x')); });
+    AsyncClient client;
+    Response response = co_await client.stream("GET", server->url());
+    auto bytes = response.aiter_bytes();
+    EXPECT_TRUE((co_await bytes.next()).has_value());
+    co_await response.aclose();
+    EXPECT_THROW((void)co_await bytes.next(), corio::http::StreamClosed);
+    EXPECT_EQ((co_await client.get(server->url())).content().size(), 100000u);
+    EXPECT_EQ(server->connections(), 2);
+  });
+}
+
+TEST(AsyncClient, GzipBodiesAreDecodedAndCapped) {
+  std::string plain(200000, 'z');
+  std::string gz(compressBound(plain.size()) + 64, '\0');
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+  zs.next_in = reinterpret_cast<Bytef*>(plain.data());
+  zs.avail_in = static_cast<uInt>(plain.size());
+  zs.next_out = reinterpret_cast<Bytef*>(gz.data());
+  zs.avail_out = static_cast<uInt>(gz.size());
+  deflate(&zs, Z_FINISH);
+  gz.resize(zs.total_out);
+  deflateEnd(&zs);
+  corio::run([&]() -> corio::Task<> {
+    auto server = co_await TestServer::start(
+        [&](const SeenRequest&) { return ok(gz, "Content-Encoding: gzip\r\n"); });
+    AsyncClient client;
+    EXPECT_EQ((co_await client.get(server->url())).content(), plain);
+    ClientOptions capped_options;
+    capped_options.max_body_size = 1000;
+    AsyncClient capped(std::move(capped_options));
+    EXPECT_THROW((void)co_await capped.get(server->url()), corio::http::DecodingError);
+  });
+}
+
+TEST(AsyncClient, MaxBodySizeBoundsPlainBodiesToo) {
+  corio::run([]() -> corio::Task<> {
+    auto server =
+        co_await TestServer::start([](const SeenRequest&) { return ok(std::string(5000, 'p')); });
+    ClientOptions options;
+    options.max_body_size = 1000;
+    AsyncClient client(std::move(options));
+    try {
+      (void)co_await client.get(server->url());
+      ADD_FAILURE() << "a 5000-byte body passed a 1000-byte cap";
+    } catch (const corio::http::DecodingError& e) {
+      EXPECT_NE(std::string(e.what()).find("1000"), std::string::npos) << e.what();
+    }
+  });
+}
+
+TEST(AsyncClient, HeadResponsesHaveNoBodyWhateverTheirLength) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      return Answer{"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"};
+    });
+    AsyncClient client;
+    Response response = co_await client.head(server->url());
+    EXPECT_EQ(response.headers.get("content-length"), "1234");
+    EXPECT_EQ(response.content(), "");
+    EXPECT_EQ((co_await client.head(server->url())).status_code, 200);
+    EXPECT_EQ(server->connections(), 1);
+  });
+}
+
+TEST(AsyncClient, InterimResponsesAreSkipped) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      return Answer{
+          "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+          "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok"};
+    });
+    AsyncClient client;
+    Response response = co_await client.get(server->url());
+    EXPECT_EQ(response.status_code, 201);
+    EXPECT_EQ(response.content(), "ok");
+  });
+}
+
+TEST(AsyncClient, BaseUrlParamsAndHeadersMergeAsInHttpx) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      return ok(seen.message.target + "|" +
+                std::string(seen.message.header("x-client").value_or("")) + "|" +
+                std::string(seen.message.header("x-request").value_or("")));
+    });
+    ClientOptions options;
+    options.base_url = server->url("/api");
+    options.params = {{"key", "k"}};
+    options.headers = corio::http::Headers{{"X-Client", "c"}, {"X-Request", "default"}};
+    AsyncClient client(std::move(options));
+    RequestOptions request;
+    request.params = {{"q", "a b"}};
+    request.headers = corio::http::Headers{{"X-Request", "mine"}};
+    Response response = co_await client.get("/items", std::move(request));
+    EXPECT_EQ(response.content(), "/api/items?key=k&q=a%20b|c|mine");
+  });
+}
+
+TEST(AsyncClient, BadUrlsFailBeforeAnyConnection) {
+  corio::run([]() -> corio::Task<> {
+    AsyncClient client;
+    EXPECT_THROW((void)co_await client.get("ftp://example.com/file"),
+                 corio::http::UnsupportedProtocol);
+    EXPECT_THROW((void)co_await client.get("http://[::1"), corio::http::InvalidURL);
+    EXPECT_THROW((void)co_await client.get("no scheme at all"), corio::http::InvalidURL);
+  });
+}
+
+TEST(AsyncClient, RaiseForStatusNamesTheStatusAndUrl) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      return Answer{"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"};
+    });
+    AsyncClient client;
+    Response response = co_await client.get(server->url("/missing"));
+    try {
+      response.raise_for_status();
+      ADD_FAILURE() << "no HTTPStatusError";
+    } catch (const corio::http::HTTPStatusError& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "Client error '404 Not Found' for url '" + server->url("/missing") + "'");
+      EXPECT_EQ(e.response().status_code, 404);
+    }
+  });
+}
+
+TEST(AsyncClient, TextDecodesTheDeclaredCharset) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      if (seen.message.target == "/latin1") {
+        return ok("caf\xE9", "Content-Type: text/plain; charset=ISO-8859-1\r\n");
+      }
+      return ok("bad \xFF utf8", "Content-Type: text/plain\r\n");
+    });
+    AsyncClient client;
+    EXPECT_EQ((co_await client.get(server->url("/latin1"))).text(), "caf\xC3\xA9");
+    EXPECT_EQ((co_await client.get(server->url("/utf8"))).text(), "bad \xEF\xBF\xBD utf8");
+  });
+}
+
+TEST(AsyncClient, EventHooksSeeEveryRequestAndResponse) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      return ok(std::string(seen.message.header("x-hooked").value_or("no")));
+    });
+    std::vector<int> statuses;
+    ClientOptions options;
+    options.event_hooks.request.push_back([](corio::http::Request& request) -> corio::Task<> {
+      request.headers.set("X-Hooked", "yes");
+      co_return;
+    });
+    options.event_hooks.response.push_back([&](Response& response) -> corio::Task<> {
+      statuses.push_back(response.status_code);
+      co_return;
+    });
+    AsyncClient client(std::move(options));
+    EXPECT_EQ((co_await client.get(server->url())).content(), "yes");
+    EXPECT_EQ(statuses, std::vector<int>{200});
+  });
+}
+
+TEST(AsyncClient, ACancelledRequestClosesItsConnection) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      Answer answer = ok("done");
+      if (seen.message.target == "/slow") answer.delay = 5s;
+      return answer;
+    });
+    AsyncClient client;
+    auto slow = corio::spawn(client.get(server->url("/slow")));
+    co_await corio::sleep(50ms);
+    slow.cancel();
+    EXPECT_THROW((void)co_await slow, corio::CancelledError);
+    EXPECT_EQ((co_await client.get(server->url("/fast"))).content(), "done");
+    EXPECT_EQ(server->connections(), 2);
+    co_await server->close();
+  });
+}
+
+TEST(AsyncClient, HeaderInjectionIsRefused) {
+  RequestOptions options;
+  EXPECT_THROW(options.headers.set("X", "a\r\nHost: evil"), corio::http::LocalProtocolError);
+  AsyncClient client;
+  EXPECT_THROW((void)client.build_request("GE T", "http://127.0.0.1/", options),
+               corio::http::LocalProtocolError);
+}
+
+}  // namespace
