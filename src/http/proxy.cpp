@@ -264,7 +264,7 @@ Task<> socks5_steps(net::Transport& stream, const Proxy& proxy, std::string_view
 
 // Reads the answer's head without reading past it: each read asks for at most as many
 // bytes as "\r\n\r\n" still needs, so the last byte read is the head's last. (The parser
-// is strict: bare LFs are rejected, CRLF CRLF is the only way a head ends.)
+// rejects bare LFs; a head that ends other than at CRLF CRLF is refused below.)
 Task<Message> read_connect_answer(net::Transport& stream, const std::string& prefix,
                                   const std::string& target) {
   static constexpr std::string_view kEnd = "\r\n\r\n";
@@ -289,8 +289,14 @@ Task<Message> read_connect_answer(net::Transport& stream, const std::string& pre
       }
     }
     const FeedResult fed = parser.feed(std::string_view(buffer.data(), n));
-    if (!fed.message_complete) continue;
-    if (fed.consumed != n) {
+    if (!fed.message_complete) {
+      // CRLF CRLF that ended no head: empty lines before a status line, which llhttp skips.
+      if (matched == kEnd.size()) matched = 0;
+      continue;
+    }
+    // llhttp 8 ends a head elsewhere on some malformed input (it takes any byte after a CR
+    // in the status line for the LF); such an answer is refused, never half-read.
+    if (fed.consumed != n || matched != kEnd.size()) {
       throw ProxyError(prefix + " sent a malformed answer to CONNECT " + target +
                        ": the head did not end at CRLF CRLF");
     }

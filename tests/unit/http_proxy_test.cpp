@@ -524,10 +524,10 @@ TEST(ConnectTunnel, SendsProxyAuthorizationAndBracketsIpv6Targets) {
   });
 }
 
-TEST(ConnectTunnel, SkipsInterimAnswers) {
+TEST(ConnectTunnel, SkipsInterimAnswersAndEmptyLinesBeforeTheStatusLine) {
   corio::run([]() -> corio::Task<> {
     ScriptedHttpProxy proxy;
-    proxy.answer = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\nfirst";
+    proxy.answer = "\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\nfirst";
     co_await with_server(proxy.handler(), [&](std::uint16_t port) -> corio::Task<> {
       auto stream = co_await connect_to(port);
       const Proxy named = http_proxy(port);
@@ -564,6 +564,8 @@ TEST(ConnectTunnel, GarbageAndEarlyCloseAreProxyErrors) {
       {"SSH-2.0-OpenSSH_9.2\r\n\r\n", "sent a malformed answer to CONNECT example.com:443"},
       {"HTTP/1.1 2000 OK\r\n\r\n", "sent a malformed answer"},
       {"HTTP/1.1 200 OK\nX: y\n\n", "sent a malformed answer"},
+      // llhttp 8 reads the '0' as the status line's LF; the head then ends at "0\r\n\r\n".
+      {"HTTP/1.1 200 y\r0\r\n\r\n", "the head did not end at CRLF CRLF"},
       {"HTTP/1.1 200 Connection est", "in the middle of its answer"},
       {"", "without answering CONNECT example.com:443"},
   };
