@@ -558,6 +558,13 @@ bool MessageParser::finish() {
 bool MessageParser::message_complete() const noexcept {
   return impl_->state_ == detail::ParserImpl::State::complete;
 }
+bool MessageParser::headers_complete() const noexcept {
+  using State = detail::ParserImpl::State;
+  return impl_->state_ == State::body || impl_->state_ == State::complete;
+}
+Message& MessageParser::current() noexcept {
+  return impl_->message_;
+}
 bool MessageParser::in_message() const noexcept {
   using State = detail::ParserImpl::State;
   return impl_->state_ == State::headers || impl_->state_ == State::body;
