@@ -1,4 +1,4 @@
-// include/corio/http.hpp — corio::http in one include: HTTP/1.1 parsing, URLs and errors.
+// include/corio/http.hpp — corio::http in one include: HTTP/1.1 parsing, URLs, errors, Server.
 #pragma once
 
 #include <corio/http/errors.hpp>
@@ -6,3 +6,4 @@
 #include <corio/http/parser.hpp>
 #include <corio/http/url.hpp>
 #include <corio/net.hpp>
+#include <corio/http/server.hpp>
