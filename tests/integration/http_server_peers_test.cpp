@@ -1,5 +1,6 @@
 // tests/integration/http_server_peers_test.cpp — corio::http::Server answering real clients:
-// curl, Python's httpx (/usr/bin/python3) and wrk, each a child process on 127.0.0.1.
+// curl (plain and HTTPS), Python's httpx (/usr/bin/python3) and wrk, each a child process
+// on 127.0.0.1.
 // The server runs in a MulticoreServer (one loop thread) while the test thread waits for
 // the child.
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include <corio/http.hpp>
 
 #include "child_process.hpp"
+#include "test_certificates.hpp"
 
 using namespace std::chrono_literals;
 using corio::Task;
@@ -23,6 +25,9 @@ using corio::http::ServerRequest;
 using corio::http::ServerResponse;
 
 namespace {
+
+const auto* const certificates =
+    ::testing::AddGlobalTestEnvironment(new corio_test::CertificateEnvironment);
 
 Router peer_router() {
   Router router;
@@ -65,7 +70,22 @@ class HttpServerPeers : public ::testing::Test {
     server_->start("127.0.0.1", 0, 1);
     base_ = "http://127.0.0.1:" + std::to_string(server_->port());
   }
-  void TearDown() override { server_->stop(); }
+  void TearDown() override {
+    server_->stop();
+    if (tls_server_) tls_server_->stop();
+  }
+
+  // A second server, over TLS with the test CA's localhost certificate; returns its base URL.
+  std::string start_tls() {
+    corio::net::TlsServerOptions tls;
+    tls.cert_file = corio_test::test_file("server.crt");
+    tls.key_file = corio_test::test_file("server.key");
+    corio::http::ServerOptions options;
+    options.ssl = corio::net::TlsContext::server(std::move(tls));
+    tls_server_ = std::make_unique<corio::http::MulticoreServer>(peer_router, std::move(options));
+    tls_server_->start("127.0.0.1", 0, 1);
+    return "https://localhost:" + std::to_string(tls_server_->port());
+  }
 
   // Runs argv to completion (at most `limit`); returns its output (stdout and stderr).
   std::string run(const std::vector<std::string>& argv, std::chrono::milliseconds limit = 30s) {
@@ -77,6 +97,7 @@ class HttpServerPeers : public ::testing::Test {
   }
 
   std::unique_ptr<corio::http::MulticoreServer> server_;
+  std::unique_ptr<corio::http::MulticoreServer> tls_server_;
   std::string base_;
 };
 
@@ -121,6 +142,20 @@ TEST_F(HttpServerPeers, CurlReusesOneConnectionForSeveralUrls) {
   EXPECT_NE(out.find("hello"), std::string::npos);
   EXPECT_NE(out.find("{\"id\":\"1\"}"), std::string::npos);
   EXPECT_NE(out.find("\"q\":\"x\""), std::string::npos);
+}
+
+TEST_F(HttpServerPeers, CurlOverTls) {
+  const std::string base = start_tls();
+  const std::string port = base.substr(base.rfind(':') + 1);
+  const std::vector<std::string> common = {"curl",      "-sS",
+                                           "--cacert",  corio_test::test_file("ca.crt"),
+                                           "--resolve", "localhost:" + port + ":127.0.0.1"};
+  std::vector<std::string> get = common;
+  get.insert(get.end(), {base + "/", base + "/users/9"});
+  EXPECT_EQ(run(get), "hello{\"id\":\"9\"}");
+  std::vector<std::string> post = common;
+  post.insert(post.end(), {"--data-binary", "secret", base + "/echo"});
+  EXPECT_EQ(run(post), "secret");
 }
 
 TEST_F(HttpServerPeers, PythonHttpxClient) {
