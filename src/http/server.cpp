@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -258,10 +259,18 @@ Task<std::optional<std::string>> Connection::read_chunk() {
   co_return piece;
 }
 
+// A write that makes no progress for write_timeout fails as a NetworkError: the client is
+// not reading, so the connection closes without another answer (which would stall too).
 Task<> Connection::write(std::string_view data) {
   net::Transport* transport = transport_.get();
-  co_await timeout(state_->options.write_timeout,
-                   [transport, data]() { return transport->write_all(data); });
+  bool timed_out = false;
+  try {
+    co_await timeout(state_->options.write_timeout,
+                     [transport, data]() { return transport->write_all(data); });
+  } catch (const TimeoutError&) {
+    timed_out = true;
+  }
+  if (timed_out) throw net::NetworkError(ETIMEDOUT, "writing to " + remote_.to_string());
 }
 
 Task<> Connection::send_response(ServerResponse& response, bool head_request, int http_minor,
@@ -569,6 +578,7 @@ namespace {
 
 Task<> serve_connection(std::shared_ptr<Server::State> state,
                         std::shared_ptr<net::Transport> transport) {
+  if (!state) co_return;  // the Server is gone
   Connection connection(std::move(state), std::move(transport));
   co_await connection.run();
 }
@@ -639,8 +649,10 @@ Task<> Server::start(std::string host, std::uint16_t port) {
   options.ssl_handshake_timeout = state->options.header_timeout;
   options.listen.backlog = state->options.backlog;
   options.listen.reuse_port = state->options.reuse_port;
-  net::ConnectionHandler handler = [state](net::StreamReader reader, net::StreamWriter) {
-    return serve_connection(state, reader.transport());
+  // Weak: the state owns the listener, whose state owns this handler.
+  std::weak_ptr<State> weak = state;
+  net::ConnectionHandler handler = [weak](net::StreamReader reader, net::StreamWriter) {
+    return serve_connection(weak.lock(), reader.transport());
   };
   net::Server listener =
       co_await net::start_server(std::move(handler), std::move(host), port, std::move(options));

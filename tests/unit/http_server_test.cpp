@@ -451,6 +451,24 @@ TEST(HttpServer, IdleKeepAliveConnectionIsClosedAfterTheTimeout) {
   });
 }
 
+TEST(HttpServer, ClientThatDoesNotReadIsCutOffAtTheWriteTimeout) {
+  Router router;
+  router.get("/big", [](ServerRequest&) -> Task<ServerResponse> {
+    co_return ServerResponse::text(std::string(64 << 20, 'b'));  // more than socket buffers
+  });
+  ServerOptions options = quiet_options();
+  options.write_timeout = 200ms;
+  with_server(std::move(router), std::move(options),
+              [](Server& server, std::uint16_t port) -> Task<> {
+                auto client = co_await RawClient::connect(port);
+                co_await client.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+                for (int i = 0; i < 100 && server.connection_count() != 0; ++i) {
+                  co_await corio::sleep(50ms);  // at most 5 s
+                }
+                EXPECT_EQ(server.connection_count(), 0u);
+              });
+}
+
 TEST(HttpServer, Http10ClosesUnlessKeepAliveIsAsked) {
   with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
     auto plain = co_await RawClient::connect(port);
@@ -602,6 +620,19 @@ TEST(HttpServer, ShutdownCancelsRequestsStillRunningAtTheDeadline) {
     co_await entered.wait();
     co_await server.shutdown();
     EXPECT_TRUE(cancelled);
+    EXPECT_EQ(co_await client.read_to_eof(), "");
+  });
+}
+
+TEST(HttpServer, DestroyingARunningServerClosesItsConnections) {
+  corio::run([]() -> Task<> {
+    std::optional<Server> server(std::in_place, demo_router(), quiet_options());
+    co_await server->start("127.0.0.1", 0);
+    auto client = co_await RawClient::connect(server->port());
+    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.body, "hello");
+    server.reset();
     EXPECT_EQ(co_await client.read_to_eof(), "");
   });
 }

@@ -31,8 +31,8 @@
 // Handler failures: an HTTPException becomes its response; any other exception a 500
 // (reported through error_log), and the connection stays usable if the request body was
 // read to its end. Slow clients cannot hold a connection: the head must arrive within
-// header_timeout (slowloris), each body read and each write must progress within
-// body_timeout / write_timeout.
+// header_timeout (slowloris), each body read must progress within body_timeout and each
+// write finish within write_timeout.
 //
 // Threads: a Server belongs to the loop it was started on. MulticoreServer runs one loop
 // per thread, each with its own Server and listener (SO_REUSEPORT); the kernel spreads
@@ -81,7 +81,9 @@ struct ServerOptions {
   std::chrono::milliseconds header_timeout = std::chrono::seconds(60);
   // Longest wait between two reads of a request body (nginx client_body_timeout).
   std::chrono::milliseconds body_timeout = std::chrono::seconds(60);
-  // Longest wait for one write to make progress (nginx send_timeout).
+  // Each write — a response's head and sized body together, or one chunk of a streamed
+  // body — must be taken by the client within this (nginx send_timeout, per write call);
+  // else the connection closes.
   std::chrono::milliseconds write_timeout = std::chrono::seconds(60);
   // Idle time allowed between requests on a kept-alive connection (nginx keepalive_timeout).
   std::chrono::milliseconds keepalive_timeout = std::chrono::seconds(75);
