@@ -162,9 +162,9 @@ Task<const Message*> Connection::read_head(bool no_body, OptionalDuration read_t
   for (;;) {
     parse_buffered();
     if (parser_.headers_complete()) {
-      if (parser_.head().status_code >= 200) {
+      if (parser_.current().status_code >= 200) {
         broken_ = false;
-        co_return &parser_.head();
+        co_return &parser_.current();
       }
       if (parser_.message_complete()) {
         (void)parser_.take_message();  // an interim 1xx response: the real one follows

@@ -88,7 +88,6 @@ class ParserImpl {
   FeedResult feed(std::span<const char> data);
   bool finish();
   Message take_message();
-  const Message& current() const noexcept { return message_; }
   void reset() {
     init();
     message_ = Message{};
@@ -556,17 +555,18 @@ bool MessageParser::finish() {
   return impl_->finish();
 }
 
-bool MessageParser::headers_complete() const noexcept {
-  return impl_->state_ == detail::ParserImpl::State::body ||
-         impl_->state_ == detail::ParserImpl::State::complete;
-}
-
-const Message& MessageParser::head() const noexcept {
-  return impl_->current();
-}
-
 bool MessageParser::message_complete() const noexcept {
   return impl_->state_ == detail::ParserImpl::State::complete;
+}
+bool MessageParser::headers_complete() const noexcept {
+  using State = detail::ParserImpl::State;
+  return impl_->state_ == State::body || impl_->state_ == State::complete;
+}
+Message& MessageParser::current() noexcept {
+  return impl_->message_;
+}
+const Message& MessageParser::current() const noexcept {
+  return impl_->message_;
 }
 bool MessageParser::in_message() const noexcept {
   using State = detail::ParserImpl::State;

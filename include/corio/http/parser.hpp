@@ -121,14 +121,16 @@ class MessageParser {
   // cleanly between messages. Throws ProtocolError if it ended inside a message.
   bool finish();
 
-  // The current message's start line and headers are parsed (its body may still be
-  // arriving, into the body sink): head() may be read. False again after take_message().
-  [[nodiscard]] bool headers_complete() const noexcept;
-  // The message being parsed. Valid for start line, headers and content_length/chunked
-  // once headers_complete(); keep_alive, upgrade and trailers only once message_complete().
-  [[nodiscard]] const Message& head() const noexcept;
-
   [[nodiscard]] bool message_complete() const noexcept;
+  // The header section of the current message has been parsed; its body may still be on
+  // its way (true as well once the message is complete). A server uses it to call a
+  // handler before the body arrives and to answer Expect: 100-continue.
+  [[nodiscard]] bool headers_complete() const noexcept;
+  // The message being parsed: method, target, version and headers once headers_complete()
+  // (content_length and chunked too; keep_alive and trailers only once complete). The
+  // caller may move fields out of it; take_message() returns what is left.
+  [[nodiscard]] Message& current() noexcept;
+  [[nodiscard]] const Message& current() const noexcept;
   // A message has begun and is not complete yet: EOF now would be an error.
   [[nodiscard]] bool in_message() const noexcept;
   // An upgrade message was taken: the parser is done, the remaining bytes are not HTTP.

@@ -1,0 +1,801 @@
+// src/http/server.cpp — Server: one task per connection (on net::start_server) reading
+// requests with RequestParser, calling the Router, writing responses; MulticoreServer.
+//
+// A connection's life:
+//   idle  — waiting for the first byte of a request (keepalive_timeout; for the first
+//           request header_timeout from accept). shutdown() cancels connections here.
+//   busy  — the head is being read (header_timeout), the handler runs, the response is
+//           written, an unread body is discarded. shutdown() lets this finish.
+// Then back to idle, or closed: after an error answer (half-close, then discard what the
+// client still sends for lingering_timeout), when either side asked for close, at
+// max_keepalive_requests, or during shutdown.
+//
+// Coroutines here keep co_await results in named locals and build option structs before
+// awaiting (the g++ 12 rules in HELPER_BRIEF / docs/asyncio.md).
+#include <corio/http/server.hpp>
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <future>
+#include <list>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include <corio/errors.hpp>
+#include <corio/http/errors.hpp>
+#include <corio/loop.hpp>
+#include <corio/net/errors.hpp>
+#include <corio/net/streams.hpp>
+#include <corio/run.hpp>
+#include <corio/spawn.hpp>
+#include <corio/sync/event.hpp>
+#include <corio/timeout.hpp>
+
+namespace corio::http {
+
+class Connection;
+
+struct Server::State {
+  Router router;
+  ServerOptions options;
+  std::optional<net::Server> listener;
+  std::list<Connection*> connections;
+  bool started = false;
+  bool shutting_down = false;
+  Event shutdown_done;
+
+  void report(std::string_view what) const {
+    if (options.error_log) {
+      options.error_log(what);
+    } else {
+      std::fprintf(stderr, "corio.http: %.*s\n", static_cast<int>(what.size()), what.data());
+    }
+  }
+};
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kReadBuffer = 16 * 1024;
+
+// "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 IMF-fixdate), formatted once per second.
+std::string_view http_date() {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  thread_local std::time_t cached = -1;
+  thread_local char text[32];
+  const std::time_t now = std::time(nullptr);
+  if (now != cached) {
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    std::snprintf(text, sizeof text, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
+                  tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                  tm.tm_sec);
+    cached = now;
+  }
+  return {text, 29};
+}
+
+void append_number(std::string& out, std::uint64_t value, int base = 10) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value, base).ptr;
+  out.append(digits, end);
+}
+
+// The connection tokens of every Connection field.
+struct ConnectionTokens {
+  bool close = false;
+  bool keep_alive = false;
+};
+
+ConnectionTokens connection_tokens(const HeaderList& headers) {
+  ConnectionTokens tokens;
+  for (const auto& [name, value] : headers) {
+    if (!iequals(name, "connection")) continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      std::string_view token = rest.substr(0, comma);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+        token.remove_prefix(1);
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
+        token.remove_suffix(1);
+      if (iequals(token, "close")) tokens.close = true;
+      if (iequals(token, "keep-alive")) tokens.keep_alive = true;
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+  return tokens;
+}
+
+bool is_framing_header(std::string_view name) {
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "connection");
+}
+
+}  // namespace
+
+// One accepted connection; lives in its task's frame.
+class Connection final : public detail::BodySource {
+ public:
+  Connection(std::shared_ptr<Server::State> state, std::shared_ptr<net::Transport> transport)
+      : state_(std::move(state)),
+        transport_(std::move(transport)),
+        remote_(transport_->peer_address()),
+        parser_(parser_options()),
+        in_(std::make_unique<char[]>(kReadBuffer)),
+        task_(current_task()) {
+    state_->connections.push_back(this);
+    entry_ = std::prev(state_->connections.end());
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() { state_->connections.erase(entry_); }
+
+  Task<> run();
+  Task<std::optional<std::string>> read_chunk() override;
+
+  [[nodiscard]] bool idle() const noexcept { return idle_; }
+  void cancel() noexcept { task_.cancel(); }
+
+ private:
+  struct Answer {
+    int status = 0;
+    std::uint64_t body_bytes = 0;
+  };
+
+  ParserOptions parser_options() {
+    ParserOptions options;
+    options.limits = state_->options.limits;
+    options.body_sink = [this](std::string_view piece) { body_.append(piece); };
+    return options;
+  }
+  Loop::TimePoint deadline_in(std::chrono::milliseconds delay) const {
+    return Loop::current().now() + std::chrono::duration_cast<Loop::Duration>(delay);
+  }
+
+  Task<bool> fill(Loop::TimePoint deadline);
+  void feed();
+  Task<bool> read_head(Loop::TimePoint deadline);
+  Task<bool> serve_request();
+  Task<> write(std::string_view data);
+  Task<> send_response(ServerResponse& response, bool head_request, int http_minor,
+                       bool& keep_alive, Answer& answer);
+  Task<bool> discard_body();
+  Task<> answer_error(int status, std::string detail);
+  Task<> linger();
+  void log(const ServerRequest* request, const Answer& answer, Clock::time_point started);
+
+  std::shared_ptr<Server::State> state_;
+  std::shared_ptr<net::Transport> transport_;
+  net::SocketAddress remote_;
+  RequestParser parser_;
+  std::unique_ptr<char[]> in_;  // bytes read and not yet parsed: [in_start_, in_end_)
+  std::size_t in_start_ = 0;
+  std::size_t in_end_ = 0;
+  std::string body_;  // body bytes parsed and not yet handed to the handler
+  std::string out_;   // the response being written (kept for its capacity)
+  TaskRef task_;
+  std::list<Connection*>::iterator entry_;
+  std::size_t requests_ = 0;
+  bool idle_ = true;
+  bool continue_pending_ = false;  // Expect: 100-continue, and "100 Continue" not sent yet
+};
+
+Task<bool> Connection::fill(Loop::TimePoint deadline) {
+  if (in_start_ == in_end_) {
+    in_start_ = in_end_ = 0;
+  } else if (in_end_ == kReadBuffer) {
+    std::memmove(in_.get(), in_.get() + in_start_, in_end_ - in_start_);
+    in_end_ -= in_start_;
+    in_start_ = 0;
+  }
+  if (in_end_ == kReadBuffer) throw std::logic_error("corio.http: read buffer full");
+  const std::span<std::byte> space(reinterpret_cast<std::byte*>(in_.get()) + in_end_,
+                                   kReadBuffer - in_end_);
+  net::Transport* transport = transport_.get();
+  const std::size_t n =
+      co_await timeout_at(deadline, [transport, space]() { return transport->read_some(space); });
+  in_end_ += n;
+  co_return n != 0;
+}
+
+void Connection::feed() {
+  const FeedResult result =
+      parser_.feed(std::span<const char>(in_.get() + in_start_, in_end_ - in_start_));
+  in_start_ += result.consumed;
+}
+
+Task<bool> Connection::read_head(Loop::TimePoint deadline) {
+  bool complete = false;
+  while (true) {
+    if (in_start_ != in_end_) {
+      feed();
+      if (parser_.headers_complete()) {
+        complete = true;
+        break;
+      }
+    }
+    const bool more = co_await fill(deadline);
+    if (!more) break;
+  }
+  co_return complete;
+}
+
+Task<std::optional<std::string>> Connection::read_chunk() {
+  std::optional<std::string> piece;
+  while (true) {
+    if (!body_.empty()) {
+      piece.emplace(std::move(body_));
+      body_.clear();
+      break;
+    }
+    if (parser_.message_complete()) break;
+    if (in_start_ != in_end_) {
+      feed();
+      continue;
+    }
+    if (continue_pending_) {
+      continue_pending_ = false;
+      co_await write("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    const bool more = co_await fill(deadline_in(state_->options.body_timeout));
+    if (!more) {
+      parser_.finish();  // throws: the stream ended inside the body
+      break;
+    }
+  }
+  co_return piece;
+}
+
+// A write that makes no progress for write_timeout fails as a NetworkError: the client is
+// not reading, so the connection closes without another answer (which would stall too).
+Task<> Connection::write(std::string_view data) {
+  net::Transport* transport = transport_.get();
+  bool timed_out = false;
+  try {
+    co_await timeout(state_->options.write_timeout,
+                     [transport, data]() { return transport->write_all(data); });
+  } catch (const TimeoutError&) {
+    timed_out = true;
+  }
+  if (timed_out) throw net::NetworkError(ETIMEDOUT, "writing to " + remote_.to_string());
+}
+
+Task<> Connection::send_response(ServerResponse& response, bool head_request, int http_minor,
+                                 bool& keep_alive, Answer& answer) {
+  if (response.status < 200 || response.status > 999) {
+    state_->report("handler returned status " + std::to_string(response.status) +
+                   "; answering 500");
+    response = HTTPException(500).response();
+  }
+  const int status = response.status;
+  answer.status = status;
+  const bool bodiless_status = status == 204 || status == 304;
+  const bool send_body = !head_request && !bodiless_status;
+  const bool streamed = static_cast<bool>(response.producer);
+  bool chunked = false;
+  if (response.headers.first("connection") && connection_tokens(response.headers.fields()).close) {
+    keep_alive = false;
+  }
+  out_.clear();
+  out_ += "HTTP/1.1 ";
+  append_number(out_, static_cast<std::uint64_t>(status));
+  out_ += ' ';
+  out_ += reason_phrase(status);
+  out_ += "\r\n";
+  if (!response.headers.contains("server")) out_ += "Server: corio\r\n";
+  if (!response.headers.contains("date")) {
+    out_ += "Date: ";
+    out_ += http_date();
+    out_ += "\r\n";
+  }
+  // An explicit Content-Length on a body-less answer to HEAD is the handler's to give.
+  const bool own_length = !(head_request && !streamed && response.body.empty() &&
+                            response.headers.contains("content-length"));
+  for (const auto& [name, value] : response.headers) {
+    if (is_framing_header(name) && (own_length || !iequals(name, "content-length"))) continue;
+    out_ += name;
+    out_ += ": ";
+    out_ += value;
+    out_ += "\r\n";
+  }
+  if (!bodiless_status) {
+    if (streamed) {
+      if (http_minor >= 1) {
+        chunked = true;
+        out_ += "Transfer-Encoding: chunked\r\n";
+      } else if (!head_request) {
+        keep_alive = false;  // HTTP/1.0: the body ends where the connection does
+      }
+    } else if (own_length) {
+      out_ += "Content-Length: ";
+      append_number(out_, response.body.size());
+      out_ += "\r\n";
+    }
+  }
+  if (!keep_alive) {
+    out_ += "Connection: close\r\n";
+  } else if (http_minor == 0) {
+    out_ += "Connection: keep-alive\r\n";
+  }
+  out_ += "\r\n";
+  if (send_body && !streamed) {
+    out_ += response.body;
+    answer.body_bytes = response.body.size();
+  }
+  co_await write(out_);
+  if (!send_body || !streamed) co_return;
+  std::exception_ptr failure;
+  while (true) {
+    std::optional<std::string> piece;
+    try {
+      piece = co_await response.producer();
+    } catch (const CancelledError&) {
+      throw;
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure || !piece) break;
+    if (piece->empty()) continue;
+    answer.body_bytes += piece->size();
+    if (chunked) {
+      out_.clear();
+      append_number(out_, piece->size(), 16);
+      out_ += "\r\n";
+      out_ += *piece;
+      out_ += "\r\n";
+      co_await write(out_);
+    } else {
+      co_await write(*piece);
+    }
+  }
+  if (failure) {
+    keep_alive = false;  // the client sees the body end without its last chunk
+    state_->report("streamed body failed: " + describe(failure));
+  } else if (chunked) {
+    co_await write("0\r\n\r\n");
+  }
+}
+
+Task<bool> Connection::discard_body() {
+  bool complete = false;
+  try {
+    while (true) {
+      body_.clear();
+      if (parser_.message_complete()) {
+        complete = true;
+        break;
+      }
+      if (in_start_ != in_end_) {
+        feed();
+        continue;
+      }
+      const bool more = co_await fill(deadline_in(state_->options.body_timeout));
+      if (!more) break;
+    }
+  } catch (const CancelledError&) {
+    throw;
+  } catch (...) {
+    complete = false;  // a bad or stalled body: the connection closes
+  }
+  body_.clear();
+  co_return complete;
+}
+
+void Connection::log(const ServerRequest* request, const Answer& answer,
+                     Clock::time_point started) {
+  if (!state_->options.access_log) return;
+  AccessLogEntry entry;
+  entry.remote_address = remote_;
+  entry.status = answer.status;
+  entry.body_bytes = answer.body_bytes;
+  entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  if (request != nullptr) {
+    entry.method = request->method();
+    entry.target = request->target();
+    entry.http_version = request->http_version();
+    entry.user_agent = request->headers().first("user-agent").value_or("");
+    entry.referer = request->headers().first("referer").value_or("");
+  } else {
+    const Message& head = parser_.current();
+    entry.method = head.method;
+    entry.target = head.target;
+    entry.http_version = head.http_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+  }
+  try {
+    state_->options.access_log(entry);
+  } catch (...) {
+    state_->report("access log hook failed: " + describe(std::current_exception()));
+  }
+}
+
+Task<> Connection::answer_error(int status, std::string detail) {
+  const auto started = Clock::now();
+  ServerResponse response = ServerResponse::text(std::move(detail), status);
+  bool keep_alive = false;
+  Answer answer;
+  try {
+    co_await send_response(response, false, 1, keep_alive, answer);
+  } catch (const CancelledError&) {
+    throw;
+  } catch (...) {
+    co_return;  // the client is gone or not reading
+  }
+  log(nullptr, answer, started);
+}
+
+Task<> Connection::linger() {
+  if (!transport_->can_write_eof()) co_return;
+  try {
+    transport_->write_eof();
+    const auto deadline = deadline_in(state_->options.lingering_timeout);
+    while (true) {
+      in_start_ = in_end_ = 0;
+      const bool more = co_await fill(deadline);
+      if (!more) break;
+    }
+  } catch (const CancelledError&) {
+    throw;
+  } catch (...) {
+    // Timed out or reset: done either way.
+  }
+}
+
+Task<bool> Connection::serve_request() {
+  const auto started = Clock::now();
+  const ServerOptions& options = state_->options;
+  Message& head = parser_.current();
+  const int http_minor = head.http_minor;
+  const ConnectionTokens tokens = connection_tokens(head.headers);
+  bool keep_alive = http_minor >= 1 ? !tokens.close : tokens.keep_alive;
+  const bool client_keep_alive = keep_alive;
+  ++requests_;
+  if (requests_ >= options.max_keepalive_requests) keep_alive = false;
+
+  bool expectation_failed = false;
+  continue_pending_ = false;
+  if (auto expect = head.header("expect"); expect && http_minor >= 1) {
+    if (iequals(*expect, "100-continue")) {
+      continue_pending_ = !parser_.message_complete() && body_.empty();
+    } else {
+      expectation_failed = true;
+    }
+  }
+  const bool head_request = head.method == "HEAD";
+  ServerRequest request(std::move(head.method), std::move(head.target), head.http_major, http_minor,
+                        Headers(std::move(head.headers)), remote_, client_keep_alive, this);
+  ServerResponse response;
+  bool must_close = false;  // the request cannot be read further
+  if (expectation_failed) {
+    response = HTTPException(417).response();
+    must_close = true;
+  } else if (!request.target_valid()) {
+    response = HTTPException(400, "invalid request target").response();
+    must_close = true;
+  } else {
+    std::exception_ptr failure;
+    try {
+      response = co_await state_->router.dispatch(request);
+    } catch (const HTTPException& e) {
+      response = e.response();
+    } catch (const RemoteProtocolError& e) {
+      response = ServerResponse::text(e.what(), status_code(e.kind()));
+      must_close = true;
+    } catch (const TimeoutError&) {
+      response = HTTPException(408, "request body timed out").response();
+      must_close = true;
+    } catch (const CancelledError&) {
+      throw;
+    } catch (const net::NetworkError&) {
+      throw;  // the client went away: nobody to answer
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure) {
+      state_->report(request.method() + " " + request.target() +
+                     ": handler failed: " + describe(failure));
+      response = HTTPException(500).response();
+    }
+  }
+  const bool body_done = parser_.message_complete();
+  // The client waits for "100 Continue" before it sends the body: none will come.
+  if (!body_done && continue_pending_) must_close = true;
+  if (must_close || state_->shutting_down) keep_alive = false;
+  Answer answer;
+  co_await send_response(response, head_request, http_minor, keep_alive, answer);
+  log(&request, answer, started);
+  if (keep_alive && !body_done) {
+    const bool drained = co_await discard_body();
+    keep_alive = drained;
+  }
+  if (keep_alive) {
+    (void)parser_.take_message();
+    keep_alive = !parser_.upgraded();  // no protocol switch here: answered, then closed
+  }
+  co_return keep_alive;
+}
+
+Task<> Connection::run() {
+  const ServerOptions& options = state_->options;
+  auto head_deadline = deadline_in(options.header_timeout);  // the first request: from accept
+  int error_status = 0;
+  std::string error_detail;
+  bool lingering = false;
+  try {
+    while (!state_->shutting_down) {
+      idle_ = true;
+      if (in_start_ == in_end_) {
+        const auto idle_deadline =
+            requests_ == 0 ? head_deadline : deadline_in(options.keepalive_timeout);
+        bool more = false;
+        try {
+          more = co_await fill(idle_deadline);
+        } catch (const TimeoutError&) {
+          more = false;  // idle too long: close without a word, as nginx does
+        }
+        if (!more) break;
+      }
+      idle_ = false;
+      if (requests_ != 0) head_deadline = deadline_in(options.header_timeout);
+      const bool head = co_await read_head(head_deadline);
+      if (!head) break;  // the client closed within a head
+      const bool keep_alive = co_await serve_request();
+      if (!keep_alive) {
+        lingering = !parser_.message_complete() || in_start_ != in_end_;
+        break;
+      }
+    }
+  } catch (const RemoteProtocolError& e) {
+    error_status = status_code(e.kind());
+    error_detail = e.what();
+  } catch (const TimeoutError&) {
+    error_status = 408;
+    error_detail = "request head not received in time";
+  } catch (const net::NetworkError&) {
+    // Reset by the client, or a write that failed: nothing more to say.
+  }
+  if (error_status != 0) {
+    idle_ = false;
+    co_await answer_error(error_status, std::move(error_detail));
+    lingering = true;
+  }
+  if (lingering) co_await linger();
+}
+
+namespace {
+
+Task<> serve_connection(std::shared_ptr<Server::State> state,
+                        std::shared_ptr<net::Transport> transport) {
+  if (!state) co_return;  // the Server is gone
+  Connection connection(std::move(state), std::move(transport));
+  co_await connection.run();
+}
+
+Task<> close_and_drain(std::shared_ptr<Server::State> state);
+
+// Closes the listener, cancels idle connections, waits for the rest (up to the deadline).
+Task<> shut_down(std::shared_ptr<Server::State> state) {
+  if (!state->started) co_return;
+  if (state->shutting_down) {
+    co_await state->shutdown_done.wait();
+  } else {
+    co_await close_and_drain(state);
+  }
+}
+
+Task<> close_and_drain(std::shared_ptr<Server::State> state) {
+  state->shutting_down = true;
+  state->listener->close();
+  const std::vector<Connection*> idle(state->connections.begin(), state->connections.end());
+  for (Connection* connection : idle) {
+    if (connection->idle()) connection->cancel();
+  }
+  bool timed_out = false;
+  std::exception_ptr cancelled;
+  net::Server* listener = &*state->listener;
+  try {
+    co_await timeout(state->options.shutdown_timeout,
+                     [listener]() { return listener->wait_closed(); });
+  } catch (const TimeoutError&) {
+    timed_out = true;
+  } catch (const CancelledError&) {
+    cancelled = std::current_exception();
+  }
+  if (timed_out || cancelled) {
+    const std::vector<Connection*> left(state->connections.begin(), state->connections.end());
+    for (Connection* connection : left) connection->cancel();
+  }
+  if (timed_out) co_await listener->wait_closed();
+  state->shutdown_done.set();
+  if (cancelled) std::rethrow_exception(cancelled);
+}
+
+}  // namespace
+
+Server::Server(Router router) : Server(std::move(router), ServerOptions{}) {}
+
+Server::Server(Router router, ServerOptions options) : state_(std::make_shared<State>()) {
+  state_->router = std::move(router);
+  state_->options = std::move(options);
+}
+
+Server::~Server() {
+  if (!state_ || !state_->started || state_->shutting_down) return;
+  // Destroyed while serving: stop at once, as cancelling everything would.
+  state_->shutting_down = true;
+  state_->listener->close();
+  const std::vector<Connection*> left(state_->connections.begin(), state_->connections.end());
+  for (Connection* connection : left) connection->cancel();
+  state_->shutdown_done.set();
+}
+
+Task<> Server::start(std::string host, std::uint16_t port) {
+  auto state = state_;
+  if (state->started) throw RuntimeError("corio.http: Server::start called twice");
+  net::ServerOptions options;
+  options.ssl = state->options.ssl;
+  options.ssl_handshake_timeout = state->options.header_timeout;
+  options.listen.backlog = state->options.backlog;
+  options.listen.reuse_port = state->options.reuse_port;
+  // Weak: the state owns the listener, whose state owns this handler.
+  std::weak_ptr<State> weak = state;
+  net::ConnectionHandler handler = [weak](net::StreamReader reader, net::StreamWriter) {
+    return serve_connection(weak.lock(), reader.transport());
+  };
+  net::Server listener =
+      co_await net::start_server(std::move(handler), std::move(host), port, std::move(options));
+  state->listener.emplace(std::move(listener));
+  state->started = true;
+}
+
+std::vector<net::SocketAddress> Server::sockets() const {
+  if (!state_->listener) return {};
+  return state_->listener->sockets();
+}
+
+std::uint16_t Server::port() const {
+  const auto addresses = sockets();
+  return addresses.empty() ? 0 : addresses.front().port();
+}
+
+bool Server::is_serving() const noexcept {
+  return state_->started && !state_->shutting_down;
+}
+
+std::size_t Server::connection_count() const noexcept {
+  return state_->connections.size();
+}
+
+Task<> Server::serve_forever() {
+  auto state = state_;
+  std::exception_ptr cancelled;
+  try {
+    co_await state->shutdown_done.wait();
+  } catch (const CancelledError&) {
+    cancelled = std::current_exception();
+  }
+  if (cancelled) {
+    co_await shut_down(state);
+    std::rethrow_exception(cancelled);
+  }
+}
+
+Task<> Server::shutdown() {
+  return shut_down(state_);
+}
+
+// --- MulticoreServer ---
+
+struct MulticoreServer::Worker {
+  std::thread thread;
+  std::promise<std::uint16_t> ready;
+  Loop* loop = nullptr;  // set, with stop, before ready is fulfilled
+  Event* stop = nullptr;
+  bool running = false;  // ready was fulfilled with a port
+};
+
+namespace {
+
+Task<> run_worker(MulticoreServer::Worker* worker, Router router, ServerOptions options,
+                  std::string host, std::uint16_t port) {
+  Server server(std::move(router), std::move(options));
+  co_await server.start(std::move(host), port);
+  Event stop;
+  worker->loop = &Loop::current();
+  worker->stop = &stop;
+  worker->ready.set_value(server.port());
+  co_await stop.wait();
+  co_await server.shutdown();
+}
+
+}  // namespace
+
+MulticoreServer::MulticoreServer(std::function<Router()> make_router, ServerOptions options)
+    : make_router_(std::move(make_router)), options_(std::move(options)) {
+  options_.reuse_port = true;
+}
+
+MulticoreServer::~MulticoreServer() {
+  stop();
+}
+
+void MulticoreServer::start(std::string host, std::uint16_t port, std::size_t threads) {
+  if (threads == 0) throw std::invalid_argument("MulticoreServer::start: 0 threads");
+  if (!workers_.empty()) throw RuntimeError("corio.http: MulticoreServer::start called twice");
+  for (std::size_t i = 0; i < threads; ++i) {
+    auto worker = std::make_unique<Worker>();
+    Worker* w = worker.get();
+    std::future<std::uint16_t> ready = w->ready.get_future();
+    w->thread = std::thread([this, w, host, port] {
+      try {
+        Router router = make_router_();
+        corio::run(run_worker(w, std::move(router), options_, host, port));
+      } catch (...) {
+        try {
+          w->ready.set_exception(std::current_exception());
+        } catch (const std::future_error&) {
+          std::fprintf(stderr, "corio.http: server thread failed: %s\n",
+                       describe(std::current_exception()).c_str());
+        }
+      }
+    });
+    workers_.push_back(std::move(worker));
+    try {
+      port = ready.get();  // port 0: the first worker's choice, for the others too
+      w->running = true;
+    } catch (...) {
+      stop();
+      workers_.clear();
+      throw;
+    }
+  }
+  port_ = port;
+}
+
+void MulticoreServer::stop() {
+  for (auto& worker : workers_) {
+    if (worker->running) {
+      Event* stop = worker->stop;
+      worker->loop->call_soon_threadsafe([stop] { stop->set(); });
+      worker->running = false;
+    }
+  }
+  for (auto& worker : workers_) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+}
+
+void run_multicore(std::size_t threads, std::function<Router()> make_router, ServerOptions options,
+                   std::string host, std::uint16_t port) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
+  try {
+    MulticoreServer server(std::move(make_router), std::move(options));
+    server.start(std::move(host), port, threads);
+    int received = 0;
+    sigwait(&signals, &received);
+    server.stop();
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    throw;
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+}  // namespace corio::http

@@ -1,0 +1,95 @@
+// src/http/server_request.cpp — ServerRequest: the request target taken apart (Boost.URL),
+// and body reading through the connection.
+#include <corio/http/server_request.hpp>
+
+#include <corio/http/server_response.hpp>
+
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <stdexcept>
+#include <utility>
+
+namespace corio::http {
+
+ServerRequest::ServerRequest(std::string method, std::string target, int http_major, int http_minor,
+                             Headers headers, net::SocketAddress remote_address, bool keep_alive,
+                             detail::BodySource* body)
+    : method_(std::move(method)),
+      target_(std::move(target)),
+      headers_(std::move(headers)),
+      remote_(remote_address),
+      body_(body),
+      http_major_(http_major),
+      http_minor_(http_minor),
+      keep_alive_(keep_alive) {
+  if (target_ == "*" || method_ == "CONNECT") {  // asterisk-form, authority-form
+    path_ = raw_path_ = target_;
+    return;
+  }
+  const auto parsed = target_.starts_with('/') ? boost::urls::parse_origin_form(target_)
+                                               : boost::urls::parse_absolute_uri(target_);
+  if (!parsed) {
+    target_valid_ = false;
+    return;
+  }
+  const boost::urls::url_view& view = *parsed;
+  path_ = view.path();
+  raw_path_ = view.encoded_path();
+  if (raw_path_.empty()) path_ = raw_path_ = "/";  // "http://host" asks for "/"
+  query_ = view.encoded_query();
+  for (const auto& param : view.params(boost::urls::encoding_opts(true))) {
+    params_.emplace_back(param.key, param.value);
+  }
+}
+
+std::optional<std::string_view> ServerRequest::param(std::string_view name) const noexcept {
+  for (const auto& [key, value] : params_) {
+    if (key == name) return std::string_view(value);
+  }
+  return std::nullopt;
+}
+
+const std::string& ServerRequest::path_param(std::string_view name) const {
+  const auto it = path_params_.find(name);
+  if (it == path_params_.end()) {
+    throw std::out_of_range("no path parameter '" + std::string(name) + "' in this route");
+  }
+  return it->second;
+}
+
+std::string_view ServerRequest::http_version() const noexcept {
+  return http_minor_ == 0 ? "HTTP/1.0" : "HTTP/1.1";
+}
+
+Task<std::optional<std::string>> ServerRequest::read_chunk() {
+  return body_->read_chunk();
+}
+
+Task<std::string> ServerRequest::body() {
+  std::string all;
+  while (true) {
+    std::optional<std::string> piece = co_await body_->read_chunk();
+    if (!piece) break;
+    if (all.empty()) {
+      all = std::move(*piece);
+    } else {
+      all += *piece;
+    }
+  }
+  co_return all;
+}
+
+Task<nlohmann::json> ServerRequest::json() {
+  const std::string text = co_await body();
+  nlohmann::json value;
+  try {
+    value = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw HTTPException(400, std::string("invalid JSON body: ") + e.what());
+  }
+  co_return value;
+}
+
+}  // namespace corio::http

@@ -1,0 +1,683 @@
+// tests/unit/http_server_test.cpp — tests for include/corio/http/server.hpp, router.hpp,
+// server_request.hpp and server_response.hpp: a Server on 127.0.0.1 driven by raw sockets,
+// so every byte the server writes is checked (responses are parsed with ResponseParser).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <corio/corio.hpp>
+#include <corio/http.hpp>
+#include <corio/net.hpp>
+#include <corio/net/streams.hpp>
+#include <corio/sync/event.hpp>
+
+using namespace std::chrono_literals;
+using corio::Task;
+using corio::http::Message;
+using corio::http::Router;
+using corio::http::Server;
+using corio::http::ServerOptions;
+using corio::http::ServerRequest;
+using corio::http::ServerResponse;
+
+namespace {
+
+// A raw client: writes bytes, reads responses (or raw bytes) back.
+class RawClient {
+ public:
+  static Task<RawClient> connect(std::uint16_t port) {
+    auto [reader, writer] = co_await corio::net::open_connection("127.0.0.1", port);
+    co_return RawClient(std::move(reader), std::move(writer));
+  }
+
+  Task<> send(std::string bytes) {
+    writer_.write(bytes);
+    co_await writer_.drain();
+  }
+
+  // The next response (a 1xx one comes on its own). For the answer to HEAD, set head first.
+  Task<Message> response(bool head = false) {
+    parser_.set_expect_no_body(head);
+    while (true) {
+      if (!pending_.empty()) {
+        const auto result = parser_.feed(pending_);
+        pending_.erase(0, result.consumed);
+        if (result.message_complete) break;
+      }
+      std::string more = co_await reader_.read(64 * 1024);
+      if (more.empty()) {
+        const bool done = parser_.finish();
+        if (done) break;
+        throw std::runtime_error("connection closed before a response");
+      }
+      pending_ += more;
+    }
+    Message message = parser_.take_message();
+    co_return message;
+  }
+
+  // Everything until the server closes, raw.
+  Task<std::string> read_to_eof() {
+    std::string all = std::move(pending_);
+    pending_.clear();
+    while (true) {
+      std::string more = co_await reader_.read(64 * 1024);
+      if (more.empty()) break;
+      all += more;
+    }
+    co_return all;
+  }
+
+  // Exactly n raw bytes.
+  Task<std::string> read_exactly(std::size_t n) {
+    std::string bytes = co_await reader_.readexactly(n);
+    co_return bytes;
+  }
+
+ private:
+  RawClient(corio::net::StreamReader reader, corio::net::StreamWriter writer)
+      : reader_(std::move(reader)), writer_(std::move(writer)) {}
+
+  corio::net::StreamReader reader_;
+  corio::net::StreamWriter writer_;
+  corio::http::ResponseParser parser_;
+  std::string pending_;
+};
+
+// The router most tests use.
+Router demo_router() {
+  Router router;
+  router.get(
+      "/", [](ServerRequest&) -> Task<ServerResponse> { co_return ServerResponse::text("hello"); });
+  router.get("/users/{id}", [](ServerRequest& r) -> Task<ServerResponse> {
+    nlohmann::json body{{"id", r.path_param("id")}, {"path", r.path()}};
+    for (const auto& [name, value] : r.params()) body["params"][name] = value;
+    co_return ServerResponse::json(body);
+  });
+  router.get("/files/{rest...}", [](ServerRequest& r) -> Task<ServerResponse> {
+    co_return ServerResponse::text(r.path_param("rest"));
+  });
+  router.post("/users/{id}", [](ServerRequest& r) -> Task<ServerResponse> {
+    co_return ServerResponse::text("created " + r.path_param("id"), 201);
+  });
+  router.post("/echo", [](ServerRequest& r) -> Task<ServerResponse> {
+    std::string body = co_await r.body();
+    co_return ServerResponse::text(std::move(body));
+  });
+  router.post("/json", [](ServerRequest& r) -> Task<ServerResponse> {
+    nlohmann::json value = co_await r.json();
+    co_return ServerResponse::json({{"got", value}});
+  });
+  router.post("/ignore", [](ServerRequest&) -> Task<ServerResponse> {
+    co_return ServerResponse::text("ignored");
+  });
+  router.get("/stream", [](ServerRequest&) -> Task<ServerResponse> {
+    auto left = std::make_shared<int>(3);
+    co_return ServerResponse::stream(
+        [left]() -> Task<std::optional<std::string>> {
+          if (*left == 0) co_return std::nullopt;
+          co_return std::string(static_cast<std::size_t>((*left)--), 'x');
+        },
+        200, "text/plain");
+  });
+  router.get("/boom", [](ServerRequest&) -> Task<ServerResponse> {
+    throw std::runtime_error("kaboom");
+    co_return ServerResponse::text("never");
+  });
+  router.get("/forbidden", [](ServerRequest&) -> Task<ServerResponse> {
+    throw corio::http::HTTPException(403, "not yours");
+    co_return ServerResponse::text("never");
+  });
+  return router;
+}
+
+ServerOptions quiet_options() {
+  ServerOptions options;
+  options.error_log = [](std::string_view) {};
+  return options;
+}
+
+// Runs body(port) against a started server, then shuts the server down.
+template <class Body>
+void with_server(Router router, ServerOptions options, Body body) {
+  corio::run([&]() -> Task<> {
+    Server server(std::move(router), std::move(options));
+    co_await server.start("127.0.0.1", 0);
+    co_await body(server, server.port());
+    co_await server.shutdown();
+  });
+}
+
+std::string header(const Message& m, std::string_view name) {
+  return std::string(m.header(name).value_or("<none>"));
+}
+
+}  // namespace
+
+TEST(HttpServer, RoutesByMethodAndPathWithDecodedParameters) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET /users/a%20b?x=1&y=c+d HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 200);
+    EXPECT_EQ(header(m, "content-type"), "application/json");
+    const auto json = nlohmann::json::parse(m.body);
+    EXPECT_EQ(json["id"], "a b");
+    EXPECT_EQ(json["path"], "/users/a b");
+    EXPECT_EQ(json["params"]["x"], "1");
+    EXPECT_EQ(json["params"]["y"], "c d");
+    co_await client.send("POST /users/7 HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+    m = co_await client.response();
+    EXPECT_EQ(m.status_code, 201);
+    EXPECT_EQ(m.body, "created 7");
+    co_await client.send("GET /files/a/b%2Fc HTTP/1.1\r\nHost: t\r\n\r\n");
+    m = co_await client.response();
+    EXPECT_EQ(m.body, "a/b/c");
+  });
+}
+
+TEST(HttpServer, UnknownPathIs404AndWrongMethodIs405WithAllow) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET /nope HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 404);
+    co_await client.send("DELETE /users/1 HTTP/1.1\r\nHost: t\r\n\r\n");
+    m = co_await client.response();
+    EXPECT_EQ(m.status_code, 405);
+    EXPECT_EQ(header(m, "allow"), "GET, POST, HEAD");
+    EXPECT_TRUE(m.keep_alive);
+  });
+}
+
+TEST(HttpServer, ResponsesCarryDateServerAndContentLength) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    const std::string raw = co_await client.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 200 OK\r\nServer: corio\r\nDate: ")) << raw;
+    EXPECT_NE(raw.find(" GMT\r\n"), std::string::npos) << raw;
+    EXPECT_NE(raw.find("\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"),
+              std::string::npos)
+        << raw;
+    EXPECT_TRUE(raw.ends_with("hello"));
+  });
+}
+
+TEST(HttpServer, KeepAliveServesManyRequestsOnOneConnection) {
+  with_server(demo_router(), quiet_options(), [](Server& server, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    for (int i = 0; i < 5; ++i) {
+      co_await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+      Message m = co_await client.response();
+      EXPECT_EQ(m.body, "hello");
+      EXPECT_TRUE(m.keep_alive);
+    }
+    EXPECT_EQ(server.connection_count(), 1u);
+  });
+}
+
+TEST(HttpServer, PipelinedRequestsAreAnsweredInOrder) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "GET /users/1 HTTP/1.1\r\nHost: t\r\n\r\n"
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+        "GET /users/3 HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message a = co_await client.response();
+    Message b = co_await client.response();
+    Message c = co_await client.response();
+    EXPECT_EQ(nlohmann::json::parse(a.body)["id"], "1");
+    EXPECT_EQ(b.body, "abc");
+    EXPECT_EQ(nlohmann::json::parse(c.body)["id"], "3");
+  });
+}
+
+TEST(HttpServer, ChunkedRequestBodyIsDecoded) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5\r\nhello\r\n");
+    co_await corio::yield_now();
+    co_await client.send("6\r\n world\r\n0\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 200);
+    EXPECT_EQ(m.body, "hello world");
+  });
+}
+
+TEST(HttpServer, StreamedResponseUsesChunkedEncoding) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET /stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    const std::string raw = co_await client.read_to_eof();
+    EXPECT_NE(raw.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << raw;
+    EXPECT_EQ(raw.find("Content-Length"), std::string::npos) << raw;
+    EXPECT_TRUE(raw.ends_with("\r\n\r\n3\r\nxxx\r\n2\r\nxx\r\n1\r\nx\r\n0\r\n\r\n")) << raw;
+  });
+}
+
+TEST(HttpServer, StreamedResponseToHttp10EndsWithTheConnection) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    const std::string raw = co_await client.read_to_eof();
+    EXPECT_EQ(raw.find("Transfer-Encoding"), std::string::npos) << raw;
+    EXPECT_NE(raw.find("Connection: close\r\n"), std::string::npos) << raw;
+    EXPECT_TRUE(raw.ends_with("\r\n\r\nxxxxxx")) << raw;
+  });
+}
+
+TEST(HttpServer, HeadGetsTheHeadersAndLengthOfGetWithoutTheBody) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("HEAD / HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await client.response(true);
+    EXPECT_EQ(m.status_code, 200);
+    EXPECT_EQ(header(m, "content-length"), "5");
+    EXPECT_EQ(m.body, "");
+    // The connection is still in step: the next answer is whole.
+    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    const std::string raw = co_await client.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 200 OK\r\n")) << raw;
+    EXPECT_TRUE(raw.ends_with("\r\n\r\nhello")) << raw;
+  });
+}
+
+TEST(HttpServer, ExpectContinueIsAnsweredWhenTheHandlerReadsTheBody) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    const std::string interim = co_await client.read_exactly(25);
+    EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+    co_await client.send("data");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 200);
+    EXPECT_EQ(m.body, "data");
+  });
+}
+
+TEST(HttpServer, ExpectContinueWithoutReadingTheBodyAnswersAndCloses) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    const std::string raw = co_await client.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 200 OK\r\n")) << raw;
+    EXPECT_NE(raw.find("Connection: close\r\n"), std::string::npos) << raw;
+    EXPECT_EQ(raw.find("100 Continue"), std::string::npos) << raw;
+  });
+}
+
+TEST(HttpServer, UnknownExpectationIsAnswered417) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\nExpect: teapot\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 417);
+    EXPECT_EQ(header(m, "connection"), "close");
+  });
+}
+
+TEST(HttpServer, UnreadBodyIsDiscardedAndTheConnectionKeptAlive) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n0123456789"
+        "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message a = co_await client.response();
+    Message b = co_await client.response();
+    EXPECT_EQ(a.body, "ignored");
+    EXPECT_TRUE(a.keep_alive);
+    EXPECT_EQ(b.body, "hello");
+  });
+}
+
+struct Malformed {
+  const char* name;
+  std::string request;
+  int status;
+};
+
+TEST(HttpServer, MalformedRequestsGetTheirStatusAndTheConnectionCloses) {
+  const std::vector<Malformed> cases = {
+      {"garbage", "HELLO\r\n\r\n", 400},
+      {"smuggling",
+       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n0\r\n\r\n",
+       400},
+      {"body too large", "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2000000\r\n\r\n", 413},
+      {"URI too long", "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n", 414},
+      {"header line too long",
+       "GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(9000, 'b') + "\r\n\r\n", 431},
+      {"too many headers",
+       [] {
+         std::string r = "GET / HTTP/1.1\r\n";
+         for (int i = 0; i < 120; ++i) r += "X-H" + std::to_string(i) + ": v\r\n";
+         return r + "\r\n";
+       }(),
+       431},
+      {"unknown transfer coding",
+       "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: rot13, chunked\r\n\r\n0\r\n\r\n", 501},
+      {"HTTP/2.0", "GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505},
+      {"bad target", "GET /a%zz HTTP/1.1\r\nHost: t\r\n\r\n", 400},
+  };
+  with_server(demo_router(), quiet_options(), [&](Server&, std::uint16_t port) -> Task<> {
+    for (const auto& c : cases) {
+      auto client = co_await RawClient::connect(port);
+      co_await client.send(c.request);
+      const std::string raw = co_await client.read_to_eof();
+      const std::string status_line = "HTTP/1.1 " + std::to_string(c.status) + " ";
+      EXPECT_TRUE(raw.starts_with(status_line)) << c.name << ": " << raw.substr(0, 200);
+      EXPECT_NE(raw.find("\r\nConnection: close\r\n"), std::string::npos) << c.name;
+    }
+  });
+}
+
+TEST(HttpServer, ChunkedBodyOverTheLimitIs413) {
+  ServerOptions options = quiet_options();
+  options.limits.max_body = 8;
+  with_server(demo_router(), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "10\r\n0123456789abcdef\r\n0\r\n\r\n");
+    const std::string raw = co_await client.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 413 ")) << raw;
+    EXPECT_NE(raw.find("Connection: close\r\n"), std::string::npos) << raw;
+  });
+}
+
+TEST(HttpServer, InvalidJsonBodyIs400AndTheConnectionStaysUsable) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("POST /json HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n{nope");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 400);
+    EXPECT_NE(m.body.find("invalid JSON body"), std::string::npos) << m.body;
+    co_await client.send("POST /json HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\n[1,2,3]");
+    m = co_await client.response();
+    EXPECT_EQ(m.status_code, 200);
+    EXPECT_EQ(nlohmann::json::parse(m.body)["got"], nlohmann::json::parse("[1,2,3]"));
+  });
+}
+
+TEST(HttpServer, SlowlorisClientIsCutOffAtTheHeaderTimeout) {
+  ServerOptions options = quiet_options();
+  options.header_timeout = 200ms;
+  options.lingering_timeout = 100ms;
+  with_server(demo_router(), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    const std::string request = "GET / HTTP/1.1\r\nHost: t\r\nX-Slow: " + std::string(200, 's');
+    std::size_t sent = 0;
+    bool cut_off = false;
+    for (; sent < request.size() && !cut_off; ++sent) {  // ~50 ms per byte: 10 s in all
+      try {
+        co_await client.send(request.substr(sent, 1));
+      } catch (const corio::net::NetworkError&) {
+        cut_off = true;
+      }
+      co_await corio::sleep(50ms);
+      if (sent == 20) break;  // one second of dribbling, five header timeouts
+    }
+    const std::string raw = co_await client.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 408 ")) << raw;
+    EXPECT_NE(raw.find("Connection: close\r\n"), std::string::npos) << raw;
+  });
+}
+
+TEST(HttpServer, IdleKeepAliveConnectionIsClosedAfterTheTimeout) {
+  ServerOptions options = quiet_options();
+  options.keepalive_timeout = 100ms;
+  with_server(demo_router(), std::move(options), [](Server& server, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.body, "hello");
+    const std::string rest = co_await corio::wait_for(client.read_to_eof(), 5s);
+    EXPECT_EQ(rest, "");
+    co_await corio::yield_now();
+    EXPECT_EQ(server.connection_count(), 0u);
+  });
+}
+
+TEST(HttpServer, ClientThatDoesNotReadIsCutOffAtTheWriteTimeout) {
+  Router router;
+  router.get("/big", [](ServerRequest&) -> Task<ServerResponse> {
+    co_return ServerResponse::text(std::string(64 << 20, 'b'));  // more than socket buffers
+  });
+  ServerOptions options = quiet_options();
+  options.write_timeout = 200ms;
+  with_server(std::move(router), std::move(options),
+              [](Server& server, std::uint16_t port) -> Task<> {
+                auto client = co_await RawClient::connect(port);
+                co_await client.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+                for (int i = 0; i < 100 && server.connection_count() != 0; ++i) {
+                  co_await corio::sleep(50ms);  // at most 5 s
+                }
+                EXPECT_EQ(server.connection_count(), 0u);
+              });
+}
+
+TEST(HttpServer, Http10ClosesUnlessKeepAliveIsAsked) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto plain = co_await RawClient::connect(port);
+    co_await plain.send("GET / HTTP/1.0\r\n\r\n");
+    const std::string raw = co_await plain.read_to_eof();
+    EXPECT_NE(raw.find("Connection: close\r\n"), std::string::npos) << raw;
+    auto kept = co_await RawClient::connect(port);
+    for (int i = 0; i < 2; ++i) {
+      co_await kept.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+      Message m = co_await kept.response();
+      EXPECT_EQ(header(m, "connection"), "keep-alive");
+      EXPECT_EQ(m.body, "hello");
+    }
+  });
+}
+
+TEST(HttpServer, ConnectionClosesAfterMaxKeepaliveRequests) {
+  ServerOptions options = quiet_options();
+  options.max_keepalive_requests = 2;
+  with_server(demo_router(), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message first = co_await client.response();
+    EXPECT_TRUE(first.keep_alive);
+    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message second = co_await client.response();
+    EXPECT_EQ(header(second, "connection"), "close");
+    EXPECT_EQ(co_await client.read_to_eof(), "");
+  });
+}
+
+TEST(HttpServer, HandlerExceptionsBecome500AndTheConnectionStaysUsable) {
+  std::vector<std::string> errors;
+  ServerOptions options;
+  options.error_log = [&](std::string_view text) { errors.emplace_back(text); };
+  with_server(demo_router(), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET /boom HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 500);
+    EXPECT_TRUE(m.keep_alive);
+    co_await client.send("GET /forbidden HTTP/1.1\r\nHost: t\r\n\r\n");
+    m = co_await client.response();
+    EXPECT_EQ(m.status_code, 403);
+    EXPECT_EQ(m.body, "not yours");
+    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    m = co_await client.response();
+    EXPECT_EQ(m.body, "hello");
+  });
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("GET /boom: handler failed"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("kaboom"), std::string::npos) << errors[0];
+}
+
+TEST(HttpServer, AccessLogHookSeesEveryAnsweredRequest) {
+  struct Seen {
+    std::string method, target, version, user_agent;
+    int status;
+    std::uint64_t bytes;
+  };
+  std::vector<Seen> seen;
+  ServerOptions options = quiet_options();
+  options.access_log = [&](const corio::http::AccessLogEntry& e) {
+    EXPECT_TRUE(e.remote_address.is_ipv4());
+    seen.push_back({std::string(e.method), std::string(e.target), std::string(e.http_version),
+                    std::string(e.user_agent), e.status, e.body_bytes});
+  };
+  with_server(demo_router(), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET /?a=1 HTTP/1.1\r\nHost: t\r\nUser-Agent: probe/1\r\n\r\n");
+    (void)co_await client.response();
+    co_await client.send("GET /missing HTTP/1.0\r\n\r\n");
+    (void)co_await client.read_to_eof();
+    auto bad = co_await RawClient::connect(port);
+    co_await bad.send("GET / HTTP/2.0\r\n\r\n");
+    (void)co_await bad.read_to_eof();
+  });
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].target, "/?a=1");
+  EXPECT_EQ(seen[0].version, "HTTP/1.1");
+  EXPECT_EQ(seen[0].user_agent, "probe/1");
+  EXPECT_EQ(seen[0].status, 200);
+  EXPECT_EQ(seen[0].bytes, 5u);
+  EXPECT_EQ(seen[1].status, 404);
+  EXPECT_EQ(seen[1].version, "HTTP/1.0");
+  EXPECT_EQ(seen[2].status, 505);
+}
+
+TEST(HttpServer, GracefulShutdownFinishesInFlightRequestsAndRefusesNewOnes) {
+  corio::run([]() -> Task<> {
+    corio::Event entered;
+    corio::Event release;
+    Router router;
+    router.get("/slow", [&](ServerRequest&) -> Task<ServerResponse> {
+      entered.set();
+      co_await release.wait();
+      co_return ServerResponse::text("finished");
+    });
+    router.get("/", [](ServerRequest&) -> Task<ServerResponse> {
+      co_return ServerResponse::text("hello");
+    });
+    Server server(std::move(router), quiet_options());
+    co_await server.start("127.0.0.1", 0);
+    const std::uint16_t port = server.port();
+    auto idle = co_await RawClient::connect(port);
+    co_await idle.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    (void)co_await idle.response();
+    auto busy = co_await RawClient::connect(port);
+    co_await busy.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+    co_await entered.wait();
+    auto stopping = corio::spawn(server.shutdown());
+    co_await corio::yield_now();
+    EXPECT_FALSE(server.is_serving());
+    EXPECT_THROW(co_await RawClient::connect(port),
+                 corio::net::ConnectionError);   // refused or reset
+    EXPECT_EQ(co_await idle.read_to_eof(), "");  // the idle connection was closed
+    EXPECT_FALSE(stopping.done());
+    release.set();
+    Message m = co_await busy.response();
+    EXPECT_EQ(m.body, "finished");
+    EXPECT_EQ(header(m, "connection"), "close");
+    co_await stopping;
+    EXPECT_EQ(server.connection_count(), 0u);
+  });
+}
+
+TEST(HttpServer, ShutdownCancelsRequestsStillRunningAtTheDeadline) {
+  corio::run([]() -> Task<> {
+    corio::Event entered;
+    bool cancelled = false;
+    Router router;
+    router.get("/hang", [&](ServerRequest&) -> Task<ServerResponse> {
+      entered.set();
+      try {
+        co_await corio::sleep(1h);
+      } catch (const corio::CancelledError&) {
+        cancelled = true;
+        throw;
+      }
+      co_return ServerResponse::text("never");
+    });
+    ServerOptions options = quiet_options();
+    options.shutdown_timeout = 50ms;
+    Server server(std::move(router), std::move(options));
+    co_await server.start("127.0.0.1", 0);
+    auto client = co_await RawClient::connect(server.port());
+    co_await client.send("GET /hang HTTP/1.1\r\nHost: t\r\n\r\n");
+    co_await entered.wait();
+    co_await server.shutdown();
+    EXPECT_TRUE(cancelled);
+    EXPECT_EQ(co_await client.read_to_eof(), "");
+  });
+}
+
+TEST(HttpServer, DestroyingARunningServerClosesItsConnections) {
+  corio::run([]() -> Task<> {
+    std::optional<Server> server(std::in_place, demo_router(), quiet_options());
+    co_await server->start("127.0.0.1", 0);
+    auto client = co_await RawClient::connect(server->port());
+    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.body, "hello");
+    server.reset();
+    EXPECT_EQ(co_await client.read_to_eof(), "");
+  });
+}
+
+TEST(HttpServer, RouterRejectsInvalidPatterns) {
+  Router router;
+  auto handler = [](ServerRequest&) -> Task<ServerResponse> { co_return ServerResponse{}; };
+  EXPECT_THROW(router.get("users", handler), std::invalid_argument);
+  EXPECT_THROW(router.get("/a/{", handler), std::invalid_argument);
+  EXPECT_THROW(router.get("/a/{}", handler), std::invalid_argument);
+  EXPECT_THROW(router.get("/{rest...}/x", handler), std::invalid_argument);
+  EXPECT_THROW(router.get("/{id}/{id}", handler), std::invalid_argument);
+  EXPECT_THROW(router.route("BAD METHOD", "/", handler), std::invalid_argument);
+  EXPECT_THROW(corio::http::HTTPException(200), std::invalid_argument);
+  EXPECT_EQ(router.size(), 0u);
+}
+
+TEST(HttpServer, MulticoreServesFromTwoThreadsOnOnePort) {
+  std::mutex mutex;
+  std::set<std::thread::id> threads;
+  corio::http::MulticoreServer server(
+      [&] {
+        Router router;
+        router.get("/", [&](ServerRequest&) -> Task<ServerResponse> {
+          std::lock_guard lock(mutex);
+          threads.insert(std::this_thread::get_id());
+          std::ostringstream id;
+          id << std::this_thread::get_id();
+          co_return ServerResponse::text(id.str());
+        });
+        return router;
+      },
+      quiet_options());
+  server.start("127.0.0.1", 0, 2);
+  const std::uint16_t port = server.port();
+  ASSERT_NE(port, 0);
+  corio::run([port]() -> Task<> {
+    for (int i = 0; i < 64; ++i) {  // the kernel hashes each connection to one listener
+      auto client = co_await RawClient::connect(port);
+      co_await client.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+      Message m = co_await client.response();
+      EXPECT_EQ(m.status_code, 200);
+    }
+  });
+  server.stop();
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(threads.size(), 2u);
+}
