@@ -47,3 +47,24 @@ TEST(Examples, TwoTasksFinishTogetherInAboutTwoSecondsNotThree) {
   EXPECT_GE(run.seconds, 2.0);
   EXPECT_LT(run.seconds, 2.9);
 }
+
+TEST(Examples, ApiCallsRunsBothCallsConcurrentlyAgainstItsEmbeddedApi) {
+  const ProgramRun run = run_program(API_CALLS_PATH);
+  EXPECT_EQ(run.status, 0) << run.output;
+  for (const char* line : {"Making API call to http://127.0.0.1:", "/posts/1: 200\n",
+                           "/posts/2: 200\n", R"("id":1,"title":"post number 1")",
+                           R"("id":2,"title":"post number 2")", "2 calls done in "}) {
+    EXPECT_NE(run.output.find(line), std::string::npos) << line << " missing from:\n" << run.output;
+  }
+  // Each answer takes 0.5 s; made one after the other they would take 1 s.
+  EXPECT_GE(run.seconds, 0.5);
+  EXPECT_LT(run.seconds, 0.95);
+}
+
+TEST(Examples, ApiCallsReportsAnUnreachableUrlAndFails) {
+  const ProgramRun run =
+      run_program(std::string(API_CALLS_PATH) + " http://127.0.0.1:1/posts/1 2>&1");
+  EXPECT_NE(run.status, 0);
+  EXPECT_NE(run.output.find("api_calls: "), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("127.0.0.1:1"), std::string::npos) << run.output;
+}
