@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "proxy_peers.hpp"
 #include "test_certificates.hpp"
 
 using corio::http::Proxy;
@@ -28,7 +29,9 @@ using corio::http::ProxyError;
 using corio::net::StreamReader;
 using corio::net::StreamWriter;
 using corio_test::Child;
+using corio_test::Microsocks;
 using corio_test::test_file;
+using corio_test::Tinyproxy;
 using namespace std::chrono_literals;
 
 namespace {
@@ -38,47 +41,6 @@ const auto* const g_certificates =
 
 // ---------------------------------------------------------------------------------------
 // Peers
-
-// `microsocks` on a fresh port, with `-u user -P password` when given.
-struct Microsocks {
-  std::uint16_t port = corio_test::free_port();
-  std::unique_ptr<Child> child;
-
-  explicit Microsocks(const std::vector<std::string>& auth = {}) {
-    std::vector<std::string> argv = {"microsocks", "-i", "127.0.0.1", "-p", std::to_string(port)};
-    argv.insert(argv.end(), auth.begin(), auth.end());
-    child = std::make_unique<Child>(argv, test_file("microsocks.log"));
-    if (!corio_test::wait_for_port(port)) {
-      throw std::runtime_error("microsocks did not start:\n" + child->log_text());
-    }
-  }
-};
-
-// `tinyproxy -d` (foreground) on a fresh port, allowing CONNECT to `connect_port` only and
-// asking for Basic credentials user:pass.
-struct Tinyproxy {
-  std::uint16_t port = corio_test::free_port();
-  std::unique_ptr<Child> child;
-
-  explicit Tinyproxy(std::uint16_t connect_port) {
-    const std::string config = test_file("tinyproxy.conf");
-    std::ofstream(config) << "Port " << port << "\n"
-                          << "Listen 127.0.0.1\n"
-                          << "Timeout 30\n"
-                          << "MaxClients 10\n"
-                          << "Allow 127.0.0.1\n"
-                          << "ConnectPort " << connect_port << "\n"
-                          << "BasicAuth user pass\n"
-                          << "LogLevel Info\n"
-                          << "LogFile \"" << test_file("tinyproxy.log") << "\"\n"
-                          << "PidFile \"" << test_file("tinyproxy.pid") << "\"\n";
-    const std::vector<std::string> argv = {"tinyproxy", "-d", "-c", config};
-    child = std::make_unique<Child>(argv, test_file("tinyproxy.out"));
-    if (!corio_test::wait_for_port(port)) {
-      throw std::runtime_error("tinyproxy did not start:\n" + child->log_text());
-    }
-  }
-};
 
 // `openssl s_server -rev` with the test CA's certificate for localhost / 127.0.0.1.
 struct ReversingTlsServer {
