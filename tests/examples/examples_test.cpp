@@ -68,3 +68,18 @@ TEST(Examples, ApiCallsReportsAnUnreachableUrlAndFails) {
   EXPECT_NE(run.output.find("api_calls: "), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("127.0.0.1:1"), std::string::npos) << run.output;
 }
+
+TEST(Examples, HttpTourShowsEachClientFeatureAgainstItsOwnServer) {
+  const ProgramRun run = run_program(HTTP_TOUR_PATH);
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(
+      run.output.find("GET /search -> 200 {\"hits\":10,\"query\":\"coroutines\"}\n"
+                      "POST /items -> 201 {\"id\":42,\"name\":\"teapot\"}\n"
+                      "GET /items/7 -> Client error '404 Not Found' for url 'http://127.0.0.1:"),
+      0u)
+      << run.output;
+  EXPECT_NE(run.output.find("stream: event 1\nstream: event 2\nstream: event 3\n"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("GET /slow -> ReadTimeout: "), std::string::npos) << run.output;
+}
