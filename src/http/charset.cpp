@@ -133,6 +133,16 @@ std::optional<std::string> charset_parameter(std::string_view content_type) {
   return std::nullopt;
 }
 
+bool is_utf8(std::string_view text) noexcept {
+  while (!text.empty()) {
+    std::size_t subpart = 0;
+    const std::size_t length = valid_sequence(text, subpart);
+    if (length == 0) return false;
+    text.remove_prefix(length);
+  }
+  return true;
+}
+
 std::string sanitize_utf8(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());

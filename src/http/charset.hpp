@@ -16,6 +16,10 @@ namespace corio::http::detail {
 // otherwise. A charset glibc's iconv does not know is read as UTF-8.
 [[nodiscard]] std::string to_utf8(std::string_view bytes, std::string_view charset);
 
+// Whether `text` is valid UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
+// U+10FFFF).
+[[nodiscard]] bool is_utf8(std::string_view text) noexcept;
+
 // UTF-8 with every invalid sequence replaced by U+FFFD.
 [[nodiscard]] std::string sanitize_utf8(std::string_view bytes);
 

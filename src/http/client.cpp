@@ -1,8 +1,6 @@
 // AsyncClient: request building, redirects, cookies and the connection life cycle.
 #include <corio/http/client.hpp>
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <exception>
 #include <stdexcept>
@@ -18,6 +16,7 @@
 #include <corio/net/tls.hpp>
 #include <corio/sleep.hpp>
 
+#include "base64.hpp"
 #include "body_reader.hpp"
 #include "connection.hpp"
 #include "connection_pool.hpp"
@@ -61,19 +60,6 @@ struct SendSettings {
   bool follow_redirects = false;
   bool stream = false;
 };
-
-std::string base64(std::string_view text) {
-  std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-std::string basic_authorization(std::string_view username, std::string_view password) {
-  return "Basic " + base64(std::string(username) + ":" + std::string(password));
-}
 
 std::string host_header(const URL& url) {
   std::string host =

@@ -6,7 +6,6 @@
 #include <corio/http/proxy.hpp>
 
 #include <arpa/inet.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -20,6 +19,8 @@
 #include <corio/net/connect.hpp>
 #include <corio/net/errors.hpp>
 #include <corio/timeout.hpp>
+
+#include "base64.hpp"
 
 namespace corio::http {
 
@@ -383,13 +384,7 @@ std::string Proxy::name() const {
 
 std::optional<std::string> Proxy::authorization() const {
   if (!credentials) return std::nullopt;
-  const std::string plain = credentials->first + ":" + credentials->second;
-  std::string encoded(4 * ((plain.size() + 2) / 3) + 1, '\0');
-  const int length = ::EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                                       reinterpret_cast<const unsigned char*>(plain.data()),
-                                       static_cast<int>(plain.size()));
-  encoded.resize(static_cast<std::size_t>(length));
-  return "Basic " + encoded;
+  return detail::basic_authorization(credentials->first, credentials->second);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -33,21 +33,15 @@
 #include <corio/sync/lock.hpp>
 #include <corio/timeout.hpp>
 
+#include "base64.hpp"
+#include "charset.hpp"
+
 namespace corio::http {
 
 namespace {
 
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 constexpr std::size_t kReadChunk = 64 * 1024;
-
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 std::string random_bytes(std::size_t n) {
   std::string out(n, '\0');
@@ -57,7 +51,7 @@ std::string random_bytes(std::size_t n) {
   return out;
 }
 
-// base64(SHA-1(key + GUID)), RFC 6455 section 4.2.2.
+// detail::base64(SHA-1(key + GUID)), RFC 6455 section 4.2.2.
 std::string accept_for(std::string_view key) {
   const std::string input = std::string(key) + std::string(kGuid);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -65,43 +59,7 @@ std::string accept_for(std::string_view key) {
   if (EVP_Digest(input.data(), input.size(), digest.data(), &length, EVP_sha1(), nullptr) != 1) {
     throw WebSocketError("WebSocket: SHA-1 failed");
   }
-  return base64(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
-}
-
-// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool is_utf8(std::string_view text) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int extra = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (end - p <= extra) return false;
-    if (p[1] < low || p[1] > high) return false;
-    for (int i = 2; i <= extra; ++i) {
-      if (p[i] < 0x80 || p[i] > 0xBF) return false;
-    }
-    p += extra + 1;
-  }
-  return true;
+  return detail::base64(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
 }
 
 // The comma-separated tokens of every `name` field, lowercased, without blanks.
@@ -592,8 +550,7 @@ Target parse_target(const std::string& text) {
   target.resource = std::string(url->raw_path());
   if (target.resource.empty()) target.resource = "/";
   if (url->has_userinfo()) {
-    target.authorization =
-        "Basic " + base64(std::string(url->username()) + ":" + std::string(url->password()));
+    target.authorization = detail::basic_authorization(url->username(), url->password());
   }
   return target;
 }
@@ -651,7 +608,7 @@ Task<> open_connection(WebSocketState& state, const Target& target,
   }
   state.remote_address = state.transport->peer_address();
 
-  const std::string key = base64(random_bytes(16));
+  const std::string key = detail::base64(random_bytes(16));
   Headers& request = state.request_headers;
   request.add("Host", target.host_header);
   request.add("Upgrade", "websocket");
@@ -791,7 +748,8 @@ Task<> send_frame(StatePtr state, std::uint8_t opcode, std::string_view payload)
 }  // namespace
 
 Task<> WebSocket::send(std::string_view text) {
-  if (!is_utf8(text)) throw std::invalid_argument("WebSocket send: text is not valid UTF-8");
+  if (!detail::is_utf8(text))
+    throw std::invalid_argument("WebSocket send: text is not valid UTF-8");
   co_await send_frame(state_, WSLAY_TEXT_FRAME, text);
 }
 
@@ -833,7 +791,7 @@ Task<> WebSocket::close(int code, std::string_view reason) {
     throw std::invalid_argument("WebSocket close: code " + std::to_string(code) +
                                 " may not be sent (allowed: 1000-1003, 1007-1011, 3000-4999)");
   }
-  if (reason.size() > 123 || !is_utf8(reason)) {
+  if (reason.size() > 123 || !detail::is_utf8(reason)) {
     throw std::invalid_argument("WebSocket close: the reason must be UTF-8 of at most 123 bytes");
   }
   StatePtr state = state_;

@@ -23,6 +23,7 @@
 #include "child_process.hpp"
 #include "proxy_peers.hpp"
 #include "test_certificates.hpp"
+#include "transport_reads.hpp"
 
 using corio::http::Proxy;
 using corio::http::ProxyError;
@@ -30,6 +31,7 @@ using corio::net::StreamReader;
 using corio::net::StreamWriter;
 using corio_test::Child;
 using corio_test::Microsocks;
+using corio_test::read_exactly;
 using corio_test::test_file;
 using corio_test::Tinyproxy;
 using namespace std::chrono_literals;
@@ -77,20 +79,6 @@ corio::Task<> with_echo_server(F body) {
   co_await body(server.sockets().at(0).port());
   server.close_clients();
   co_await server.wait_closed();
-}
-
-// Reads until `n` bytes came or the stream ended.
-corio::Task<std::string> read_exactly(corio::net::Transport& stream, std::size_t n) {
-  std::string out(n, '\0');
-  std::size_t got = 0;
-  while (got < n) {
-    const std::size_t read =
-        co_await stream.read_some(std::as_writable_bytes(std::span(out)).subspan(got));
-    if (read == 0) break;
-    got += read;
-  }
-  out.resize(got);
-  co_return out;
 }
 
 // Sends `text` through a fresh tunnel to the echo server and returns what came back.

@@ -15,10 +15,13 @@
 #include <utility>
 #include <vector>
 
+#include "transport_reads.hpp"
+
 using corio::http::Proxy;
 using corio::http::ProxyError;
 using corio::net::StreamReader;
 using corio::net::StreamWriter;
+using corio_test::read_exactly;
 using namespace std::chrono_literals;
 
 namespace {
@@ -50,19 +53,6 @@ corio::Task<std::string> error_of(corio::Task<> task) {
     message = error.what();
   }
   co_return message;
-}
-
-corio::Task<std::string> read_exactly(corio::net::Transport& stream, std::size_t n) {
-  std::string out(n, '\0');
-  std::size_t got = 0;
-  while (got < n) {
-    const std::size_t read =
-        co_await stream.read_some(std::as_writable_bytes(std::span(out)).subspan(got));
-    if (read == 0) break;
-    got += read;
-  }
-  out.resize(got);
-  co_return out;
 }
 
 std::string bytes(std::initializer_list<int> values) {

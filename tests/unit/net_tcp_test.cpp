@@ -4,6 +4,7 @@
 
 #include <corio/net.hpp>
 #include "net_test_support.hpp"
+#include "transport_reads.hpp"
 
 #include <dirent.h>
 #include <sys/resource.h>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+using corio_test::read_all;
 using namespace std::chrono_literals;
 using corio::net::SocketAddress;
 using corio::net::TcpListener;
@@ -25,16 +27,6 @@ namespace {
 
 std::span<std::byte> bytes(std::string& s) {
   return std::as_writable_bytes(std::span(s));
-}
-
-corio::Task<std::string> read_all(corio::net::StreamSocket& sock) {
-  std::string out;
-  std::string buffer(4096, '\0');
-  for (;;) {
-    const std::size_t n = co_await sock.read_some(bytes(buffer));
-    if (n == 0) co_return out;
-    out.append(buffer, 0, n);
-  }
 }
 
 corio::Task<> echo_once(TcpListener& listener) {

@@ -15,6 +15,7 @@
 #include "child_process.hpp"
 #include "net_test_support.hpp"
 #include "test_certificates.hpp"
+#include "transport_reads.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -38,6 +39,8 @@
 
 extern char** environ;
 
+using corio_test::read_all;
+using corio_test::read_exactly;
 using namespace std::chrono_literals;
 using corio::net::SocketAddress;
 using corio::net::TcpListener;
@@ -101,28 +104,6 @@ struct OpensslServer {
 
 std::span<std::byte> bytes(std::string& s) {
   return std::as_writable_bytes(std::span(s));
-}
-
-corio::Task<std::string> read_all(corio::net::Transport& stream) {
-  std::string out;
-  std::string buffer(16384, '\0');
-  for (;;) {
-    const std::size_t n = co_await stream.read_some(bytes(buffer));
-    if (n == 0) co_return out;
-    out.append(buffer, 0, n);
-  }
-}
-
-corio::Task<std::string> read_exactly(corio::net::Transport& stream, std::size_t size) {
-  std::string out;
-  std::string buffer(16384, '\0');
-  while (out.size() < size) {
-    const std::size_t n = co_await stream.read_some(std::as_writable_bytes(
-        std::span(buffer.data(), std::min(buffer.size(), size - out.size()))));
-    if (n == 0) break;
-    out.append(buffer, 0, n);
-  }
-  co_return out;
 }
 
 corio::Task<TlsStream> connect_tls(SocketAddress address, std::shared_ptr<TlsContext> context,
