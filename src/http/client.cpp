@@ -258,36 +258,81 @@ Request redirect_request(const Request& previous, const Response& response) {
   return request;
 }
 
+// Rethrows `failure`, a transport or decoding error of `request`, with the request named
+// first ("GET http://host/path: ..."), keeping its type.
+[[noreturn]] void rethrow_naming(std::exception_ptr failure, const Request& request) {
+  const std::string prefix = request.method + " " + std::string(request.url.str()) + ": ";
+  try {
+    std::rethrow_exception(std::move(failure));
+  } catch (const ConnectTimeout& e) {
+    throw ConnectTimeout(prefix + e.what());
+  } catch (const ReadTimeout& e) {
+    throw ReadTimeout(prefix + e.what());
+  } catch (const WriteTimeout& e) {
+    throw WriteTimeout(prefix + e.what());
+  } catch (const PoolTimeout& e) {
+    throw PoolTimeout(prefix + e.what());
+  } catch (const ConnectError& e) {
+    throw ConnectError(prefix + e.what());
+  } catch (const ReadError& e) {
+    throw ReadError(prefix + e.what());
+  } catch (const WriteError& e) {
+    throw WriteError(prefix + e.what());
+  } catch (const RemoteProtocolError& e) {
+    throw RemoteProtocolError(prefix + e.what(), e.kind());
+  } catch (const LocalProtocolError& e) {
+    throw LocalProtocolError(prefix + e.what(), e.kind());
+  } catch (const ProxyError& e) {
+    throw ProxyError(prefix + e.what());
+  } catch (const DecodingError& e) {
+    throw DecodingError(prefix + e.what());
+  }
+}
+
+// One hop: hooks, cookies, the exchange, and the body unless it is to be streamed.
+Task<Response> send_hop(std::shared_ptr<ClientState> state, Request& request,
+                        const SendSettings& settings) {
+  for (const auto& hook : state->options.event_hooks.request) co_await hook(request);
+  if (!request.headers.contains("cookie")) {
+    const std::string cookie = state->options.cookies.cookie_header(request.url);
+    if (!cookie.empty()) request.headers.set("Cookie", cookie);
+  }
+  Response response = co_await send_single(state, request, settings.timeout);
+  state->options.cookies.extract_cookies(response.url(), response.headers);
+  for (const auto& hook : state->options.event_hooks.response) co_await hook(response);
+  const bool redirecting = settings.follow_redirects && response.has_redirect_location();
+  if (!settings.stream || redirecting) (void)co_await response.aread();
+  co_return response;
+}
+
 Task<Response> send_handling_redirects(std::shared_ptr<ClientState> state, Request request,
                                        SendSettings settings) {
   if (state->closed) throw std::logic_error("the AsyncClient has been closed");
   const auto started = std::chrono::steady_clock::now();
   std::vector<Response> history;
   for (;;) {
-    for (const auto& hook : state->options.event_hooks.request) co_await hook(request);
-    if (!request.headers.contains("cookie")) {
-      const std::string cookie = state->options.cookies.cookie_header(request.url);
-      if (!cookie.empty()) request.headers.set("Cookie", cookie);
+    std::optional<Response> hop;
+    std::exception_ptr failure;
+    try {
+      hop.emplace(co_await send_hop(state, request, settings));
+    } catch (const TransportError&) {
+      failure = std::current_exception();
+    } catch (const DecodingError&) {
+      failure = std::current_exception();
     }
-    Response response = co_await send_single(state, request, settings.timeout);
-    state->options.cookies.extract_cookies(response.url(), response.headers);
-    for (const auto& hook : state->options.event_hooks.response) co_await hook(response);
-
+    if (failure) rethrow_naming(failure, request);
+    Response& response = *hop;
+    response.elapsed = std::chrono::steady_clock::now() - started;
     if (!settings.follow_redirects || !response.has_redirect_location()) {
       // Only the final response carries the history (copies of copies would nest).
       response.history = std::move(history);
-      if (!settings.stream) (void)co_await response.aread();
-      response.elapsed = std::chrono::steady_clock::now() - started;
-      co_return response;
+      co_return std::move(response);
     }
     if (static_cast<int>(history.size()) >= state->options.max_redirects) {
-      co_await response.aclose();
       throw TooManyRedirects("exceeded the maximum of " +
                              std::to_string(state->options.max_redirects) +
                              " redirects, the last to " + std::string(response.url().str()));
     }
-    (void)co_await response.aread();
-    response.elapsed = std::chrono::steady_clock::now() - started;
     Request next = redirect_request(request, response);
     history.push_back(std::move(response));
     request = std::move(next);
