@@ -485,8 +485,7 @@ CORIO_HTTP_VERB(patch, "PATCH")
 
 Task<> AsyncClient::aclose() {
   state_->closed = true;
-  state_->pool->close();
-  co_return;
+  co_await state_->pool->aclose();
 }
 
 bool AsyncClient::is_closed() const noexcept {

@@ -60,6 +60,11 @@ void Connection::close() noexcept {
   if (transport_) transport_->close();
 }
 
+Task<> Connection::aclose() {
+  broken_ = true;
+  if (transport_) co_await transport_->aclose();
+}
+
 Task<> Connection::write(std::string_view bytes, OptionalDuration write_timeout) {
   try {
     co_await within<WriteTimeout>(write_timeout, transport_->write_all(bytes),

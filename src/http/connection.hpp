@@ -69,6 +69,8 @@ class Connection {
 
   // Closes at once (no TLS close_notify).
   void close() noexcept;
+  // Closes gracefully (TLS sends close_notify first). Never throws for the peer's failures.
+  Task<> aclose();
   [[nodiscard]] bool is_open() const noexcept { return transport_ && transport_->is_open(); }
 
  private:

@@ -32,6 +32,16 @@ void ConnectionPool::close() noexcept {
   }
 }
 
+Task<> ConnectionPool::aclose() {
+  closed_ = true;
+  while (!idle_.empty()) {
+    std::unique_ptr<Connection> connection = std::move(idle_.front());
+    idle_.pop_front();
+    co_await connection->aclose();
+    free_permit();
+  }
+}
+
 std::unique_ptr<Connection> ConnectionPool::take_idle(const Origin& origin) noexcept {
   for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
     if ((*it)->origin() == origin && (*it)->is_open()) {

@@ -47,6 +47,8 @@ class ConnectionPool {
 
   // Closes every idle connection; later releases close theirs. Waiters are not affected.
   void close() noexcept;
+  // close(), but each idle connection is closed gracefully (TLS close_notify), in turn.
+  Task<> aclose();
 
   [[nodiscard]] std::size_t connections() const noexcept { return total_; }
   [[nodiscard]] std::size_t idle_connections() const noexcept { return idle_.size(); }

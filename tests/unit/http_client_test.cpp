@@ -552,6 +552,20 @@ TEST(AsyncClient, ACancelledRequestClosesItsConnection) {
   });
 }
 
+// httpx: `async with AsyncClient() as client` closes the pool on exit.
+TEST(AsyncClient, AcloseClosesIdleConnectionsAndRefusesNewRequests) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) { return ok("x"); });
+    AsyncClient client;
+    (void)co_await client.get(server->url());
+    co_await client.aclose();
+    EXPECT_TRUE(client.is_closed());
+    for (int i = 0; i < 100 && server->closed_by_peer() == 0; ++i) co_await corio::sleep(1ms);
+    EXPECT_EQ(server->closed_by_peer(), 1);
+    EXPECT_THROW((void)co_await client.get(server->url()), std::logic_error);
+  });
+}
+
 TEST(AsyncClient, HeaderInjectionIsRefused) {
   RequestOptions options;
   EXPECT_THROW(options.headers.set("X", "a\r\nHost: evil"), corio::http::LocalProtocolError);

@@ -58,6 +58,8 @@ class TestServer {
   }
   [[nodiscard]] const std::vector<SeenRequest>& requests() const { return requests_; }
   [[nodiscard]] int connections() const { return connections_; }
+  // Connections the client closed (EOF seen between requests).
+  [[nodiscard]] int closed_by_peer() const { return closed_by_peer_; }
 
   // Stops serving; handlers waiting out a delay give up at once.
   corio::Task<> close() {
@@ -78,7 +80,10 @@ class TestServer {
     for (;;) {
       if (pending.empty()) {
         pending = co_await reader.read(65536);
-        if (pending.empty()) co_return;
+        if (pending.empty()) {
+          ++closed_by_peer_;
+          co_return;
+        }
       }
       const auto result = parser.feed(pending);
       pending.erase(0, result.consumed);
@@ -105,6 +110,7 @@ class TestServer {
   std::optional<corio::net::Server> server_;
   std::vector<SeenRequest> requests_;
   int connections_ = 0;
+  int closed_by_peer_ = 0;
   corio::Event closing_;
 };
 

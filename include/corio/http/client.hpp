@@ -84,8 +84,9 @@ class AsyncClient {
   // says so); with stream = true the body is left unread, as stream() does.
   Task<Response> send(Request request, bool stream = false);
 
-  // Closes every idle connection. Requests in flight finish; their connections close when
-  // they are done. Further requests throw std::logic_error.
+  // Closes every idle connection gracefully (TLS close_notify). Requests in flight finish;
+  // their connections close when they are done. Further requests throw std::logic_error.
+  // Suspends: while closing. Cancellation: the rest are closed at once by the destructor.
   Task<> aclose();
   [[nodiscard]] bool is_closed() const noexcept;
 
