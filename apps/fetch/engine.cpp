@@ -535,6 +535,8 @@ corio::Task<int> Engine::run() {
     }
   }
   if (grace_timer_) grace_timer_->cancel();
+  // Lines still queued when the workers were cancelled.
+  while (!queue_.empty()) unprocessed_->add(queue_.get_nowait().text);
   // The producer ends once the queue is shut down (every worker has left it) — unless it
   // is blocked reading a pipe that may never deliver: then the rest is reported unread.
   if (!producer_done_ && input_->may_block_forever()) producer.cancel();

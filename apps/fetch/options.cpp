@@ -94,6 +94,7 @@ ParseResult parse_options(int argc, const char* const* argv) {
   app.add_option("--retry-on-status", options.retry_statuses,
                  "Statuses that are retried (comma-separated)")
       ->delimiter(',')
+      ->allow_extra_args(false)
       ->capture_default_str()
       ->check(CLI::Range(100, 599));
   app.add_option("-x,--proxy", options.proxies,
