@@ -23,3 +23,7 @@ file(RELATIVE_PATH corio_pc_relative_prefix "${CMAKE_INSTALL_FULL_LIBDIR}/pkgcon
      "${CMAKE_INSTALL_PREFIX}")
 configure_file(cmake/corio.pc.in ${CMAKE_CURRENT_BINARY_DIR}/corio.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/corio.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+if(CORIO_BUILD_APPS)
+  install(TARGETS corio-fetch RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()

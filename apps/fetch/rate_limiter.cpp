@@ -1,0 +1,109 @@
+// apps/fetch/rate_limiter.cpp — GCRA token buckets and per-host limits.
+#include "rate_limiter.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <utility>
+
+#include <corio/sleep.hpp>
+
+namespace corio_fetch {
+
+TokenBucket::TokenBucket(double rate, double burst)
+    : interval_(std::chrono::duration_cast<corio::Loop::Duration>(
+          std::chrono::duration<double>(1.0 / rate))),
+      tolerance_(std::chrono::duration_cast<corio::Loop::Duration>(
+          std::chrono::duration<double>((std::max(burst, 1.0) - 1.0) / rate))) {}
+
+corio::Loop::Duration TokenBucket::reserve(corio::Loop::TimePoint now) noexcept {
+  const corio::Loop::TimePoint slot = std::max(next_, now);
+  next_ = slot + interval_;
+  const corio::Loop::TimePoint start = slot - tolerance_;
+  return start > now ? start - now : corio::Loop::Duration::zero();
+}
+
+corio::Task<> TokenBucket::acquire() {
+  const corio::Loop::Duration wait = reserve(corio::Loop::current().now());
+  if (wait > corio::Loop::Duration::zero()) co_await corio::sleep(wait);
+}
+
+bool TokenBucket::is_full(corio::Loop::TimePoint now) const noexcept {
+  return next_ <= now;
+}
+
+struct HostLimits::Host {
+  Host(std::string name, std::size_t slots) : name(std::move(name)), slots(slots) {}
+  std::string name;
+  corio::Semaphore slots;
+  std::optional<TokenBucket> bucket;
+  std::size_t users = 0;  // permits held plus tasks waiting in acquire()
+};
+
+HostLimits::HostLimits(std::size_t per_host, double rate, double burst)
+    : per_host_(per_host), rate_(rate), burst_(burst) {}
+
+HostLimits::~HostLimits() = default;
+
+corio::Task<HostLimits::Permit> HostLimits::acquire(std::string host_name) {
+  auto [it, inserted] = hosts_.try_emplace(host_name);
+  if (inserted) {
+    it->second = std::make_unique<Host>(std::move(host_name), per_host_ > 0 ? per_host_ : 1);
+    if (rate_ > 0) it->second->bucket.emplace(rate_, burst_);
+  }
+  Host* host = it->second.get();
+  ++host->users;
+  // From here the permit owns `users` and, once taken, the slot: a cancellation in either
+  // wait below gives back exactly what was taken.
+  Permit permit(this, host);
+  if (per_host_ > 0) {
+    co_await host->slots.acquire();
+    permit.holds_slot_ = true;
+  }
+  if (host->bucket) co_await host->bucket->acquire();
+  co_return permit;
+}
+
+void HostLimits::forget_if_idle(Host* host) noexcept {
+  if (host->users != 0) return;
+  if (host->bucket && !host->bucket->is_full(corio::Loop::current().now())) return;
+  const auto it = hosts_.find(host->name);
+  if (it != hosts_.end()) hosts_.erase(it);
+}
+
+void HostLimits::sweep() {
+  const corio::Loop::TimePoint now = corio::Loop::current().now();
+  std::erase_if(hosts_, [now](const auto& entry) {
+    const Host& host = *entry.second;
+    return host.users == 0 && (!host.bucket || host.bucket->is_full(now));
+  });
+}
+
+HostLimits::Permit::Permit(Permit&& other) noexcept
+    : owner_(std::exchange(other.owner_, nullptr)),
+      host_(std::exchange(other.host_, nullptr)),
+      holds_slot_(std::exchange(other.holds_slot_, false)) {}
+
+HostLimits::Permit& HostLimits::Permit::operator=(Permit&& other) noexcept {
+  if (this != &other) {
+    release();
+    owner_ = std::exchange(other.owner_, nullptr);
+    host_ = std::exchange(other.host_, nullptr);
+    holds_slot_ = std::exchange(other.holds_slot_, false);
+  }
+  return *this;
+}
+
+HostLimits::Permit::~Permit() {
+  release();
+}
+
+void HostLimits::Permit::release() noexcept {
+  if (host_ == nullptr) return;
+  Host* host = std::exchange(host_, nullptr);
+  if (std::exchange(holds_slot_, false)) host->slots.release();
+  --host->users;
+  owner_->forget_if_idle(host);
+}
+
+}  // namespace corio_fetch

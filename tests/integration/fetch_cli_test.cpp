@@ -1,0 +1,454 @@
+// tests/integration/fetch_cli_test.cpp — the corio-fetch binary as users run it, against
+// peers the tests start on 127.0.0.1: a corio HTTP server on its own thread (successes,
+// 500s, 429 with Retry-After, slow answers, redirects, header echo), a listener that resets
+// every connection, tinyproxy (HTTP proxy) and microsocks (SOCKS5) for --proxy rotation.
+// Also: --resume, SIGINT mid-run losing nothing, malformed input lines, and both progress
+// modes (the bar through a pseudo-terminal).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <corio/corio.hpp>
+#include <corio/http/server.hpp>
+
+#include "child_process.hpp"
+
+using namespace std::chrono_literals;
+using corio::http::ServerRequest;
+using corio::http::ServerResponse;
+
+namespace {
+
+std::string temp(const std::string& name) {
+  return ::testing::TempDir() + "fetch_cli_" + name;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<nlohmann::json> read_lines(const std::string& path) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(path);
+  std::string line;
+  // A line cut off by a killed run stays (ended by the next run); it parses as discarded.
+  while (std::getline(in, line)) lines.push_back(nlohmann::json::parse(line, nullptr, false));
+  return lines;
+}
+
+std::map<std::string, nlohmann::json> by_url(const std::vector<nlohmann::json>& lines) {
+  std::map<std::string, nlohmann::json> map;
+  for (const auto& line : lines) map[line["url"].get<std::string>()] = line;
+  return map;
+}
+
+// The test server: one corio loop on its own thread.
+class TestServer {
+ public:
+  TestServer() {
+    corio::http::ServerOptions options;
+    options.shutdown_timeout = 100ms;
+    server_ = std::make_unique<corio::http::MulticoreServer>([this] { return router(); },
+                                                             std::move(options));
+    server_->start("127.0.0.1", 0, 1);
+  }
+  ~TestServer() { server_->stop(); }
+  [[nodiscard]] std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + path;
+  }
+
+ private:
+  corio::http::Router router() {
+    corio::http::Router r;
+    r.get("/ok/{n}", [](ServerRequest& q) -> corio::Task<ServerResponse> {
+      co_return ServerResponse::text("ok " + q.path_param("n"));
+    });
+    r.get("/status/{code}", [](ServerRequest& q) -> corio::Task<ServerResponse> {
+      co_return ServerResponse::text("status", std::stoi(q.path_param("code")));
+    });
+    r.get("/slow/{n}", [](ServerRequest& q) -> corio::Task<ServerResponse> {
+      co_await corio::sleep(3s);
+      co_return ServerResponse::text("slow " + q.path_param("n"));
+    });
+    r.get("/redirect", [](ServerRequest&) -> corio::Task<ServerResponse> {
+      ServerResponse response = ServerResponse::text("moved", 302);
+      response.headers.set("Location", "/ok/target");
+      co_return response;
+    });
+    r.get("/headers", [](ServerRequest& q) -> corio::Task<ServerResponse> {
+      nlohmann::json headers = nlohmann::json::object();
+      for (const auto& [name, value] : q.headers()) headers[name] = value;
+      co_return ServerResponse::json(headers);
+    });
+    // First request for a key: 429 with Retry-After: 1; later ones: 200.
+    r.get("/limited/{key}", [this](ServerRequest& q) -> corio::Task<ServerResponse> {
+      std::lock_guard lock(mutex_);
+      if (seen_.insert(q.path_param("key")).second) {
+        ServerResponse response = ServerResponse::text("slow down", 429);
+        response.headers.set("Retry-After", "1");
+        co_return response;
+      }
+      co_return ServerResponse::text("thanks");
+    });
+    return r;
+  }
+
+  std::mutex mutex_;
+  std::set<std::string> seen_;
+  std::unique_ptr<corio::http::MulticoreServer> server_;
+};
+
+// Accepts connections and resets each one (RST) as soon as a request arrives.
+class ResettingServer {
+ public:
+  ResettingServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::listen(fd_, 64);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      for (int i = 0; i < 1000 && !stop_; ++i) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0) continue;
+        const int client = ::accept(fd_, nullptr, nullptr);
+        if (client < 0) continue;
+        char buffer[1024];
+        (void)::read(client, buffer, sizeof buffer);
+        linger hard{1, 0};
+        ::setsockopt(client, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+        ::close(client);
+      }
+    });
+  }
+  ~ResettingServer() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  [[nodiscard]] std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+struct FetchRun {
+  int status = -1;  // exit status, or -1
+  std::string log;  // stdout and stderr
+};
+
+// Starts corio-fetch with `args`; stdout and stderr go to a log.
+pid_t start_fetch(const std::vector<std::string>& args, const std::string& log) {
+  std::vector<std::string> argv = {CORIO_FETCH_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(out, STDERR_FILENO);
+    const int null = ::open("/dev/null", O_RDONLY);
+    ::dup2(null, STDIN_FILENO);
+    std::vector<char*> raw;
+    for (auto& arg : argv) raw.push_back(arg.data());
+    raw.push_back(nullptr);
+    ::execv(raw[0], raw.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(5ms);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
+}
+
+FetchRun fetch(const std::vector<std::string>& args, std::chrono::milliseconds limit = 30s) {
+  const std::string log = temp("run.log");
+  const pid_t pid = start_fetch(args, log);
+  FetchRun run;
+  run.status = wait_exit(pid, limit);
+  run.log = read_file(log);
+  return run;
+}
+
+std::string write_urls(const std::string& name, const std::vector<std::string>& urls) {
+  const std::string path = temp(name);
+  std::ofstream out(path);
+  for (const auto& url : urls) out << url << "\n";
+  return path;
+}
+
+}  // namespace
+
+TEST(FetchCli, FetchesSuccessesErrorsRedirectsAndResetsOneLineEach) {
+  TestServer server;
+  ResettingServer resetting;
+  const std::string output = temp("mixed.jsonl");
+  const FetchRun run =
+      fetch({"-o", output, "-L", "--progress", "none", "-t", "1", server.url("/ok/1"),
+             server.url("/status/500"), server.url("/redirect"), resetting.url("/x"),
+             server.url("/slow/1"), "http://127.0.0.1:1/refused"});
+  EXPECT_EQ(run.status, 1) << run.log;  // some URLs got no response
+  auto lines = by_url(read_lines(output));
+  ASSERT_EQ(lines.size(), 6u) << run.log;
+  const auto& ok = lines[server.url("/ok/1")];
+  EXPECT_EQ(ok["status"], 200);
+  EXPECT_EQ(ok["body"], "ok 1");
+  EXPECT_EQ(ok["bytes"], 4);
+  EXPECT_EQ(ok["attempts"], 1);
+  EXPECT_EQ(ok["headers"]["content-type"], "text/plain; charset=utf-8");
+  EXPECT_EQ(lines[server.url("/status/500")]["status"], 500);
+  EXPECT_EQ(lines[server.url("/redirect")]["final_url"], server.url("/ok/target"));
+  EXPECT_EQ(lines[server.url("/redirect")]["redirects"], 1);
+  const std::string reset_class = lines[resetting.url("/x")]["error"]["class"];
+  EXPECT_TRUE(reset_class == "ReadError" || reset_class == "RemoteProtocolError") << reset_class;
+  const std::string slow_class = lines[server.url("/slow/1")]["error"]["class"];
+  EXPECT_TRUE(slow_class == "ReadTimeout" || slow_class == "Timeout") << slow_class;
+  EXPECT_EQ(lines["http://127.0.0.1:1/refused"]["error"]["class"], "ConnectError");
+  EXPECT_NE(run.log.find("6 URLs in"), std::string::npos) << run.log;
+  EXPECT_NE(run.log.find("latency ms: p50"), std::string::npos) << run.log;
+}
+
+TEST(FetchCli, RetriesHonourRetryAfterAndStatusesAndGiveUpAfterTheLimit) {
+  TestServer server;
+  const std::string output = temp("retry.jsonl");
+  const FetchRun run =
+      fetch({"-o", output, "-q", "-r", "2", "--retry-backoff", "0.01", server.url("/limited/a"),
+             server.url("/status/503"), "http://127.0.0.1:1/refused"});
+  EXPECT_EQ(run.status, 1) << run.log;
+  auto lines = by_url(read_lines(output));
+  const auto& limited = lines[server.url("/limited/a")];
+  EXPECT_EQ(limited["status"], 200);
+  EXPECT_EQ(limited["attempts"], 2);
+  EXPECT_GE(limited["elapsed_ms"].get<double>(), 900);  // waited out Retry-After: 1
+  EXPECT_EQ(lines[server.url("/status/503")]["attempts"], 3);
+  EXPECT_EQ(lines[server.url("/status/503")]["status"], 503);
+  EXPECT_EQ(lines["http://127.0.0.1:1/refused"]["attempts"], 3);
+}
+
+TEST(FetchCli, FailOnDecidesTheExitStatus) {
+  TestServer server;
+  EXPECT_EQ(fetch({"-q", "-o", "/dev/null", server.url("/status/404")}).status, 0);
+  EXPECT_EQ(fetch({"-q", "-o", "/dev/null", "--fail-on", "http", server.url("/status/404")}).status,
+            1);
+  EXPECT_EQ(fetch({"-q", "-o", "/dev/null", "--fail-on", "never", "http://127.0.0.1:1/"}).status,
+            0);
+}
+
+TEST(FetchCli, MalformedLinesAreReportedPerLineAndTheRunGoesOn) {
+  TestServer server;
+  const std::string input =
+      write_urls("malformed.txt", {server.url("/ok/1"), "not a url", "ftp://example.com/x",
+                                   "http://[::1", std::string(70000, 'a'), server.url("/ok/2")});
+  const std::string output = temp("malformed.jsonl");
+  const FetchRun run = fetch({"-i", input, "-o", output, "--progress", "none"});
+  EXPECT_EQ(run.status, 1);
+  const auto lines = read_lines(output);
+  ASSERT_EQ(lines.size(), 6u) << run.log;
+  int ok = 0;
+  for (const auto& line : lines) ok += line["status"] == 200 ? 1 : 0;
+  EXPECT_EQ(ok, 2);
+  EXPECT_NE(run.log.find("line 2: invalid URL 'not a url'"), std::string::npos) << run.log;
+  EXPECT_NE(run.log.find("line 3: unsupported scheme 'ftp'"), std::string::npos) << run.log;
+  EXPECT_NE(run.log.find("line 4: invalid URL"), std::string::npos) << run.log;
+  EXPECT_NE(run.log.find("line 5: "), std::string::npos) << run.log;
+}
+
+TEST(FetchCli, BadFilesAreReportedUpFrontWithoutRequests) {
+  const FetchRun input = fetch({"-i", "/nonexistent/urls.txt"});
+  EXPECT_EQ(input.status, 2);
+  EXPECT_NE(input.log.find("cannot open input '/nonexistent/urls.txt'"), std::string::npos);
+  const FetchRun output = fetch({"-o", "/nonexistent/dir/out.jsonl", "http://127.0.0.1:1/"});
+  EXPECT_EQ(output.status, 2);
+  EXPECT_NE(output.log.find("cannot open output"), std::string::npos);
+  const FetchRun directory = fetch({"-i", ::testing::TempDir()});
+  EXPECT_EQ(directory.status, 2);
+  EXPECT_NE(directory.log.find("is a directory"), std::string::npos);
+}
+
+TEST(FetchCli, ResumeSkipsAnsweredUrlsAndRetriesFailedOnes) {
+  TestServer server;
+  const std::string output = temp("resume.jsonl");
+  std::vector<std::string> urls;
+  for (int i = 0; i < 20; ++i) urls.push_back(server.url("/ok/" + std::to_string(i)));
+  urls.push_back("http://127.0.0.1:1/refused");
+  const std::string input = write_urls("resume.txt", urls);
+  // An earlier run answered the first 10 (and a line was cut off by a crash).
+  {
+    std::ofstream out(output);
+    for (int i = 0; i < 10; ++i) {
+      out << nlohmann::json{{"url", urls[static_cast<std::size_t>(i)]}, {"status", 200}}.dump()
+          << "\n";
+    }
+    out << R"({"url":"http://127.0.0.1:1/refused","status":null,"error":{"class":"ConnectError"}})"
+           "\n";
+    out << R"({"url":"http://cut)";
+  }
+  const FetchRun run = fetch({"-i", input, "-o", output, "--resume", "--progress", "none"});
+  EXPECT_EQ(run.status, 1) << run.log;
+  EXPECT_NE(run.log.find("skipped (--resume): 10"), std::string::npos) << run.log;
+  const auto lines = read_lines(output);  // the cut line was ended, not glued to a new one
+  std::map<std::string, int> count;
+  for (const auto& line : lines) {
+    if (line.is_object()) ++count[line["url"].get<std::string>()];
+  }
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(count[urls[static_cast<std::size_t>(i)]], 1) << i;
+  EXPECT_EQ(count["http://127.0.0.1:1/refused"], 2);
+}
+
+TEST(FetchCli, SigintMidRunLosesNoUrl) {
+  TestServer server;
+  std::vector<std::string> urls;
+  for (int i = 0; i < 300; ++i) {
+    urls.push_back(server.url((i % 3 == 0 ? "/slow/" : "/ok/") + std::to_string(i)));
+  }
+  const std::string input = write_urls("sigint.txt", urls);
+  const std::string output = temp("sigint.jsonl");
+  const std::string unprocessed = temp("sigint.unprocessed");
+  const std::string log = temp("sigint.log");
+  const pid_t pid = start_fetch({"-i", input, "-o", output, "-c", "20", "--grace", "0.2",
+                                 "--unprocessed", unprocessed, "--progress", "lines"},
+                                log);
+  std::this_thread::sleep_for(700ms);
+  ::kill(pid, SIGINT);
+  const int status = wait_exit(pid, 20s);
+  const std::string text = read_file(log);
+  EXPECT_EQ(status, 130) << text;
+  std::multiset<std::string> seen;
+  for (const auto& line : read_lines(output)) seen.insert(line["url"].get<std::string>());
+  const std::size_t answered = seen.size();
+  std::ifstream left(unprocessed);
+  std::string url;
+  while (std::getline(left, url)) seen.insert(url);
+  EXPECT_GT(answered, 0u);
+  EXPECT_LT(answered, urls.size());
+  const std::multiset<std::string> expected(urls.begin(), urls.end());
+  for (const auto& u : expected) EXPECT_EQ(seen.count(u), 1u) << u;
+  EXPECT_EQ(seen.size(), expected.size());
+  EXPECT_NE(text.find("interrupted"), std::string::npos) << text;
+  EXPECT_NE(text.find("were not processed"), std::string::npos) << text;
+}
+
+TEST(FetchCli, ProxiesAreRotatedPerRequest) {
+  TestServer server;
+  const std::uint16_t http_port = corio_test::free_port();
+  const std::string config = temp("tinyproxy.conf");
+  std::ofstream(config) << "Port " << http_port << "\nListen 127.0.0.1\nTimeout 30\n"
+                        << "MaxClients 20\nAllow 127.0.0.1\nLogLevel Info\n"
+                        << "LogFile \"" << temp("tinyproxy.log") << "\"\n"
+                        << "PidFile \"" << temp("tinyproxy.pid") << "\"\n";
+  corio_test::Child tinyproxy({"tinyproxy", "-d", "-c", config}, temp("tinyproxy.out"));
+  const std::uint16_t socks_port = corio_test::free_port();
+  corio_test::Child microsocks({"microsocks", "-i", "127.0.0.1", "-p", std::to_string(socks_port)},
+                               temp("microsocks.log"));
+  ASSERT_TRUE(corio_test::wait_for_port(http_port)) << tinyproxy.log_text();
+  ASSERT_TRUE(corio_test::wait_for_port(socks_port)) << microsocks.log_text();
+  const std::string output = temp("proxies.jsonl");
+  const FetchRun run =
+      fetch({"-o", output, "-q", "-c", "1", "-x", "http://127.0.0.1:" + std::to_string(http_port),
+             "-x", "socks5://127.0.0.1:" + std::to_string(socks_port), server.url("/headers"),
+             server.url("/headers"), server.url("/headers"), server.url("/headers")});
+  EXPECT_EQ(run.status, 0) << run.log;
+  const auto lines = read_lines(output);
+  ASSERT_EQ(lines.size(), 4u);
+  int via_http_proxy = 0;
+  for (const auto& line : lines) {
+    EXPECT_EQ(line["status"], 200);
+    const std::string body = line["body"];
+    via_http_proxy += body.find("tinyproxy") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(via_http_proxy, 2);  // tinyproxy adds "Via: 1.1 tinyproxy"; microsocks adds nothing
+}
+
+TEST(FetchCli, ProgressIsPlainLinesWhenStderrIsNotATerminal) {
+  TestServer server;
+  std::vector<std::string> urls;
+  for (int i = 0; i < 6; ++i) urls.push_back(server.url("/slow/" + std::to_string(i)));
+  urls.push_back(server.url("/ok/1"));
+  const std::string input = write_urls("lines.txt", urls);
+  const FetchRun run = fetch(
+      {"-i", input, "-o", "/dev/null", "-c", "10", "-t", "0.5", "--progress-interval", "0.1"});
+  EXPECT_NE(run.log.find("progress: "), std::string::npos) << run.log;
+  EXPECT_NE(run.log.find("/7 done"), std::string::npos) << run.log;
+  EXPECT_EQ(run.log.find('\r'), std::string::npos) << run.log;
+  EXPECT_EQ(run.log.find("\033["), std::string::npos) << run.log;
+}
+
+TEST(FetchCli, ProgressIsABarRedrawnInPlaceOnATerminal) {
+  TestServer server;
+  std::vector<std::string> urls;
+  for (int i = 0; i < 4; ++i) urls.push_back(server.url("/slow/" + std::to_string(i)));
+  const std::string input = write_urls("bar.txt", urls);
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);  // results away; stderr stays on the terminal
+    std::string path = CORIO_FETCH_PATH;
+    std::vector<std::string> args = {path, "-i", input, "-c", "4", "-t", "0.4"};
+    std::vector<char*> raw;
+    for (auto& arg : args) raw.push_back(arg.data());
+    raw.push_back(nullptr);
+    ::execv(raw[0], raw.data());
+    ::_exit(127);
+  }
+  std::string screen;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    char buffer[4096];
+    const ssize_t n = ::read(master, buffer, sizeof buffer);
+    if (n <= 0) break;  // EIO once the child is gone
+    screen.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(master);
+  EXPECT_EQ(wait_exit(pid, 5s), 1) << screen;
+  EXPECT_NE(screen.find("\r["), std::string::npos) << screen;
+  EXPECT_NE(screen.find("\033[K"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("0/4"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("in flight 4"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("4/4"), std::string::npos) << screen;
+  EXPECT_EQ(screen.find("progress: "), std::string::npos) << screen;
+}
