@@ -44,9 +44,11 @@ std::string format_duration(double seconds) {
 std::string render_bar(const ProgressSnapshot& s, int width) {
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.0f/s", s.rate);
-  std::string tail = " " + counts(s) + " " + percent(s) + " " + rate + "  ETA " + eta(s) +
-                     "  errors " + std::to_string(s.errors) + "  in flight " +
-                     std::to_string(s.in_flight);
+  // Appended piece by piece: `" " + counts(s)` trips g++ 12's false -Wrestrict (PR 105329).
+  std::string tail = " ";
+  tail.append(counts(s)).append(" ").append(percent(s)).append(" ").append(rate);
+  tail.append("  ETA ").append(eta(s)).append("  errors ").append(std::to_string(s.errors));
+  tail.append("  in flight ").append(std::to_string(s.in_flight));
   const int bar_width = std::clamp(width - static_cast<int>(tail.size()) - 3, 0, 40);
   if (bar_width < 5) return tail.substr(1, static_cast<std::size_t>(std::max(width - 1, 0)));
   std::string bar = "[";

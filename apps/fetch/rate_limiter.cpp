@@ -33,7 +33,7 @@ bool TokenBucket::is_full(corio::Loop::TimePoint now) const noexcept {
 }
 
 struct HostLimits::Host {
-  Host(std::string name, std::size_t slots) : name(std::move(name)), slots(slots) {}
+  Host(std::string host_name, std::size_t permits) : name(std::move(host_name)), slots(permits) {}
   std::string name;
   corio::Semaphore slots;
   std::optional<TokenBucket> bucket;
