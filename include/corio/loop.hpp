@@ -182,8 +182,10 @@ class Loop {
   // come before the watcher dies or its fd is closed.
   void watch(detail::IoWatcher& watcher);
   void unwatch(detail::IoWatcher& watcher) noexcept;
-  void register_task(detail::TaskHeader& task) noexcept;
-  void unregister_task(detail::TaskHeader& task) noexcept;
+  void register_task(detail::TaskHeader& task) noexcept { tasks_.push_back(&task); }
+  static void unregister_task(detail::TaskHeader& task) noexcept {
+    static_cast<detail::ListNode<detail::AllTasksTag>&>(task).unlink();
+  }
   std::uint64_t next_task_id() noexcept { return ++task_counter_; }
 
   struct Impl;  // backend, fd table, signals, executor (src/runtime/loop.cpp)
@@ -221,4 +223,30 @@ class Loop {
   friend class Handle;
 };
 
+// The TaskHeader members on every task's path that need the Loop (inline: spawning and
+// finishing a task are the runtime's hottest paths).
+namespace detail {
+
+inline void TaskHeader::start(Loop& loop, std::coroutine_handle<> frame) noexcept {
+  loop_ = &loop;
+  frame_offset_ = static_cast<std::uint8_t>(reinterpret_cast<char*>(this) -
+                                            static_cast<char*>(frame.address()));
+  resume_point = frame;
+  state_ = TaskState::pending;
+  refs_ = 2;
+  id_ = loop.next_task_id();
+  loop.register_task(*this);
+  loop.schedule(this);
+}
+
+inline void TaskHeader::finish() noexcept {
+  state_ = TaskState::done;
+  waiting_on = nullptr;
+  must_cancel = false;
+  Loop::unregister_task(*this);
+  if (!done_waiters_.empty() || extras_ != nullptr) notify_done();
+  release();  // the loop's reference
+}
+
+}  // namespace detail
 }  // namespace corio

@@ -370,14 +370,6 @@ void Loop::unwatch(detail::IoWatcher& watcher) noexcept {
   impl_->backend->forget(watcher);
 }
 
-void Loop::register_task(detail::TaskHeader& task) noexcept {
-  tasks_.push_back(&task);
-}
-
-void Loop::unregister_task(detail::TaskHeader& task) noexcept {
-  static_cast<detail::ListNode<detail::AllTasksTag>&>(task).unlink();
-}
-
 void Loop::expire_timers() {
   if (timers_.empty()) return;
   const TimePoint current = now();
