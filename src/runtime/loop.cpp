@@ -187,6 +187,16 @@ Loop::~Loop() {
   ::close(impl_->wake_fd);
 }
 
+void Loop::grow_ready() noexcept {
+  const std::size_t size = ready_mask_ + 1;
+  auto bigger = std::make_unique<detail::Runnable*[]>(2 * size);  // throws: std::terminate
+  for (std::size_t i = 0; i < size; ++i) bigger[i] = ready_[(ready_head_ + i) & ready_mask_];
+  ready_ = std::move(bigger);
+  ready_mask_ = 2 * size - 1;
+  ready_head_ = 0;
+  ready_tail_ = size;
+}
+
 void Loop::throw_no_running_loop() {
   throw RuntimeError("no running event loop");
 }
@@ -382,15 +392,20 @@ void Loop::expire_timers() {
 
 void Loop::poll_io_and_timers(bool may_block) {
   std::optional<std::chrono::nanoseconds> timeout = std::chrono::nanoseconds(0);
-  if (may_block && ready_head_ == nullptr) {
+  if (may_block && ready_empty()) {
     if (timers_.empty()) {
       timeout.reset();  // nothing scheduled: sleep until I/O or a wake-up
     } else if (!virtual_time_) {
       timeout = std::max(timers_.top()->when - now(), Duration::zero());
     }
   }
-  const int reports = impl_->backend->poll(timeout);
-  if (virtual_time_ && may_block && reports == 0 && ready_head_ == nullptr && !timers_.empty()) {
+  // A busy loop checks for I/O every kTicksPerPoll steps. When no fd but the loop's own
+  // wake-up eventfd is watched and no wake-up or signal was posted, that check cannot
+  // report anything: skip the system call.
+  const bool idle_io = timeout && timeout->count() == 0 && impl_->backend->watched() == 1 &&
+                       !impl_->wake_pending.load() && !impl_->any_signal_pending.load();
+  const int reports = idle_io ? 0 : impl_->backend->poll(timeout);
+  if (virtual_time_ && may_block && reports == 0 && ready_empty() && !timers_.empty()) {
     virtual_now_ = std::max(virtual_now_, timers_.top()->when);  // idle: jump to the next timer
   }
   expire_timers();

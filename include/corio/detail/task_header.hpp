@@ -29,7 +29,6 @@ namespace corio::detail {
 
 // An entry of the loop's ready queue: a task step or a callback.
 struct Runnable {
-  Runnable* next_ready = nullptr;
   void (*run)(Runnable*) noexcept = nullptr;
 };
 
