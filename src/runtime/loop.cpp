@@ -89,6 +89,7 @@ struct Loop::Impl {
   static void on_fd_ready(detail::IoWatcher* watcher, std::uint32_t events) noexcept;
   void run_fd_callback(int fd, std::uint32_t bit);
   static void on_signal(int sig) noexcept;
+  static void shrink_ready(Loop& loop) noexcept;
 };
 
 void Loop::Impl::on_signal(int sig) noexcept {
@@ -195,6 +196,23 @@ void Loop::grow_ready() noexcept {
   ready_mask_ = 2 * size - 1;
   ready_head_ = 0;
   ready_tail_ = size;
+}
+
+// After a burst (a hundred thousand tasks spawned at once) the ring gives its memory back
+// once it is at most 1/8 full, halving in steps of 8 so a steady load does not thrash.
+void Loop::Impl::shrink_ready(Loop& loop) noexcept {
+  const std::size_t capacity = loop.ready_mask_ + 1;
+  const std::size_t size = loop.ready_tail_ - loop.ready_head_;
+  if (capacity <= 4 * kInitialReady || size > capacity / 8) return;
+  const std::size_t smaller = std::max(kInitialReady, capacity / 8);
+  auto fresh = std::make_unique<detail::Runnable*[]>(smaller);  // throws: std::terminate
+  for (std::size_t i = 0; i < size; ++i) {
+    fresh[i] = loop.ready_[(loop.ready_head_ + i) & loop.ready_mask_];
+  }
+  loop.ready_ = std::move(fresh);
+  loop.ready_mask_ = smaller - 1;
+  loop.ready_head_ = 0;
+  loop.ready_tail_ = size;
 }
 
 void Loop::throw_no_running_loop() {
@@ -391,6 +409,7 @@ void Loop::expire_timers() {
 }
 
 void Loop::poll_io_and_timers(bool may_block) {
+  Impl::shrink_ready(*this);
   std::optional<std::chrono::nanoseconds> timeout = std::chrono::nanoseconds(0);
   if (may_block && ready_empty()) {
     if (timers_.empty()) {
