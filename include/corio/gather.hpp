@@ -21,6 +21,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <tuple>
 #include <type_traits>
@@ -58,86 +59,135 @@ template <class A>
 using awaitable_value_t = typename awaitable_traits<std::remove_cvref_t<A>>::value_type;
 
 template <class T>
-JoinHandle<T> to_handle(Task<T>&& task, bool& spawned) {
-  spawned = true;
+JoinHandle<T> to_handle(Task<T>&& task) {
   return spawn(std::move(task));
 }
 template <class T>
-JoinHandle<T> to_handle(JoinHandle<T> handle, bool& spawned) {
-  spawned = false;
+JoinHandle<T> to_handle(JoinHandle<T> handle) {
   return handle;
 }
 
-// Waits for `children` (fail-fast or all); on failure cancels and awaits those gather
-// spawned itself (spawned[i], or `all_spawned` when `spawned` is empty); on cancellation
-// cancels and awaits all, then raises. Marks every child's exception as retrieved. Returns
-// the index of the failure that ended the wait, or npos. The spans must outlive the await.
-Task<std::size_t> gather_children(std::span<TaskHeader* const> children,
-                                  std::span<const bool> spawned, bool all_spawned, bool fail_fast);
-
+// The header of a gather child, holding one reference: a Task is spawned here.
 template <class T>
-gather_value_t<T> take_value(JoinHandle<T>& handle) {
-  if constexpr (std::is_void_v<T>) {
-    handle.result();
-    return {};
-  } else {
-    return handle.result();
-  }
+TaskHeader* to_header(Task<T>&& task) {
+  return start_task(task);
+}
+template <class T>
+TaskHeader* to_header(const JoinHandle<T>& handle) {
+  TaskHeader* header = handle.header();
+  header->retain();
+  return header;
 }
 
 template <class T>
-Outcome<gather_value_t<T>> take_outcome(JoinHandle<T>& handle) {
+gather_value_t<T> take_value(Promise<T>& promise) {
+  if constexpr (std::is_void_v<T>) {
+    promise.take_result();
+    return {};
+  } else {
+    return promise.take_result();
+  }
+}
+template <class T>
+gather_value_t<T> take_value(JoinHandle<T>& handle) {
+  if (!handle.done()) throw InvalidStateError("corio: task result is not set yet");
+  return take_value(*static_cast<Promise<T>*>(handle.header()));
+}
+
+template <class T, class Source>
+Outcome<gather_value_t<T>> take_outcome(Source& source) {
   try {
-    return Outcome<gather_value_t<T>>(take_value(handle));
+    return Outcome<gather_value_t<T>>(take_value(source));
   } catch (...) {
     return Outcome<gather_value_t<T>>(std::current_exception());
   }
 }
 
-// Spawns the Tasks among `awaitables` and waits as gather_children does; returns the handles.
-template <class... As>
-Task<std::tuple<JoinHandle<awaitable_value_t<As>>...>> gather_tuple(bool fail_fast,
-                                                                    As... awaitables) {
-  constexpr std::size_t n = sizeof...(As);
-  std::array<bool, n> spawned{};
-  std::size_t next = 0;
-  auto start = [&](auto&& awaitable) {
-    bool was_spawned = false;
-    auto handle = to_handle(std::move(awaitable), was_spawned);
-    spawned[next++] = was_spawned;
-    return handle;
-  };
-  std::tuple<JoinHandle<awaitable_value_t<As>>...> handles{start(std::move(awaitables))...};
-  const auto headers =
-      std::apply([](auto&... h) { return std::array<TaskHeader*, n>{h.header()...}; }, handles);
-  const std::size_t failed = co_await gather_children(headers, spawned, false, fail_fast);
-  if (failed != ChildrenWait::npos) {
-    std::apply(
-        [failed](auto&... h) {
-          std::size_t i = 0;
-          ((i++ == failed ? (void)take_value(h) : void()), ...);
-        },
-        handles);
+// How the wait of a gather ended: `failed` is the child whose failure ended it (fail-fast),
+// else npos; `cancelled` when the awaiting task was cancelled.
+struct GatherStatus {
+  std::size_t failed = ChildrenWait::npos;
+  bool cancelled = false;
+  [[nodiscard]] bool stopped() const noexcept { return cancelled || failed != ChildrenWait::npos; }
+};
+
+// co_await GatherWait(children, fail_fast): waits for every child, or (fail_fast) the first
+// failure; never throws: cancellation comes back in the status. The span must outlive it.
+class GatherWait {
+ public:
+  GatherWait(std::span<TaskHeader* const> children, bool fail_fast)
+      : wait_(children, fail_fast ? WaitMode::first_failure : WaitMode::all_completed) {}
+  bool await_ready() noexcept { return wait_.await_ready(); }
+  bool await_suspend(std::coroutine_handle<> self) { return wait_.await_suspend(self); }
+  GatherStatus await_resume() noexcept {
+    const bool cancelled = wait_.end_wait();
+    return GatherStatus{wait_.first_failed(), cancelled};
   }
-  co_return std::move(handles);
+
+ private:
+  ChildrenWait wait_;
+};
+
+// After a wait that stopped early: cancels and awaits the children gather spawned itself
+// (spawned[i], or `all_spawned` when `spawned` is empty), or every child when the awaiting
+// task was cancelled; marks every child's exception as retrieved; then raises CancelledError
+// if the awaiting task was cancelled. The spans must outlive the await.
+Task<> gather_stop(std::span<TaskHeader* const> children, std::span<const bool> spawned,
+                   bool all_spawned, bool cancelled);
+
+// Ends a gather's wait: the slow path above when it stopped early, else marks the children's
+// exceptions retrieved (gather answers for them).
+inline void mark_all_retrieved(std::span<TaskHeader* const> children) noexcept {
+  for (TaskHeader* child : children) child->mark_retrieved();
 }
 
-template <class A>
-Task<std::vector<JoinHandle<awaitable_value_t<A>>>> gather_vector(bool fail_fast,
-                                                                  std::vector<A> awaitables) {
-  std::vector<JoinHandle<awaitable_value_t<A>>> handles;
-  handles.reserve(awaitables.size());
-  bool was_spawned = false;
-  for (auto& awaitable : awaitables) {
-    handles.push_back(to_handle(std::move(awaitable), was_spawned));
+// The children of a vector gather, one reference each, inline up to kInline of them.
+template <class T>
+class GatherChildren {
+ public:
+  static constexpr std::size_t kInline = 8;
+
+  template <class A>
+  explicit GatherChildren(std::vector<A>& awaitables) {
+    const std::size_t n = awaitables.size();
+    if (n > kInline) {
+      heap_ = std::make_unique<TaskHeader*[]>(n);
+      data_ = heap_.get();
+    }
+    for (auto& awaitable : awaitables) {
+      data_[size_] = to_header(std::move(awaitable));
+      ++size_;
+    }
   }
-  std::vector<TaskHeader*> headers;
-  headers.reserve(handles.size());
-  for (auto& handle : handles) headers.push_back(handle.header());
-  // One element type: gather spawned either every child or none.
-  const std::size_t failed = co_await gather_children(headers, {}, is_task_v<A>, fail_fast);
-  if (failed != ChildrenWait::npos) take_value(handles[failed]);
-  co_return std::move(handles);
+  ~GatherChildren() {
+    for (std::size_t i = 0; i < size_; ++i) data_[i]->release();
+  }
+  GatherChildren(const GatherChildren&) = delete;
+  GatherChildren& operator=(const GatherChildren&) = delete;
+
+  [[nodiscard]] std::span<TaskHeader* const> headers() const noexcept { return {data_, size_}; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] Promise<T>& operator[](std::size_t i) const noexcept {
+    return *static_cast<Promise<T>*>(data_[i]);
+  }
+
+ private:
+  TaskHeader** data_ = inline_;
+  std::size_t size_ = 0;
+  TaskHeader* inline_[kInline];
+  std::unique_ptr<TaskHeader*[]> heap_;
+};
+
+// Spawns the Tasks among `awaitables` (left to right); `spawned` records which were.
+template <class... As>
+std::tuple<JoinHandle<awaitable_value_t<As>>...> start_all(std::span<bool> spawned,
+                                                           As&... awaitables) {
+  std::size_t next = 0;
+  auto start = [&](auto& awaitable) {
+    spawned[next++] = is_task_v<std::remove_cvref_t<decltype(awaitable)>>;
+    return to_handle(std::move(awaitable));
+  };
+  return std::tuple<JoinHandle<awaitable_value_t<As>>...>{start(awaitables)...};
 }
 
 }  // namespace detail
@@ -147,26 +197,66 @@ template <class... As>
 requires(sizeof...(As) > 0)
     Task<std::tuple<detail::gather_value_t<detail::awaitable_value_t<As>>...>> gather(
         As... awaitables) {
-  auto done = co_await detail::gather_tuple(true, std::move(awaitables)...);
-  co_return std::apply([](auto&... h) { return std::tuple{detail::take_value(h)...}; }, done);
+  constexpr std::size_t n = sizeof...(As);
+  std::array<bool, n> spawned{};
+  auto handles = detail::start_all(spawned, awaitables...);
+  const auto headers = std::apply(
+      [](auto&... h) { return std::array<detail::TaskHeader*, n>{h.header()...}; }, handles);
+  const detail::GatherStatus status = co_await detail::GatherWait(headers, true);
+  if (status.stopped()) {
+    co_await detail::gather_stop(headers, spawned, false, status.cancelled);
+    std::apply(
+        [failed = status.failed](auto&... h) {
+          std::size_t i = 0;
+          ((i++ == failed ? (void)detail::take_value(h) : void()), ...);
+        },
+        handles);
+  } else {
+    detail::mark_all_retrieved(headers);
+  }
+  co_return std::apply([](auto&... h) { return std::tuple{detail::take_value(h)...}; }, handles);
 }
 
 // gather(return_exceptions, a, b, ...) -> std::tuple<Outcome<values>...>
 template <class... As>
 Task<std::tuple<Outcome<detail::gather_value_t<detail::awaitable_value_t<As>>>...>> gather(
     ReturnExceptions, As... awaitables) {
-  auto done = co_await detail::gather_tuple(false, std::move(awaitables)...);
-  co_return std::apply([](auto&... h) { return std::tuple{detail::take_outcome(h)...}; }, done);
+  constexpr std::size_t n = sizeof...(As);
+  std::array<bool, n> spawned{};
+  auto handles = detail::start_all(spawned, awaitables...);
+  const auto headers = std::apply(
+      [](auto&... h) { return std::array<detail::TaskHeader*, n>{h.header()...}; }, handles);
+  const detail::GatherStatus status = co_await detail::GatherWait(headers, false);
+  if (status.stopped()) {
+    co_await detail::gather_stop(headers, spawned, false, status.cancelled);
+  } else {
+    detail::mark_all_retrieved(headers);
+  }
+  co_return std::apply(
+      [](auto&... h) {
+        return std::tuple{detail::take_outcome<detail::awaitable_value_t<As>>(h)...};
+      },
+      handles);
 }
 
 // gather(std::vector<Task<T>> or std::vector<JoinHandle<T>>) -> std::vector<T>
 template <class A>
 Task<std::vector<detail::gather_value_t<detail::awaitable_value_t<A>>>> gather(
     std::vector<A> awaitables) {
-  auto handles = co_await detail::gather_vector(true, std::move(awaitables));
-  std::vector<detail::gather_value_t<detail::awaitable_value_t<A>>> values;
-  values.reserve(handles.size());
-  for (auto& handle : handles) values.push_back(detail::take_value(handle));
+  using T = detail::awaitable_value_t<A>;
+  detail::GatherChildren<T> children(awaitables);
+  const detail::GatherStatus status = co_await detail::GatherWait(children.headers(), true);
+  if (status.stopped()) {
+    // One element type: gather spawned either every child or none.
+    co_await detail::gather_stop(children.headers(), {}, detail::is_task_v<A>, status.cancelled);
+    detail::take_value(children[status.failed]);  // rethrows the failure
+  } else {
+    detail::mark_all_retrieved(children.headers());
+  }
+  std::vector<detail::gather_value_t<T>> values;
+  values.reserve(children.size());
+  for (std::size_t i = 0; i < children.size(); ++i)
+    values.push_back(detail::take_value(children[i]));
   co_return values;
 }
 
@@ -174,10 +264,19 @@ Task<std::vector<detail::gather_value_t<detail::awaitable_value_t<A>>>> gather(
 template <class A>
 Task<std::vector<Outcome<detail::gather_value_t<detail::awaitable_value_t<A>>>>> gather(
     ReturnExceptions, std::vector<A> awaitables) {
-  auto handles = co_await detail::gather_vector(false, std::move(awaitables));
-  std::vector<Outcome<detail::gather_value_t<detail::awaitable_value_t<A>>>> outcomes;
-  outcomes.reserve(handles.size());
-  for (auto& handle : handles) outcomes.push_back(detail::take_outcome(handle));
+  using T = detail::awaitable_value_t<A>;
+  detail::GatherChildren<T> children(awaitables);
+  const detail::GatherStatus status = co_await detail::GatherWait(children.headers(), false);
+  if (status.stopped()) {
+    co_await detail::gather_stop(children.headers(), {}, detail::is_task_v<A>, status.cancelled);
+  } else {
+    detail::mark_all_retrieved(children.headers());
+  }
+  std::vector<Outcome<detail::gather_value_t<T>>> outcomes;
+  outcomes.reserve(children.size());
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    outcomes.push_back(detail::take_outcome<T>(children[i]));
+  }
   co_return outcomes;
 }
 

@@ -154,11 +154,11 @@ class JoinHandle {
   Promise* promise_ = nullptr;
 };
 
-// Schedules `task` as a new task on the running loop; it starts on a later loop turn.
-// Throws RuntimeError("no running event loop") outside corio::run, InvalidStateError for an
-// empty or already-started Task.
+namespace detail {
+// spawn's work but the name: starts `task` on the running loop; the returned promise holds
+// the reference a JoinHandle adopts.
 template <class T>
-JoinHandle<T> spawn(Task<T> task, std::string_view name = {}) {
+Promise<T>* start_task(Task<T>& task) {
   Loop& loop = Loop::current();
   if (!task.valid()) throw InvalidStateError("corio: spawning an empty Task");
   if (task.started()) {
@@ -168,8 +168,18 @@ JoinHandle<T> spawn(Task<T> task, std::string_view name = {}) {
   auto& promise = frame.promise();
   promise.started = true;
   promise.start(loop, frame);
-  if (!name.empty()) promise.set_name(std::string(name));
-  return JoinHandle<T>(&promise);
+  return &promise;
+}
+}  // namespace detail
+
+// Schedules `task` as a new task on the running loop; it starts on a later loop turn.
+// Throws RuntimeError("no running event loop") outside corio::run, InvalidStateError for an
+// empty or already-started Task.
+template <class T>
+JoinHandle<T> spawn(Task<T> task, std::string_view name = {}) {
+  JoinHandle<T> handle(detail::start_task(task));
+  if (!name.empty()) handle.set_name(std::string(name));
+  return handle;
 }
 
 namespace detail {

@@ -20,6 +20,7 @@
 #include <corio/detail/frame_allocator.hpp>
 #include <corio/detail/task_header.hpp>
 #include <corio/errors.hpp>
+#include <corio/loop.hpp>
 
 namespace corio {
 
@@ -55,7 +56,8 @@ class PromiseBase : public TaskHeader {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> self) noexcept {
       PromiseBase& promise = self.promise();
-      if (promise.continuation_) return promise.continuation_;
+      // Awaited inline: hand control to the awaiter, kept in resume_point.
+      if (promise.state() == TaskState::created) return promise.resume_point;
       promise.finish();  // spawned: wakes joiners, may destroy the frame
       return std::noop_coroutine();
     }
@@ -64,8 +66,6 @@ class PromiseBase : public TaskHeader {
   FinalAwaiter final_suspend() noexcept { return {}; }
 
   void unhandled_exception() noexcept { set_exception(std::current_exception()); }
-
-  std::coroutine_handle<> continuation_;  // the inline awaiter; null for a spawned task
 };
 
 template <class T>
@@ -133,7 +133,7 @@ class [[nodiscard]] Task {
     Handle frame;
     bool await_ready() const noexcept { return false; }
     std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
-      frame.promise().continuation_ = caller;
+      frame.promise().resume_point = caller;  // where its final suspension returns to
       return frame;
     }
     T await_resume() { return frame.promise().move_result(); }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,6 +29,9 @@ class Backend {
   // Waits up to `timeout` (nullopt: until something happens; zero: not at all) and calls
   // on_ready for each ready watcher. Returns the number of reports.
   virtual int poll(std::optional<std::chrono::nanoseconds> timeout) = 0;
+  // How many fds are registered now; SIZE_MAX when the backend does not count them (it may
+  // have work in flight that only poll() completes).
+  [[nodiscard]] virtual std::size_t watched() const noexcept { return SIZE_MAX; }
 };
 
 std::unique_ptr<Backend> make_epoll_backend();

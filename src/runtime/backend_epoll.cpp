@@ -32,6 +32,7 @@ class EpollBackend final : public Backend {
                                 "epoll_ctl(fd " + std::to_string(watcher.fd) + ")");
       }
       watcher.registered = kReadable | kWritable;
+      ++watched_;
       return;
     }
     const std::uint32_t want = watcher.interest;
@@ -46,6 +47,8 @@ class EpollBackend final : public Backend {
       throw std::system_error(errno, std::generic_category(),
                               "epoll_ctl(fd " + std::to_string(watcher.fd) + ")");
     }
+    if (op == EPOLL_CTL_ADD) ++watched_;
+    if (op == EPOLL_CTL_DEL) --watched_;
     watcher.registered = want;
     if (want == 0) drop_reports(watcher);
   }
@@ -54,9 +57,12 @@ class EpollBackend final : public Backend {
     if (watcher.registered != 0) {
       ::epoll_ctl(epfd_, EPOLL_CTL_DEL, watcher.fd, nullptr);  // EBADF if already closed: fine
       watcher.registered = 0;
+      --watched_;
     }
     drop_reports(watcher);
   }
+
+  std::size_t watched() const noexcept override { return watched_; }
 
   int poll(std::optional<std::chrono::nanoseconds> timeout) override {
     timespec ts{};
@@ -116,6 +122,7 @@ class EpollBackend final : public Backend {
   std::vector<epoll_event> events_;
   int batch_index_ = 0;
   int batch_size_ = 0;
+  std::size_t watched_ = 0;
   bool have_pwait2_ = true;
 };
 

@@ -65,7 +65,6 @@ bool ChildrenWait::await_suspend(std::coroutine_handle<> self) {
   for (std::size_t i = 0; i < children_.size(); ++i) {
     if (children_[i]->done()) continue;
     nodes_[i].owner = this;
-    nodes_[i].index = i;
     nodes_[i].on_done = &ChildrenWait::on_child_done;
     children_[i]->add_done_waiter(&nodes_[i]);
   }
@@ -78,13 +77,13 @@ bool ChildrenWait::await_suspend(std::coroutine_handle<> self) {
   return true;
 }
 
-void ChildrenWait::await_resume() {
+bool ChildrenWait::end_wait() noexcept {
   finish_wait();
   if (shielded_ && cancel_requested_) {
     task->must_cancel = true;  // deferred: raised at the next suspension point
-    return;
+    return false;
   }
-  resume_or_raise();
+  return take_cancellation();
 }
 
 void ChildrenWait::finish_wait() noexcept {
@@ -100,7 +99,7 @@ void ChildrenWait::on_child_done(DoneWaiter* waiter, TaskHeader&) noexcept {
   auto* node = static_cast<Node*>(waiter);
   ChildrenWait* self = node->owner;
   --self->remaining_;
-  self->note_done(node->index);
+  self->note_done(static_cast<std::size_t>(node - self->nodes_));
   if (self->parked_ && self->task->waiting_on == self && self->satisfied()) self->wake();
 }
 

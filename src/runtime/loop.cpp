@@ -89,6 +89,7 @@ struct Loop::Impl {
   static void on_fd_ready(detail::IoWatcher* watcher, std::uint32_t events) noexcept;
   void run_fd_callback(int fd, std::uint32_t bit);
   static void on_signal(int sig) noexcept;
+  static void shrink_ready(Loop& loop) noexcept;
 };
 
 void Loop::Impl::on_signal(int sig) noexcept {
@@ -185,6 +186,33 @@ Loop::~Loop() {
   impl_->backend->forget(impl_->wake_watcher);
   impl_->backend.reset();
   ::close(impl_->wake_fd);
+}
+
+void Loop::grow_ready() noexcept {
+  const std::size_t size = ready_mask_ + 1;
+  auto bigger = std::make_unique<detail::Runnable*[]>(2 * size);  // throws: std::terminate
+  for (std::size_t i = 0; i < size; ++i) bigger[i] = ready_[(ready_head_ + i) & ready_mask_];
+  ready_ = std::move(bigger);
+  ready_mask_ = 2 * size - 1;
+  ready_head_ = 0;
+  ready_tail_ = size;
+}
+
+// After a burst (a hundred thousand tasks spawned at once) the ring gives its memory back
+// once it is at most 1/8 full, halving in steps of 8 so a steady load does not thrash.
+void Loop::Impl::shrink_ready(Loop& loop) noexcept {
+  const std::size_t capacity = loop.ready_mask_ + 1;
+  const std::size_t size = loop.ready_tail_ - loop.ready_head_;
+  if (capacity <= 4 * kInitialReady || size > capacity / 8) return;
+  const std::size_t smaller = std::max(kInitialReady, capacity / 8);
+  auto fresh = std::make_unique<detail::Runnable*[]>(smaller);  // throws: std::terminate
+  for (std::size_t i = 0; i < size; ++i) {
+    fresh[i] = loop.ready_[(loop.ready_head_ + i) & loop.ready_mask_];
+  }
+  loop.ready_ = std::move(fresh);
+  loop.ready_mask_ = smaller - 1;
+  loop.ready_head_ = 0;
+  loop.ready_tail_ = size;
 }
 
 void Loop::throw_no_running_loop() {
@@ -370,14 +398,6 @@ void Loop::unwatch(detail::IoWatcher& watcher) noexcept {
   impl_->backend->forget(watcher);
 }
 
-void Loop::register_task(detail::TaskHeader& task) noexcept {
-  tasks_.push_back(&task);
-}
-
-void Loop::unregister_task(detail::TaskHeader& task) noexcept {
-  static_cast<detail::ListNode<detail::AllTasksTag>&>(task).unlink();
-}
-
 void Loop::expire_timers() {
   if (timers_.empty()) return;
   const TimePoint current = now();
@@ -389,16 +409,22 @@ void Loop::expire_timers() {
 }
 
 void Loop::poll_io_and_timers(bool may_block) {
+  Impl::shrink_ready(*this);
   std::optional<std::chrono::nanoseconds> timeout = std::chrono::nanoseconds(0);
-  if (may_block && ready_head_ == nullptr) {
+  if (may_block && ready_empty()) {
     if (timers_.empty()) {
       timeout.reset();  // nothing scheduled: sleep until I/O or a wake-up
     } else if (!virtual_time_) {
       timeout = std::max(timers_.top()->when - now(), Duration::zero());
     }
   }
-  const int reports = impl_->backend->poll(timeout);
-  if (virtual_time_ && may_block && reports == 0 && ready_head_ == nullptr && !timers_.empty()) {
+  // A busy loop checks for I/O every kTicksPerPoll steps. When no fd but the loop's own
+  // wake-up eventfd is watched and no wake-up or signal was posted, that check cannot
+  // report anything: skip the system call.
+  const bool idle_io = timeout && timeout->count() == 0 && impl_->backend->watched() == 1 &&
+                       !impl_->wake_pending.load() && !impl_->any_signal_pending.load();
+  const int reports = idle_io ? 0 : impl_->backend->poll(timeout);
+  if (virtual_time_ && may_block && reports == 0 && ready_empty() && !timers_.empty()) {
     virtual_now_ = std::max(virtual_now_, timers_.top()->when);  // idle: jump to the next timer
   }
   expire_timers();

@@ -20,26 +20,12 @@ struct TaskExtras {
   std::vector<std::pair<void (*)(void*, TaskHeader&), void*>> callbacks;
 };
 
-TaskHeader::TaskHeader() noexcept {
-  run = &TaskHeader::run_step;
-}
-
-TaskHeader::~TaskHeader() {
+void TaskHeader::destroy_slow() noexcept {
   if (state_ == TaskState::done && exception_ && !exception_retrieved_ && !cancelled_) {
     std::fprintf(stderr, "corio: Task exception was never retrieved: task '%s': %s\n",
                  name().c_str(), describe(exception_).c_str());
   }
-}
-
-void TaskHeader::start(Loop& loop, std::coroutine_handle<> frame) noexcept {
-  loop_ = &loop;
-  frame_ = frame;
-  resume_point = frame;
-  state_ = TaskState::pending;
-  refs_ = 2;
-  id_ = loop.next_task_id();
-  loop.register_task(*this);
-  loop.schedule(this);
+  delete extras_;
 }
 
 void TaskHeader::run_step(Runnable* self) noexcept {
@@ -49,10 +35,6 @@ void TaskHeader::run_step(Runnable* self) noexcept {
   context.task = task;
   task->resume_point.resume();  // may finish and free the task: do not touch it afterwards
   context.task = outer;
-}
-
-bool TaskHeader::is_task(const Runnable* runnable) noexcept {
-  return runnable->run == &TaskHeader::run_step;
 }
 
 bool TaskHeader::cancel() noexcept {
@@ -74,11 +56,9 @@ void TaskHeader::set_exception(std::exception_ptr error) noexcept {
   cancelled_ = is_cancelled_error(exception_);
 }
 
-void TaskHeader::check_result() {
-  if (exception_) {
-    exception_retrieved_ = true;
-    std::rethrow_exception(exception_);
-  }
+void TaskHeader::rethrow_stored() {
+  exception_retrieved_ = true;
+  std::rethrow_exception(exception_);
 }
 
 std::exception_ptr TaskHeader::exception_or_null() {
@@ -93,7 +73,7 @@ std::string TaskHeader::name() const {
 }
 
 void TaskHeader::set_name(std::string name) {
-  if (!extras_) extras_ = std::make_unique<TaskExtras>();
+  if (extras_ == nullptr) extras_ = new TaskExtras;
   extras_->name = std::move(name);
 }
 
@@ -110,25 +90,16 @@ void TaskHeader::add_done_callback(void (*fn)(void*, TaskHeader&), void* context
     schedule_done_callback(fn, context);
     return;
   }
-  if (!extras_) extras_ = std::make_unique<TaskExtras>();
+  if (extras_ == nullptr) extras_ = new TaskExtras;
   extras_->callbacks.emplace_back(fn, context);
 }
 
-void TaskHeader::finish() noexcept {
-  state_ = TaskState::done;
-  waiting_on = nullptr;
-  must_cancel = false;
-  loop_->unregister_task(*this);
+void TaskHeader::notify_done() noexcept {
   while (DoneWaiter* waiter = done_waiters_.pop_front()) waiter->on_done(waiter, *this);
   if (extras_) {
     for (auto [fn, context] : extras_->callbacks) schedule_done_callback(fn, context);
     extras_->callbacks.clear();
   }
-  release();  // the loop's reference
-}
-
-void TaskHeader::release() noexcept {
-  if (--refs_ == 0) frame_.destroy();
 }
 
 bool debug_from_environment() noexcept {

@@ -40,15 +40,18 @@ class ChildrenWait : public Parking, public TimerEntry {
 
   bool await_ready() noexcept;
   bool await_suspend(std::coroutine_handle<> self);
-  void await_resume();
+  void await_resume() {
+    if (end_wait()) throw CancelledError();
+  }
+  // await_resume without the throw: true when the wait ended by cancellation.
+  [[nodiscard]] bool end_wait() noexcept;
 
   // Index of the first task whose failure (per mode) ended the wait, else npos.
   [[nodiscard]] std::size_t first_failed() const noexcept { return first_failed_; }
 
  private:
   struct Node : DoneWaiter {
-    ChildrenWait* owner = nullptr;
-    std::size_t index = 0;
+    ChildrenWait* owner = nullptr;  // the child's index is this node's place in owner->nodes_
   };
   bool satisfied() const noexcept;
   bool counts_as_failure(const TaskHeader& child) const noexcept;

@@ -5,13 +5,82 @@
 // nothing from the global heap. Blocks may be freed on another thread than the one that
 // allocated them. Each thread's cache is bounded and returned to the heap at thread exit.
 // Under AddressSanitizer the cache is bypassed so use-after-free is still caught.
+//
+// The fast paths (a free-list pop or push) are inline; the rest is in frame_allocator.cpp.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CORIO_NO_FRAME_CACHE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CORIO_NO_FRAME_CACHE 1
+#endif
+#endif
 
 namespace corio::detail {
 
-[[nodiscard]] void* allocate_frame(std::size_t size);
-void deallocate_frame(void* block, std::size_t size) noexcept;
+// Size classes step by 16 bytes and end 8 bytes past a multiple of 16: a block of class c
+// holds 16c + 8 bytes, which glibc's malloc serves from a chunk of exactly 16(c + 1) bytes
+// (its 8-byte size field included), so a cached frame carries 8 bytes of overhead at most.
+struct FrameCache {
+  static constexpr std::size_t kMaxCached = 2048 + 8;
+  static constexpr std::size_t kClasses = kMaxCached / 16 + 1;
+  // Enough for a burst of some 50,000 live tasks per frame size.
+  static constexpr std::size_t kMaxBytesPerClass = std::size_t{16} << 20;
+
+  struct FreeBlock {
+    FreeBlock* next;
+  };
+
+  static constexpr std::size_t class_of(std::size_t size) noexcept { return (size + 7) / 16; }
+  static constexpr std::size_t block_bytes(std::size_t c) noexcept { return 16 * c + 8; }
+
+  std::array<FreeBlock*, kClasses> heads;
+  std::array<std::uint32_t, kClasses> counts;
+  bool alive;  // set on a thread's first allocation, cleared when its cache is flushed
+};
+
+// Trivially constructible (zero-initialised), so access is a plain TLS load.
+extern thread_local FrameCache t_frame_cache;
+
+[[nodiscard]] void* allocate_frame_slow(std::size_t size);
+void deallocate_frame_slow(void* block, std::size_t size) noexcept;
+
+[[nodiscard]] inline void* allocate_frame(std::size_t size) {
+#ifndef CORIO_NO_FRAME_CACHE
+  FrameCache& cache = t_frame_cache;
+  if (size <= FrameCache::kMaxCached) {
+    const std::size_t c = FrameCache::class_of(size);
+    if (FrameCache::FreeBlock* block = cache.heads[c]) {
+      cache.heads[c] = block->next;
+      --cache.counts[c];
+      return block;
+    }
+  }
+#endif
+  return allocate_frame_slow(size);
+}
+
+inline void deallocate_frame(void* block, std::size_t size) noexcept {
+#ifndef CORIO_NO_FRAME_CACHE
+  FrameCache& cache = t_frame_cache;
+  if (size <= FrameCache::kMaxCached) {
+    const std::size_t c = FrameCache::class_of(size);
+    if (cache.alive &&
+        (cache.counts[c] + 1) * FrameCache::block_bytes(c) <= FrameCache::kMaxBytesPerClass) {
+      auto* free_block = static_cast<FrameCache::FreeBlock*>(block);
+      free_block->next = cache.heads[c];
+      cache.heads[c] = free_block;
+      ++cache.counts[c];
+      return;
+    }
+  }
+#endif
+  deallocate_frame_slow(block, size);
+}
 
 }  // namespace corio::detail

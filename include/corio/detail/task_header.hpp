@@ -16,7 +16,6 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
-#include <memory>
 #include <string>
 
 #include <corio/detail/intrusive_list.hpp>
@@ -30,7 +29,6 @@ namespace corio::detail {
 
 // An entry of the loop's ready queue: a task step or a callback.
 struct Runnable {
-  Runnable* next_ready = nullptr;
   void (*run)(Runnable*) noexcept = nullptr;
 };
 
@@ -59,14 +57,18 @@ enum class TaskState : std::uint8_t { created, pending, done };
 
 class TaskHeader : public Runnable, public ListNode<AllTasksTag> {
  public:
-  TaskHeader() noexcept;
-  ~TaskHeader();
+  TaskHeader() noexcept { run = &TaskHeader::run_step; }
+  ~TaskHeader() {
+    if (exception_ || extras_ != nullptr) [[unlikely]]
+      destroy_slow();
+  }
   TaskHeader(const TaskHeader&) = delete;
   TaskHeader& operator=(const TaskHeader&) = delete;
 
   // Spawns this task's frame on `loop`: it runs on a later loop turn. Takes two references
-  // (the loop's and the returned handle's).
-  void start(Loop& loop, std::coroutine_handle<> frame) noexcept;
+  // (the loop's and the returned handle's). `frame` is the coroutine whose promise starts
+  // with this header. Defined in loop.hpp.
+  inline void start(Loop& loop, std::coroutine_handle<> frame) noexcept;
 
   // asyncio's Task.cancel(): false if already done; otherwise counts the request, abandons
   // the current wait if it can, else marks the task to raise at its next suspension point.
@@ -84,7 +86,10 @@ class TaskHeader : public Runnable, public ListNode<AllTasksTag> {
 
   // Rethrows the stored exception (marking it retrieved) or returns; InvalidStateError when
   // the task is not done.
-  void check_result();
+  void check_result() {
+    if (exception_) [[unlikely]]
+      rethrow_stored();
+  }
   [[nodiscard]] std::exception_ptr exception_or_null();
 
   [[nodiscard]] std::string name() const;
@@ -96,36 +101,55 @@ class TaskHeader : public Runnable, public ListNode<AllTasksTag> {
   void add_done_callback(void (*fn)(void*, TaskHeader&), void* context);
 
   void retain() noexcept { ++refs_; }
-  void release() noexcept;  // the last release destroys the frame
+  // The last release destroys the frame.
+  void release() noexcept {
+    if (--refs_ == 0) {
+      std::coroutine_handle<>::from_address(reinterpret_cast<char*>(this) - frame_offset_)
+          .destroy();
+    }
+  }
 
-  // Called from the promise's final_suspend for a spawned task.
-  void finish() noexcept;
+  // Called from the promise's final_suspend for a spawned task: done, wakes whoever waits,
+  // drops the loop's reference (which may destroy the frame). Defined in loop.hpp.
+  inline void finish() noexcept;
   // Called from unhandled_exception().
   void set_exception(std::exception_ptr error) noexcept;
 
   // True when a ready-queue entry is a task step (not a plain callback).
-  [[nodiscard]] static bool is_task(const Runnable* runnable) noexcept;
+  [[nodiscard]] static bool is_task(const Runnable* runnable) noexcept {
+    return runnable->run == &TaskHeader::run_step;
+  }
 
   // --- state the awaiters of the runtime manipulate directly (hot paths) ---
-  std::coroutine_handle<> resume_point;  // innermost suspended frame: what the next step resumes
-  Suspension* waiting_on = nullptr;      // the await this task is parked in, if any
+  // A spawned task: the innermost suspended frame, what the next step resumes. A Task
+  // awaited inline (never spawned, so its state stays `created`): the awaiting coroutine,
+  // which its final suspension transfers to.
+  std::coroutine_handle<> resume_point;
+  Suspension* waiting_on = nullptr;  // the await this task is parked in, if any
 
  private:
   static void run_step(Runnable* self) noexcept;
   // Runs fn(context, *this) on a later loop turn (asyncio's done-callback timing).
   void schedule_done_callback(void (*fn)(void*, TaskHeader&), void* context);
+  // finish()'s part for done-waiters and done-callbacks.
+  void notify_done() noexcept;
+  [[noreturn]] void rethrow_stored();
+  // Reports an exception nobody retrieved; frees the extras.
+  void destroy_slow() noexcept;
 
-  std::coroutine_handle<> frame_;
   Loop* loop_ = nullptr;
   std::exception_ptr exception_;
   IntrusiveList<DoneWaiter, DoneTag> done_waiters_;
-  std::unique_ptr<TaskExtras> extras_;
+  TaskExtras* extras_ = nullptr;  // owned
   std::uint64_t id_ = 0;
   std::uint32_t refs_ = 0;
   std::uint32_t num_cancels_ = 0;
   TaskState state_ = TaskState::created;
   bool cancelled_ = false;
   bool exception_retrieved_ = false;
+  // Distance from the coroutine frame's start to this header (the promise's offset in its
+  // frame; a few dozen bytes), so the header needs no separate frame pointer.
+  std::uint8_t frame_offset_ = 0;
 
  public:
   // Declared here, beside the other flags, so the header packs into fewer bytes.
