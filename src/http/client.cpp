@@ -203,7 +203,7 @@ Task<Response> send_single(std::shared_ptr<ClientState> state, Request request,
         co_await state->pool->acquire(origin, timeout.pool, connector);
     const bool reused = connection->requests() > 0;
     std::exception_ptr failure;
-    const Message* head = nullptr;
+    Message* head = nullptr;
     try {
       co_await connection->send(request, absolute_form, proxy_authorization, timeout.write);
       head = co_await connection->read_head(head_request, timeout.read);
@@ -225,10 +225,12 @@ Task<Response> send_single(std::shared_ptr<ClientState> state, Request request,
     }
 
     Response response(head->status_code, std::move(request));
-    response.reason_phrase = head->reason;
-    response.http_version =
-        "HTTP/" + std::to_string(head->http_major) + "." + std::to_string(head->http_minor);
-    response.headers = Headers(head->headers);
+    response.reason_phrase = std::move(head->reason);
+    if (head->http_major != 1 || head->http_minor != 1) {
+      response.http_version =
+          "HTTP/" + std::to_string(head->http_major) + "." + std::to_string(head->http_minor);
+    }
+    response.headers = Headers(std::move(head->headers));
     const std::string_view coding =
         head_request ? std::string_view() : response.headers.first("content-encoding").value_or("");
     ContentDecoder decoder(coding, state->options.max_body_size);
@@ -283,7 +285,8 @@ Task<Response> send_handling_redirects(std::shared_ptr<ClientState> state, Reque
       const std::string cookie = state->options.cookies.cookie_header(request.url);
       if (!cookie.empty()) request.headers.set("Cookie", cookie);
     }
-    Response response = co_await send_single(state, request, settings.timeout);
+    // The response keeps the request (a redirect is built from response.request).
+    Response response = co_await send_single(state, std::move(request), settings.timeout);
     state->options.cookies.extract_cookies(response.url(), response.headers);
     for (const auto& hook : state->options.event_hooks.response) co_await hook(response);
 
@@ -302,7 +305,7 @@ Task<Response> send_handling_redirects(std::shared_ptr<ClientState> state, Reque
     }
     (void)co_await response.aread();
     response.elapsed = std::chrono::steady_clock::now() - started;
-    Request next = redirect_request(request, response);
+    Request next = redirect_request(response.request, response);
     history.push_back(std::move(response));
     request = std::move(next);
   }
