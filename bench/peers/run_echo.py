@@ -20,21 +20,18 @@ import argparse
 import datetime
 import os
 import re
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-from peers_common import HERE, OUT, capture, cpu_model, versions
+from peers_common import (HERE, OUT, capture, cpu_model, cpu_seconds, free_port, pinning, stop,
+                          print_notes, tail, versions, wait_ready)
+
 SERVERS = ["corio-epoll", "corio-io_uring", "asyncio", "uvloop", "tokio", "go"]
 HEADINGS = {"corio-epoll": "corio epoll", "corio-io_uring": "corio io_uring"}
 CORIO = SERVERS[:2]
-READY_TIMEOUT = 10.0  # s for a server to accept its first connection
-STOP_GRACE = 2.0      # s between SIGTERM and SIGKILL
 
 
 def parse_args():
@@ -97,81 +94,6 @@ def server_commands(args, notes):
         notes.append(f"uvloop: {args.python} cannot import uvloop")
         cmds["uvloop"] = (None, {})
     return {s: (cmds[s] if cmds[s][0] else None) for s in args.servers}
-
-
-def pinning(args, notes):
-    """taskset prefixes (client, server); may move the cores to ones we are allowed on."""
-    if shutil.which("taskset") is None:
-        notes.append("taskset not found: runs are NOT pinned")
-        return [], []
-    allowed = sorted(os.sched_getaffinity(0))
-    for role in ("client_cpu", "server_cpu"):
-        cpu = getattr(args, role)
-        if cpu not in allowed:
-            other = args.server_cpu if role == "client_cpu" else args.client_cpu
-            spare = [c for c in allowed if c != other] or allowed
-            setattr(args, role, spare[0] if role == "client_cpu" else spare[-1])
-            notes.append(f"CPU {cpu} not available for the {role.split('_')[0]}; "
-                         f"pinned to {getattr(args, role)} instead")
-    if args.client_cpu == args.server_cpu:
-        notes.append("client and server share one core: the numbers are not comparable "
-                     "with a two-core run")
-    return (["taskset", "-c", str(args.client_cpu)], ["taskset", "-c", str(args.server_cpu)])
-
-
-def free_port():
-    """A port the kernel says is free on 127.0.0.1 (bound to port 0, then closed)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cpu_seconds(pid):
-    """utime + stime of a live process, in seconds, or None."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def tail(path, lines=12):
-    try:
-        with open(path, errors="replace") as f:
-            return "\n".join(f.read().strip().splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-def wait_ready(proc, port):
-    """None once the server accepts a connection, else the reason it did not."""
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return f"server exited with status {proc.returncode} before accepting"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return None
-        except OSError:
-            time.sleep(0.02)
-    return f"server did not accept a connection within {READY_TIMEOUT:g} s"
-
-
-def stop(proc):
-    """SIGTERM, then SIGKILL after STOP_GRACE s. Returns a complaint or None."""
-    if proc.poll() is not None:
-        return f"server had exited (status {proc.returncode}) before SIGTERM"
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=STOP_GRACE)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        return f"server still running {STOP_GRACE:g} s after SIGTERM; killed"
-    if proc.returncode not in (0, -signal.SIGTERM):
-        return f"server exited with status {proc.returncode} after SIGTERM"
-    return None
 
 
 def run_client(args, pin, port, size):
@@ -329,14 +251,7 @@ def print_report(args, cells, notes, errors, load_before):
             else:
                 row.append(f"{cell['us']:.2f} ({cell['server']:.0f} / {cell['client']:.0f} %)")
         print(f"| {label(size)} | " + " | ".join(row) + " |")
-    if notes:
-        print()
-    for note in notes:
-        print(f"Note: {note}  ")
-    if errors:
-        print("\nErrors (stderr tail):")
-        for e in errors:
-            print("\n```\n" + e + "\n```")
+    print_notes(notes, errors)
 
 
 def main():

@@ -20,7 +20,7 @@ import statistics
 import subprocess
 import sys
 
-from peers_common import HERE, OUT, capture, cpu_model, versions
+from peers_common import HERE, OUT, capture, cpu_model, print_notes, versions
 WORKLOADS = ["spawn_join", "yield", "queue_pingpong", "event_wakeup", "timer_cancel",
              "async_tree_none", "async_tree_yield", "idle_task"]
 PEERS = ["corio", "asyncio", "uvloop", "tokio", "go"]
@@ -151,14 +151,7 @@ def print_report(args, cells, notes, errors):
                   else "-" for v in row[1:]]
         shown = [fmt(v) if isinstance(v, float) else v for v in row]
         print(f"| {workload} | " + " | ".join(shown + ratios) + " |")
-    if notes:
-        print()
-    for note in notes:
-        print(f"Note: {note}  ")
-    if errors:
-        print("\nErrors (stderr tail):")
-        for e in errors:
-            print("\n```\n" + e + "\n```")
+    print_notes(notes, errors)
 
 
 def main():

@@ -189,7 +189,7 @@ Task<Response> send_single(std::shared_ptr<ClientState> state, Request request,
         co_await state->pool->acquire(origin, timeout.pool, connector);
     const bool reused = connection->requests() > 0;
     std::exception_ptr failure;
-    const Message* head = nullptr;
+    Message* head = nullptr;
     try {
       co_await connection->send(request, absolute_form, proxy_authorization, timeout.write);
       head = co_await connection->read_head(head_request, timeout.read);
@@ -211,10 +211,12 @@ Task<Response> send_single(std::shared_ptr<ClientState> state, Request request,
     }
 
     Response response(head->status_code, std::move(request));
-    response.reason_phrase = head->reason;
-    response.http_version =
-        "HTTP/" + std::to_string(head->http_major) + "." + std::to_string(head->http_minor);
-    response.headers = Headers(head->headers);
+    response.reason_phrase = std::move(head->reason);
+    if (head->http_major != 1 || head->http_minor != 1) {
+      response.http_version =
+          "HTTP/" + std::to_string(head->http_major) + "." + std::to_string(head->http_minor);
+    }
+    response.headers = Headers(std::move(head->headers));
     const std::string_view coding =
         head_request ? std::string_view() : response.headers.first("content-encoding").value_or("");
     ContentDecoder decoder(coding, state->options.max_body_size);
@@ -260,8 +262,9 @@ Request redirect_request(const Request& previous, const Response& response) {
 
 // Rethrows `failure`, a transport or decoding error of `request`, with the request named
 // first ("GET http://host/path: ..."), keeping its type.
-[[noreturn]] void rethrow_naming(std::exception_ptr failure, const Request& request) {
-  const std::string prefix = request.method + " " + std::string(request.url.str()) + ": ";
+[[noreturn]] void rethrow_naming(std::exception_ptr failure, std::string_view method,
+                                 const URL& url) {
+  const std::string prefix = std::string(method) + " " + std::string(url.str()) + ": ";
   try {
     std::rethrow_exception(std::move(failure));
   } catch (const ConnectTimeout& e) {
@@ -289,15 +292,16 @@ Request redirect_request(const Request& previous, const Response& response) {
   }
 }
 
-// One hop: hooks, cookies, the exchange, and the body unless it is to be streamed.
-Task<Response> send_hop(std::shared_ptr<ClientState> state, Request& request,
+// One hop: hooks, cookies, the exchange, and the body unless it is to be streamed. The
+// response keeps the request (a redirect is built from response.request).
+Task<Response> send_hop(std::shared_ptr<ClientState> state, Request request,
                         const SendSettings& settings) {
   for (const auto& hook : state->options.event_hooks.request) co_await hook(request);
   if (!request.headers.contains("cookie")) {
     const std::string cookie = state->options.cookies.cookie_header(request.url);
     if (!cookie.empty()) request.headers.set("Cookie", cookie);
   }
-  Response response = co_await send_single(state, request, settings.timeout);
+  Response response = co_await send_single(state, std::move(request), settings.timeout);
   state->options.cookies.extract_cookies(response.url(), response.headers);
   for (const auto& hook : state->options.event_hooks.response) co_await hook(response);
   const bool redirecting = settings.follow_redirects && response.has_redirect_location();
@@ -311,16 +315,18 @@ Task<Response> send_handling_redirects(std::shared_ptr<ClientState> state, Reque
   const auto started = std::chrono::steady_clock::now();
   std::vector<Response> history;
   for (;;) {
+    const std::string method = request.method;  // to name the request in an error
+    const URL url = request.url;
     std::optional<Response> hop;
     std::exception_ptr failure;
     try {
-      hop.emplace(co_await send_hop(state, request, settings));
+      hop.emplace(co_await send_hop(state, std::move(request), settings));
     } catch (const TransportError&) {
       failure = std::current_exception();
     } catch (const DecodingError&) {
       failure = std::current_exception();
     }
-    if (failure) rethrow_naming(failure, request);
+    if (failure) rethrow_naming(failure, method, url);
     Response& response = *hop;
     response.elapsed = std::chrono::steady_clock::now() - started;
     if (!settings.follow_redirects || !response.has_redirect_location()) {
@@ -333,7 +339,7 @@ Task<Response> send_handling_redirects(std::shared_ptr<ClientState> state, Reque
                              std::to_string(state->options.max_redirects) +
                              " redirects, the last to " + std::string(response.url().str()));
     }
-    Request next = redirect_request(request, response);
+    Request next = redirect_request(response.request, response);
     history.push_back(std::move(response));
     request = std::move(next);
   }

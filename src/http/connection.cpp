@@ -1,12 +1,17 @@
 // Connection: one HTTP/1.1 exchange at a time over a transport.
 #include "connection.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <exception>
+#include <optional>
 #include <span>
+#include <type_traits>
 #include <utility>
 
 #include <corio/errors.hpp>
 #include <corio/http/errors.hpp>
+#include <corio/loop.hpp>
 #include <corio/net/errors.hpp>
 #include <corio/timeout.hpp>
 
@@ -14,21 +19,39 @@ namespace corio::http::detail {
 
 namespace {
 
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kReadChunk = 64 * 1024;  // the read buffer's first size
+constexpr std::size_t kMinRead = 4 * 1024;     // less room than this: compact or grow
 
-std::string milliseconds_text(std::chrono::milliseconds limit) {
-  return std::to_string(limit.count()) + " ms";
-}
-
-// Runs `task` within `limit` (none: unbounded); corio::TimeoutError becomes `Timeout`.
+// Runs `task` within `limit` (none: unbounded); expiry throws `TimeoutType`. The deadline is
+// a corio::Timeout scope entered in this frame: one timer per bounded read or write, not the
+// three extra coroutine frames of corio::wait_for.
 template <class TimeoutType, class T>
-Task<T> within(OptionalDuration limit, Task<T> task, std::string what) {
+Task<T> within(OptionalDuration limit, Task<T> task, std::string_view what) {
   if (!limit) co_return co_await std::move(task);
+  corio::Timeout scope(Loop::current().now() + std::chrono::duration_cast<Loop::Duration>(*limit));
+  scope.enter();
+  std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> value;
+  std::exception_ptr error;
+  bool cancelled = false;
   try {
-    co_return co_await corio::wait_for(std::move(task), *limit);
-  } catch (const corio::TimeoutError&) {
-    throw TimeoutType(what + " timed out after " + milliseconds_text(*limit));
+    if constexpr (std::is_void_v<T>) {
+      co_await std::move(task);
+      value.emplace(true);
+    } else {
+      value.emplace(co_await std::move(task));
+    }
+  } catch (const CancelledError&) {
+    cancelled = true;
+    error = std::current_exception();
+  } catch (...) {
+    error = std::current_exception();
   }
+  if (scope.exit(cancelled)) {
+    throw TimeoutType(std::string(what) + " timed out after " + std::to_string(limit->count()) +
+                      " ms");
+  }
+  if (error) std::rethrow_exception(error);
+  if constexpr (!std::is_void_v<T>) co_return std::move(*value);
 }
 
 void append_chunk_size(std::string& out, std::size_t size) {
@@ -52,7 +75,7 @@ Connection::Connection(std::unique_ptr<net::Transport> transport, Origin origin)
           .body_sink = [this](std::string_view piece) { body_pending_.append(piece); }}) {}
 
 bool Connection::reusable() const noexcept {
-  return done_ && keep_alive_ && !broken_ && !eof_ && start_ == buffer_.size() && is_open();
+  return done_ && keep_alive_ && !broken_ && !eof_ && start_ == end_ && is_open();
 }
 
 void Connection::close() noexcept {
@@ -84,8 +107,8 @@ Task<> Connection::send(const Request& request, bool absolute_form,
   if (!is_token(request.method)) {
     throw LocalProtocolError("invalid HTTP method '" + request.method + "'");
   }
-  std::string head;
-  head.reserve(256 + request.content.size());
+  std::string& head = head_;
+  head.clear();
   head.append(request.method).push_back(' ');
   if (absolute_form) {
     head.append(request.url.without_fragment().without_userinfo().str());
@@ -106,6 +129,7 @@ Task<> Connection::send(const Request& request, bool absolute_form,
   if (!request.stream) {
     head.append(request.content);
     co_await write(head, write_timeout);
+    if (head.capacity() > kReadChunk) std::string().swap(head);  // a large body's copy
   } else {
     co_await write(head, write_timeout);
     const bool chunked = !request.headers.contains("content-length");
@@ -126,42 +150,41 @@ Task<> Connection::send(const Request& request, bool absolute_form,
 }
 
 void Connection::parse_buffered() {
-  if (start_ == buffer_.size()) return;
-  const auto result =
-      parser_.feed(std::span<const char>(buffer_.data() + start_, buffer_.size() - start_));
+  if (start_ == end_) return;
+  const auto result = parser_.feed(std::span<const char>(buffer_.get() + start_, end_ - start_));
   start_ += result.consumed;
-  if (start_ == buffer_.size()) {
-    buffer_.clear();
-    start_ = 0;
-  }
+  if (start_ == end_) start_ = end_ = 0;
   if (result.consumed > 0) response_started_ = true;
 }
 
 Task<bool> Connection::fill(OptionalDuration read_timeout) {
-  if (start_ > 0 && start_ == buffer_.size()) {
-    buffer_.clear();
+  if (start_ == end_) start_ = end_ = 0;
+  if (capacity_ - end_ < kMinRead && start_ > 0) {
+    std::memmove(buffer_.get(), buffer_.get() + start_, end_ - start_);
+    end_ -= start_;
     start_ = 0;
   }
-  const std::size_t old_size = buffer_.size();
-  buffer_.resize(old_size + kReadChunk);
+  if (capacity_ - end_ < kMinRead) {
+    const std::size_t capacity = std::max(kReadChunk, 2 * capacity_);
+    auto bigger = std::make_unique_for_overwrite<char[]>(capacity);
+    if (end_ > 0) std::memcpy(bigger.get(), buffer_.get(), end_);
+    buffer_ = std::move(bigger);
+    capacity_ = capacity;
+  }
   std::size_t n = 0;
   try {
-    auto span = std::as_writable_bytes(std::span(buffer_.data() + old_size, kReadChunk));
+    auto span = std::as_writable_bytes(std::span(buffer_.get() + end_, capacity_ - end_));
     n = co_await within<ReadTimeout>(read_timeout, transport_->read_some(span),
                                      "reading the response");
   } catch (const net::NetworkError& e) {
-    buffer_.resize(old_size);
     throw ReadError(std::string("reading the response: ") + e.what());
-  } catch (...) {
-    buffer_.resize(old_size);
-    throw;
   }
-  buffer_.resize(old_size + n);
+  end_ += n;
   if (n == 0) eof_ = true;
   co_return n > 0;
 }
 
-Task<const Message*> Connection::read_head(bool no_body, OptionalDuration read_timeout) {
+Task<Message*> Connection::read_head(bool no_body, OptionalDuration read_timeout) {
   broken_ = true;
   parser_.set_expect_no_body(no_body);
   for (;;) {

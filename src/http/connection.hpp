@@ -48,9 +48,10 @@ class Connection {
               OptionalDuration write_timeout);
 
   // Reads up to the end of the final response's head (1xx interim responses are skipped).
-  // no_body: the response has no body whatever it says (an answer to HEAD).
+  // no_body: the response has no body whatever it says (an answer to HEAD). The caller may
+  // move the status line's and the headers' fields out of the message.
   // Throws ReadTimeout, ReadError, RemoteProtocolError.
-  Task<const Message*> read_head(bool no_body, OptionalDuration read_timeout);
+  Task<Message*> read_head(bool no_body, OptionalDuration read_timeout);
 
   // Appends the next raw (still content-encoded) body bytes to `out`; returns false once
   // the body has ended (nothing appended then). Throws as read_head().
@@ -74,7 +75,8 @@ class Connection {
   [[nodiscard]] bool is_open() const noexcept { return transport_ && transport_->is_open(); }
 
  private:
-  // Reads once from the transport into buffer_; false at EOF.
+  // Reads once from the transport into buffer_ (growing it only while a message does not
+  // fit); false at EOF.
   Task<bool> fill(OptionalDuration read_timeout);
   // Feeds buffered bytes to the parser.
   void parse_buffered();
@@ -83,8 +85,13 @@ class Connection {
   std::unique_ptr<net::Transport> transport_;
   Origin origin_;
   ResponseParser parser_;
-  std::string buffer_;  // bytes read, not yet parsed: [start_, buffer_.size())
+  // Bytes read, not yet parsed: [start_, end_) of buffer_ (capacity_ bytes, allocated on
+  // the first read and never zero-filled).
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_ = 0;
   std::size_t start_ = 0;
+  std::size_t end_ = 0;
+  std::string head_;          // the request head being written, reused from request to request
   std::string body_pending_;  // body bytes the parser delivered, not yet handed out
   std::size_t requests_ = 0;
   bool eof_ = false;

@@ -145,9 +145,9 @@ Task<std::string> Response::aread() {
     if (!piece) break;
     all.append(*piece);
   }
-  body_->content = all;
+  body_->content = std::move(all);
   body_->reader.reset();
-  co_return all;
+  co_return *body_->content;
 }
 
 Task<> Response::aclose() {

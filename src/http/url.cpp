@@ -266,6 +266,11 @@ std::string encode_component(std::string_view s) {
 }  // namespace
 
 URL URL::parse(std::string_view text) {
+  // A client parses the same URL over and over: the last one parsed on this thread is kept.
+  // A URL is immutable and shares its parts, so handing it out again costs a reference count.
+  thread_local std::string last_text;
+  thread_local std::shared_ptr<const Parts> last_parts;
+  if (last_parts && text == last_text) return URL(last_parts);
   if (text.empty()) fail(text, "empty URL");
   if (std::any_of(text.begin(), text.end(),
                   [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; })) {
@@ -327,7 +332,10 @@ URL URL::parse(std::string_view text) {
   }
   out += parts.raw_path;
   if (parts.has_fragment) out.append("#").append(parts.encoded_fragment);
-  return URL(std::make_shared<const Parts>(std::move(parts)));
+  auto shared = std::make_shared<const Parts>(std::move(parts));
+  last_text.assign(text);
+  last_parts = shared;
+  return URL(std::move(shared));
 }
 
 URL URL::compose(Parts parts) {

@@ -123,7 +123,12 @@ Task<> StreamSocket::finish_connect() {
 Task<std::size_t> StreamSocket::read_some(std::span<std::byte> buffer) {
   for (;;) {
     if (!fd_.valid()) co_return 0;  // closed on this side: the stream is over
+    if (io_->drained() && !buffer.empty()) {
+      co_await io_->readable();
+      continue;
+    }
     const ssize_t n = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
+    if (n > 0 && static_cast<std::size_t>(n) < buffer.size()) io_->note_drained();
     if (n >= 0) co_return static_cast<std::size_t>(n);
     if (errno == EINTR) continue;
     if (errno != EAGAIN) throw_network_error(errno, "read from", peer_.to_string());

@@ -86,6 +86,7 @@ class EpollBackend final : public Backend {
       std::uint32_t ready = 0;
       if (e & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) ready |= kReadable;
       if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) ready |= kWritable;
+      if (e & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)) ready |= kHangup;
       watcher->on_ready(watcher, ready);
     }
     batch_size_ = 0;

@@ -87,11 +87,12 @@ class UringBackend final : public Backend {
       }
       if (watcher == nullptr) continue;  // forgotten while in flight
       if (!more) watcher->backend_state = nullptr;
-      std::uint32_t ready = kReadable | kWritable;  // an error: let the owner find out
+      std::uint32_t ready = kReadable | kWritable | kHangup;  // an error: the owner finds out
       if (result >= 0) {
         ready = 0;
         if (result & (POLLIN | POLLHUP | POLLERR | POLLRDHUP)) ready |= kReadable;
         if (result & (POLLOUT | POLLHUP | POLLERR)) ready |= kWritable;
+        if (result & (POLLHUP | POLLERR | POLLRDHUP)) ready |= kHangup;
       }
       // Watch again before reporting (the report may forget the watcher). An error ends an
       // edge watch: the owner learns of it from its next operation on the fd.

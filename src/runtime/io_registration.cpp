@@ -10,6 +10,7 @@ void IoRegistration::attach(int descriptor) {
   interest = kReadable | kWritable;
   on_ready = &IoRegistration::on_events;
   ready_ = 0;
+  drained_ = false;
   loop.watch(*this);
   loop_ = &loop;
 }

@@ -33,6 +33,19 @@ class IoRegistration : private IoWatcher {
   void clear_readable() noexcept { ready_ &= ~kReadable; }
   void clear_writable() noexcept { ready_ &= ~kWritable; }
 
+  // A stream read returned less than it asked for: the receive queue was empty right after
+  // it (TCP and Unix stream sockets hand over all they have). Until the loop reports the fd
+  // readable again, another read would only fail with EAGAIN; drained() says so, and the
+  // reader waits first, saving that system call (nginx's trick). Not after a hang-up: the
+  // end of the stream is then pending and no further readiness will be reported.
+  void note_drained() noexcept {
+    ready_ &= ~kReadable;
+    drained_ = true;
+  }
+  [[nodiscard]] bool drained() const noexcept {
+    return drained_ && (ready_ & (kReadable | kHangup)) == 0;
+  }
+
   struct Wait : Parking {
     IoRegistration* reg;
     std::uint32_t direction;
@@ -53,6 +66,7 @@ class IoRegistration : private IoWatcher {
 
   Loop* loop_ = nullptr;
   std::uint32_t ready_ = 0;
+  bool drained_ = false;  // a short read has happened (before it, readiness is unknown)
   Wait* reader_ = nullptr;
   Wait* writer_ = nullptr;
 };

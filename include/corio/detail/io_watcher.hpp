@@ -13,6 +13,9 @@ namespace corio::detail {
 
 inline constexpr std::uint32_t kReadable = 1;
 inline constexpr std::uint32_t kWritable = 2;
+// Reported with kReadable: the peer hung up or the fd is in error (nothing more will arrive,
+// so no further edge will be reported either).
+inline constexpr std::uint32_t kHangup = 4;
 
 struct IoWatcher {
   int fd = -1;

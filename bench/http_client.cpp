@@ -1,0 +1,104 @@
+// bench/http_client.cpp — corio::http::AsyncClient in the HTTP client benchmark
+// (bench/peers/README.md, "HTTP client"; the runner is bench/peers/run_http.py).
+//
+// Usage: corio_http_client --url URL [--requests N] [--conns C]
+//
+// Sends N GET requests (default 200000) to URL from C concurrent tasks (default 50) that
+// share one AsyncClient with Limits{max_connections = max_keepalive_connections = C}, so
+// the requests go over C keep-alive connections. Every response must be 200 and its body is
+// read whole. Prints one line:
+//
+//   http_client requests=N conns=C wall_s=<float> cpu_s=<float>
+//
+// cpu_s is this process's user + system CPU time (getrusage RUSAGE_SELF) over the requests
+// only, wall_s the elapsed time over the same span. Exits 1 with the reason on stderr when a
+// request fails. The backend comes from CORIO_BACKEND=epoll|io_uring.
+#include <corio/corio.hpp>
+#include <corio/http.hpp>
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using corio::Task;
+using corio::http::AsyncClient;
+
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Takes requests from the shared counter until none are left.
+Task<> worker(AsyncClient& client, const std::string& url, long& remaining) {
+  while (remaining > 0) {
+    --remaining;
+    auto response = co_await client.get(url);
+    if (response.status_code != 200) {
+      throw std::runtime_error("GET " + url + " answered " + std::to_string(response.status_code));
+    }
+  }
+}
+
+Task<> run_bench(std::string url, long requests, long conns) {
+  corio::http::ClientOptions options;
+  options.limits.max_connections = static_cast<std::size_t>(conns);
+  options.limits.max_keepalive_connections = static_cast<std::size_t>(conns);
+  AsyncClient client(std::move(options));
+  long remaining = requests;
+  const double cpu_before = cpu_seconds();
+  const auto wall_before = std::chrono::steady_clock::now();
+  std::vector<corio::JoinHandle<void>> workers;
+  workers.reserve(static_cast<std::size_t>(conns));
+  for (long i = 0; i < conns; ++i) workers.push_back(corio::spawn(worker(client, url, remaining)));
+  for (auto& handle : workers) co_await handle;
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+  const double cpu = cpu_seconds() - cpu_before;
+  std::printf("http_client requests=%ld conns=%ld wall_s=%.6f cpu_s=%.6f\n", requests, conns, wall,
+              cpu);
+}
+
+int usage() {
+  std::fputs("usage: corio_http_client --url URL [--requests N] [--conns C]\n", stderr);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string url;
+  long requests = 200000;
+  long conns = 50;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--url" && i + 1 < argc) {
+      url = argv[++i];
+    } else if ((arg == "--requests" || arg == "--conns") && i + 1 < argc) {
+      char* end = nullptr;
+      const long value = std::strtol(argv[++i], &end, 10);
+      if (*end != '\0' || value < 1) return usage();
+      (arg == "--requests" ? requests : conns) = value;
+    } else {
+      return usage();
+    }
+  }
+  if (url.empty()) return usage();
+  try {
+    corio::run(run_bench(std::move(url), requests, conns));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "corio_http_client: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,3 @@
+module corio/bench/peers/go-http-client
+
+go 1.19

@@ -1,0 +1,3 @@
+module corio/bench/peers/go-http-server
+
+go 1.19

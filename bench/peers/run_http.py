@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""bench/peers/run_http.py — the HTTP benchmarks: corio's client against wrk, Go net/http,
+libcurl, aiohttp and httpx; corio's server against nginx, Go net/http, aiohttp and tokio.
+
+Usage: run_http.py [--corio-client PATH] [--corio-server PATH] [--sections client,server]
+                   [--quick] [--runs 3] [--requests 200000] [--conns 50] [--duration 5]
+                   [--clients a,b,...] [--servers a,b,...] [--client-cpu 0] [--server-cpu 1]
+                   [--python PATH]
+
+Client section: one nginx (one process, `return 200` of a JSON body) pinned to SERVER_CPU;
+every client, pinned to CLIENT_CPU, sends GETs over --conns keep-alive connections and
+reports its own CPU time and wall time over the requests (wrk: for --duration seconds, its
+CPU from wait4). Server section: every server in turn, fresh, pinned to SERVER_CPU, loaded
+by `wrk -t1 -c50 -d<duration>s --latency` pinned to CLIENT_CPU. --runs runs per cell,
+interleaved across peers; medians. Build the peers first with bench/peers/build. See
+bench/peers/README.md, "HTTP client" and "HTTP server".
+"""
+import argparse
+import datetime
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from peers_common import (HERE, OUT, capture, cpu_model, cpu_seconds, free_port, pinning,
+                          print_notes, stop, tail, versions, wait_ready)
+
+CLIENTS = ["corio", "wrk", "go", "curl", "aiohttp", "httpx"]
+SERVERS = ["corio", "nginx", "go", "aiohttp", "tokio"]
+HEADINGS = {"go": "Go net/http", "curl": "libcurl multi", "aiohttp": "aiohttp+uvloop",
+            "tokio": "tokio (hyper)", "nginx": "nginx"}
+# Requests per client run: the Python clients are 10-100x slower per request and get fewer
+# (cells are per request, so the count does not enter them).
+PYTHON_REQUESTS = {"aiohttp": 20000, "httpx": 4000}
+HELLO = '{"message":"Hello, World!"}'
+RUN_LIMIT = 120.0  # s for one client run
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--corio-client", help="corio_http_client program (n/a when absent)")
+    p.add_argument("--corio-server", help="corio_http_server program (n/a when absent)")
+    p.add_argument("--sections", default="client,server", help="client, server or both")
+    p.add_argument("--quick", action="store_true", help="N/10, 1 s, one run: a smoke run")
+    p.add_argument("--runs", type=int, help="runs per cell (default 3; 1 with --quick)")
+    p.add_argument("--requests", type=int, help="requests per compiled client (default 200000)")
+    p.add_argument("--conns", type=int, default=50, help="keep-alive connections")
+    p.add_argument("--duration", type=float, help="wrk seconds (default 5 server, 3 client)")
+    p.add_argument("--clients", default=",".join(CLIENTS), help="comma-separated subset")
+    p.add_argument("--servers", default=",".join(SERVERS), help="comma-separated subset")
+    p.add_argument("--client-cpu", type=int, default=0, help="core every client is pinned to")
+    p.add_argument("--server-cpu", type=int, default=1, help="core every server is pinned to")
+    default_python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    p.add_argument("--python", default=default_python, help="interpreter with uvloop, aiohttp, "
+                   "httpx")
+    args = p.parse_args()
+    args.runs = args.runs or (1 if args.quick else 3)
+    args.requests = args.requests or (20000 if args.quick else 200000)
+    args.scale = args.requests / 200000
+    if args.runs < 1 or args.requests < 1 or args.conns < 1 or (args.duration or 1) <= 0:
+        p.error("--runs, --requests, --conns and --duration must be positive")
+    for name, known in (("sections", ["client", "server"]), ("clients", CLIENTS),
+                        ("servers", SERVERS)):
+        chosen = getattr(args, name).split(",")
+        unknown = set(chosen) - set(known)
+        if unknown:
+            p.error(f"unknown {name} {sorted(unknown)}; known: {','.join(known)}")
+        setattr(args, name, [k for k in known if k in chosen])
+    return args
+
+
+def nginx_config(directory, port):
+    """Writes nginx.conf for one process answering every request with the JSON body."""
+    for sub in ("logs", "tmp"):
+        os.makedirs(os.path.join(directory, sub), exist_ok=True)
+    path = os.path.join(directory, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(f"""daemon off;
+master_process off;
+worker_processes 1;
+error_log {directory}/logs/error.log warn;
+pid {directory}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  keepalive_requests 100000000;
+  client_body_temp_path {directory}/tmp;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ default_type application/json; return 200 '{HELLO}'; }}
+  }}
+}}
+""")
+    return ["nginx", "-p", directory, "-c", path, "-e", f"{directory}/logs/error.log"]
+
+
+def start_server(argv, pin, port):
+    """Starts a server; (process, stderr file, None) or (None, None, error text)."""
+    err = tempfile.NamedTemporaryFile(prefix="http-server-", suffix=".err")
+    proc = subprocess.Popen(pin + argv, stdout=subprocess.DEVNULL, stderr=err)
+    problem = wait_ready(proc, port)
+    if problem:
+        stop(proc)
+        text = f"{problem}\n{tail(err.name)}"
+        err.close()
+        return None, None, text
+    return proc, err, None
+
+
+def run_timed(argv, limit):
+    """Runs a program to its end; (exit code, stdout, stderr, rusage) or raises TimeoutError."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, stdout=out, stderr=err)
+        deadline = time.monotonic() + limit
+        while True:
+            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise TimeoutError(f"{argv[0]} did not finish within {limit:g} s")
+            time.sleep(0.02)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (proc.returncode, out.read().decode(errors="replace"),
+                err.read().decode(errors="replace"), rusage)
+
+
+# --- client section ------------------------------------------------------------------------
+
+def client_commands(args, notes):
+    """client -> argv prefix (the runner appends --url, --requests, --conns), or None."""
+    script = os.path.join(HERE, "python", "http_client.py")
+    cmds = {
+        "corio": [os.path.abspath(args.corio_client)] if args.corio_client else None,
+        "wrk": ["wrk"] if shutil.which("wrk") else None,
+        "go": [os.path.join(OUT, "go_http_client")],
+        "curl": [os.path.join(OUT, "curl_http_client")],
+        "aiohttp": [args.python, script, "aiohttp"],
+        "httpx": [args.python, script, "httpx"],
+    }
+    if cmds["corio"] is None:
+        notes.append("corio client: no --corio-client PATH given")
+    if cmds["wrk"] is None:
+        notes.append("wrk not found (Debian package wrk)")
+    for client in ("corio", "go", "curl"):
+        if cmds[client] and not os.access(cmds[client][0], os.X_OK):
+            notes.append(f"{client}: {cmds[client][0]} not found"
+                         + ("" if client == "corio" else "; run bench/peers/build"))
+            cmds[client] = None
+    for client, module in (("aiohttp", "uvloop, aiohttp"), ("httpx", "httpx")):
+        if not capture([args.python, "-c", f"import {module}; print('ok')"]):
+            notes.append(f"{client}: {args.python} cannot import {module}")
+            cmds[client] = None
+    return {c: cmds[c] for c in args.clients}
+
+
+def client_once(args, client, argv, pin, url):
+    """One client run: ({"rps", "us"}, None) or (None, error text)."""
+    if client == "wrk":
+        duration = args.duration or (1.0 if args.quick else 3.0)
+        full = pin + argv + ["-t1", f"-c{args.conns}", f"-d{duration:g}s", url]
+    else:
+        requests = (max(1, round(PYTHON_REQUESTS[client] * args.scale))
+                    if client in PYTHON_REQUESTS else args.requests)
+        full = pin + argv + ["--url", url, "--requests", str(requests), "--conns",
+                             str(args.conns)]
+    try:
+        code, out, err, rusage = run_timed(full, RUN_LIMIT)
+    except TimeoutError as e:
+        return None, str(e)
+    if client == "wrk":
+        m = re.search(r"(\d+) requests in ([0-9.]+)s", out)
+        if code != 0 or not m or "Non-2xx" in out or "Socket errors" in out:
+            return None, f"wrk exit status {code}\n{err}{out}"
+        requests, wall = int(m.group(1)), float(m.group(2))
+        cpu = rusage.ru_utime + rusage.ru_stime
+    else:
+        m = re.search(r"^http_client requests=(\d+) conns=\d+ wall_s=([0-9.eE+-]+) "
+                      r"cpu_s=([0-9.eE+-]+)", out, re.M)
+        if code != 0 or not m:
+            return None, f"exit status {code}\n{err}{out}"
+        requests, wall, cpu = int(m.group(1)), float(m.group(2)), float(m.group(3))
+    return {"rps": requests / wall, "us": cpu / requests * 1e6, "busy": cpu / wall * 100}, None
+
+
+def measure_clients(args, pins, notes, errors):
+    cmds = client_commands(args, notes)
+    cells = {c: "n/a" for c in args.clients}
+    with tempfile.TemporaryDirectory(prefix="run-http-nginx-") as directory:
+        port = free_port()
+        nginx, nginx_err, problem = start_server(nginx_config(directory, port), pins[1], port)
+        if problem:
+            errors.append(f"client section: nginx: {problem}")
+            return cells
+        url = f"http://127.0.0.1:{port}/json"
+        samples = {c: [] for c in args.clients}
+        failed = set()
+        try:
+            for run in range(args.runs):
+                for client in args.clients:
+                    if cmds[client] is None or client in failed:
+                        continue
+                    if sys.stderr.isatty():
+                        print(f"run_http: client {client}, run {run + 1}", file=sys.stderr)
+                    sample, error = client_once(args, client, cmds[client], pins[0], url)
+                    if error:
+                        failed.add(client)
+                        cells[client] = "err"
+                        errors.append(f"client {client}: "
+                                      + "\n".join(error.strip().splitlines()[-14:]))
+                        continue
+                    samples[client].append(sample)
+        finally:
+            complaint = stop(nginx)
+            if complaint:
+                notes.append(f"client section nginx: {complaint} | {tail(nginx_err.name)}")
+            nginx_err.close()
+    for client in args.clients:
+        if samples[client] and client not in failed:
+            cells[client] = {k: statistics.median(s[k] for s in samples[client])
+                             for k in ("rps", "us", "busy")}
+    return cells
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}" if a and b else "-"
+
+
+def print_clients(args, cells):
+    print("| client | requests/s | CPU µs per request | client CPU % | CPU vs corio |")
+    print("|---|---:|---:|---:|---:|")
+    corio = cells.get("corio")
+    corio_us = corio["us"] if isinstance(corio, dict) else None
+    for client in args.clients:
+        cell = cells[client]
+        name = HEADINGS.get(client, client)
+        if client in PYTHON_REQUESTS:
+            name += f" ({max(1, round(PYTHON_REQUESTS[client] * args.scale)):,} requests)"
+        if not isinstance(cell, dict):
+            print(f"| {name} | {cell} | {cell} | - | - |")
+            continue
+        print(f"| {name} | {cell['rps']:,.0f} | {cell['us']:.2f} | {cell['busy']:.0f} | "
+              f"{ratio(cell['us'], corio_us)} |")
+    print()
+    for peer, goal in (("wrk", 1.5), ("go", 1 / 3)):
+        cell = cells.get(peer)
+        if corio_us and isinstance(cell, dict):
+            r = corio_us / cell["us"]
+            print(f"corio CPU per request / {HEADINGS.get(peer, peer)}'s: {r:.2f} "
+                  f"(goal at most {goal:.2f}: {'met' if r <= goal else 'not yet'})  ")
+
+
+# --- server section ------------------------------------------------------------------------
+
+def server_commands(args, notes):
+    """server -> argv (without the port for nginx: its config holds it), or None."""
+    cmds = {
+        "corio": [os.path.abspath(args.corio_server)] if args.corio_server else None,
+        "nginx": ["nginx"] if shutil.which("nginx") else None,
+        "go": [os.path.join(OUT, "go_http_server")],
+        "aiohttp": [args.python, os.path.join(HERE, "python", "http_server.py")],
+        "tokio": [os.path.join(OUT, "tokio_http_server")],
+    }
+    if cmds["corio"] is None:
+        notes.append("corio server: no --corio-server PATH given")
+    if cmds["nginx"] is None:
+        notes.append("nginx not found (Debian package nginx-light)")
+    for server in ("corio", "go", "tokio"):
+        if cmds[server] and not os.access(cmds[server][0], os.X_OK):
+            notes.append(f"{server}: {cmds[server][0]} not found"
+                         + ("" if server == "corio" else "; run bench/peers/build"))
+            cmds[server] = None
+    if not capture([args.python, "-c", "import uvloop, aiohttp; print('ok')"]):
+        notes.append(f"aiohttp: {args.python} cannot import uvloop, aiohttp")
+        cmds["aiohttp"] = None
+    return {s: cmds[s] for s in args.servers}
+
+
+def latency_ms(text):
+    value, unit = re.fullmatch(r"([0-9.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
+
+def server_once(args, server, cmd, pins, directory):
+    """One fresh server under wrk: ({"rps", "p99", "us"}, None) or (None, error text)."""
+    port = free_port()
+    if server == "nginx":
+        argv = nginx_config(os.path.join(directory, f"nginx-{port}"), port)
+    else:
+        argv = cmd + ["--port", str(port)]
+    proc, err, problem = start_server(argv, pins[1], port)
+    if problem:
+        return None, problem
+    duration = args.duration or (1.0 if args.quick else 5.0)
+    try:
+        before = cpu_seconds(proc.pid)
+        try:
+            code, out, wrk_err, _ = run_timed(
+                pins[0] + ["wrk", "-t1", f"-c{args.conns}", f"-d{duration:g}s", "--latency",
+                           f"http://127.0.0.1:{port}/json"], duration + 30)
+        except TimeoutError as e:
+            return None, str(e)
+        after = cpu_seconds(proc.pid)
+        rps = re.search(r"Requests/sec:\s+([0-9.]+)", out)
+        p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+        total = re.search(r"(\d+) requests in", out)
+        if code != 0 or not (rps and p99 and total) or "Non-2xx" in out:
+            return None, f"wrk exit status {code}\n{wrk_err}{out}\nserver stderr:\n{tail(err.name)}"
+        us = (after - before) / int(total.group(1)) * 1e6 if None not in (before, after) else None
+        return {"rps": float(rps.group(1)), "p99": latency_ms(p99.group(1)), "us": us}, None
+    finally:
+        complaint = stop(proc)
+        if complaint and server != "nginx":
+            return None, f"{complaint}\n{tail(err.name)}"
+        err.close()
+
+
+def measure_servers(args, pins, notes, errors):
+    cells = {s: "n/a" for s in args.servers}
+    with tempfile.TemporaryDirectory(prefix="run-http-servers-") as directory:
+        cmds = server_commands(args, notes)
+        samples = {s: [] for s in args.servers}
+        failed = set()
+        for run in range(args.runs):
+            for server in args.servers:
+                if cmds[server] is None or server in failed:
+                    continue
+                if sys.stderr.isatty():
+                    print(f"run_http: server {server}, run {run + 1}", file=sys.stderr)
+                sample, error = server_once(args, server, cmds[server], pins, directory)
+                if error:
+                    failed.add(server)
+                    cells[server] = "err"
+                    errors.append(f"server {server}: " + "\n".join(error.strip().splitlines()[-14:]))
+                else:
+                    samples[server].append(sample)
+    for server in args.servers:
+        if samples[server] and server not in failed:
+            cells[server] = {k: statistics.median(s[k] for s in samples[server]
+                                                  if s[k] is not None)
+                             if any(s[k] is not None for s in samples[server]) else None
+                             for k in ("rps", "p99", "us")}
+    return cells
+
+
+def print_servers(args, cells):
+    print("| server | requests/s | p99 latency ms | server CPU µs per request | corio req/s vs |")
+    print("|---|---:|---:|---:|---:|")
+    corio = cells.get("corio")
+    for server in args.servers:
+        cell = cells[server]
+        name = HEADINGS.get(server, server)
+        if not isinstance(cell, dict):
+            print(f"| {name} | {cell} | {cell} | - | - |")
+            continue
+        us = f"{cell['us']:.2f}" if cell["us"] is not None else "?"
+        vs = ratio(corio["rps"], cell["rps"]) if isinstance(corio, dict) else "-"
+        print(f"| {name} | {cell['rps']:,.0f} | {cell['p99']:.2f} | {us} | {vs} |")
+    nginx = cells.get("nginx")
+    if isinstance(corio, dict) and isinstance(nginx, dict):
+        r = corio["rps"] / nginx["rps"]
+        met = r >= 1.1 and corio["p99"] < nginx["p99"]
+        print()
+        print(f"corio requests/s / nginx's: {r:.2f}, p99 {corio['p99']:.2f} ms vs "
+              f"{nginx['p99']:.2f} ms (goal at least 1.10 with a lower p99: "
+              f"{'met' if met else 'not yet'})  ")
+
+
+def main():
+    args = parse_args()
+    notes, errors = [], []
+    pins = pinning(args, notes)
+    now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    nginx = capture(["nginx", "-v"]) or subprocess.run(
+        ["nginx", "-v"], capture_output=True, text=True).stderr.strip()
+    wrk = capture(["wrk", "--version"]).split("\n")[0] or "wrk"
+    print(f"HTTP benchmarks, {now}; nproc {len(os.sched_getaffinity(0))}; CPU: {cpu_model()}; "
+          f"1-min load average {os.getloadavg()[0]:.2f} at the start")
+    print(f"Peers: {versions(args)}, {nginx.replace('nginx version: ', '')}, "
+          f"{wrk.split(' [')[0]}, libcurl {capture(['curl-config', '--version']).split()[-1]}. "
+          f"Clients pinned to core {args.client_cpu}, servers to core {args.server_cpu}; each "
+          f"cell the median of {args.runs} run(s){' (--quick)' if args.quick else ''}.")
+    if "client" in args.sections:
+        cells = measure_clients(args, pins, notes, errors)
+        print()
+        print(f"Client: GET /json from nginx (one process, `return 200`), {args.conns} keep-alive "
+              f"connections, {args.requests:,} requests per compiled client (wrk: "
+              f"{args.duration or (1 if args.quick else 3):g} s). CPU µs per request is the "
+              "client's user + system time over the requests / requests; lower is better.")
+        print()
+        print_clients(args, cells)
+    if "server" in args.sections:
+        cells = measure_servers(args, pins, notes, errors)
+        print()
+        print(f"Server: hello-JSON, `wrk -t1 -c{args.conns} -d"
+              f"{args.duration or (1 if args.quick else 5):g}s --latency` on the other core; "
+              "server CPU µs per request from /proc/PID/stat over the wrk run.")
+        print()
+        print_servers(args, cells)
+    print_notes(notes, errors)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
