@@ -25,10 +25,23 @@ struct PollRequest : ListNode<InFlightTag> {
   std::uint32_t mask;
 };
 
+constexpr unsigned kSubmissionEntries = 256;
+constexpr unsigned kCompletionEntries = 4096;
+
 class UringBackend final : public Backend {
  public:
   UringBackend() {
-    const int rc = ::io_uring_queue_init(256, &ring_, 0);
+    // The fastest set-up the kernel has: completions posted only when this thread asks
+    // (6.1), else without interrupting the thread (5.19), else the plain ring.
+    int rc = -EINVAL;
+    for (const unsigned flags :
+         {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_COOP_TASKRUN, 0u}) {
+      io_uring_params params{};
+      params.flags = flags | IORING_SETUP_CQSIZE;
+      params.cq_entries = kCompletionEntries;
+      rc = ::io_uring_queue_init_params(kSubmissionEntries, &ring_, &params);
+      if (rc != -EINVAL) break;
+    }
     if (rc < 0) throw std::system_error(-rc, std::generic_category(), "io_uring_queue_init");
   }
   ~UringBackend() override {
@@ -58,8 +71,10 @@ class UringBackend final : public Backend {
   int poll(std::optional<std::chrono::nanoseconds> timeout) override {
     io_uring_cqe* cqe = nullptr;
     int rc;
+    // Every call enters the kernel asking for events: with deferred task running that is
+    // when completions (the removal of a poll included, which releases its file) are posted.
     if (timeout && timeout->count() <= 0) {
-      rc = ::io_uring_submit(&ring_);
+      rc = ::io_uring_submit_and_get_events(&ring_);
     } else if (timeout) {
       __kernel_timespec ts{};
       ts.tv_sec = timeout->count() / 1'000'000'000;
@@ -142,8 +157,14 @@ class UringBackend final : public Backend {
       sqe = ::io_uring_get_sqe(&ring_);
     }
     if (sqe == nullptr) return;  // the request completes on its own when the fd is closed
-    ::io_uring_prep_poll_remove(sqe, reinterpret_cast<__u64>(request));
+    // IORING_OP_ASYNC_CANCEL, not POLL_REMOVE: a poll whose wake-up is being processed (as
+    // right after arming on a ready fd) refuses removal with -EALREADY and would stay armed,
+    // while a cancel marks it and takes effect when that processing ends.
+    ::io_uring_prep_cancel64(sqe, reinterpret_cast<__u64>(request), 0);
     ::io_uring_sqe_set_data(sqe, nullptr);
+    // The poll holds a reference to the file: remove it now, so that closing the fd right
+    // after this really closes the socket (the peer sees FIN at once, as with epoll).
+    ::io_uring_submit_and_get_events(&ring_);
   }
 
   io_uring ring_{};

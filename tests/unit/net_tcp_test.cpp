@@ -7,10 +7,12 @@
 
 #include <dirent.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -91,6 +93,32 @@ TEST(Tcp, PeerClosingMidReadGivesEndOfFile) {
     TcpStream client = co_await TcpStream::connect(listener.local_address());
     EXPECT_EQ(co_await read_all(client), "partial");
     co_await server;
+  });
+}
+
+// io_uring: a request in flight holds a reference to the socket, so closing the fd alone
+// would not end the connection; close() must see the request gone first.
+TEST(Tcp, ClosingWhileAReadIsParkedSendsEndOfFileAtOnce) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    TcpStream client = co_await TcpStream::connect(listener.local_address());
+    TcpStream server = co_await listener.accept();
+    bool got_first = false;
+    auto reading = corio::spawn([&]() -> corio::Task<std::size_t> {
+      std::string buffer(16, '\0');
+      got_first = co_await server.read_some(bytes(buffer)) == 1;
+      co_return co_await server.read_some(bytes(buffer));
+    });
+    co_await client.write_all("x");
+    for (int i = 0; i < 10'000 && !got_first; ++i) co_await corio::yield_now();
+    EXPECT_TRUE(got_first);
+    for (int i = 0; i < 200; ++i) co_await corio::yield_now();  // the second read is parked
+    EXPECT_FALSE(reading.done());
+    server.close();
+    // No loop turn in between: the peer already sees the end of the stream.
+    char byte = 0;
+    EXPECT_EQ(::recv(client.fd(), &byte, 1, MSG_DONTWAIT), 0) << std::strerror(errno);
+    EXPECT_EQ(co_await reading, 0u);
   });
 }
 
