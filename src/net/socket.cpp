@@ -120,21 +120,38 @@ Task<> StreamSocket::finish_connect() {
   if (error != 0) throw_network_error(error, "connect to", peer_.to_string());
 }
 
+// On io_uring a read the socket cannot serve at once is run by the loop (one round trip
+// instead of a readiness report and a second recv); a write tries send(2) first, as the
+// send buffer usually has room.
 Task<std::size_t> StreamSocket::read_some(std::span<std::byte> buffer) {
   for (;;) {
     if (!fd_.valid()) co_return 0;  // closed on this side: the stream is over
+    if (io_->native() && !io_->may_be_readable()) {
+      const int n = co_await io_->receive(buffer);
+      if (!fd_.valid()) co_return 0;
+      if (n >= 0) co_return static_cast<std::size_t>(n);
+      if (n == -EINTR || n == -EAGAIN) continue;
+      throw_network_error(-n, "read from", peer_.to_string());
+    }
     const ssize_t n = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
     if (n >= 0) co_return static_cast<std::size_t>(n);
     if (errno == EINTR) continue;
     if (errno != EAGAIN) throw_network_error(errno, "read from", peer_.to_string());
     io_->clear_readable();
-    co_await io_->readable();
+    if (!io_->native()) co_await io_->readable();
   }
 }
 
 Task<std::size_t> StreamSocket::write_some(std::span<const std::byte> data) {
   for (;;) {
     if (!fd_.valid()) throw BrokenPipeError(EPIPE, "write to a closed socket");
+    if (io_->native()) {
+      const int n = co_await io_->send(data);
+      if (!fd_.valid()) throw BrokenPipeError(EPIPE, "write to a closed socket");
+      if (n >= 0) co_return static_cast<std::size_t>(n);
+      if (n == -EINTR || n == -EAGAIN) continue;
+      throw_network_error(-n, "write to", peer_.to_string());
+    }
     const ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
     if (n >= 0) co_return static_cast<std::size_t>(n);
     if (errno == EINTR) continue;

@@ -370,6 +370,18 @@ void Loop::unwatch(detail::IoWatcher& watcher) noexcept {
   impl_->backend->forget(watcher);
 }
 
+bool Loop::has_io_operations() const noexcept {
+  return impl_->backend->has_operations();
+}
+
+void Loop::start_io(detail::IoOperation& op) {
+  impl_->backend->start(op);
+}
+
+void Loop::cancel_io(detail::IoOperation& op) noexcept {
+  impl_->backend->cancel(op);
+}
+
 void Loop::register_task(detail::TaskHeader& task) noexcept {
   tasks_.push_back(&task);
 }
