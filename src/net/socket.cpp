@@ -52,6 +52,19 @@ Task<std::pair<FileDescriptor, SocketAddress>> Listener::accept() {
     if (!fd_.valid()) throw NetworkError(EBADF, "accept on a closed listener");
     sockaddr_storage storage{};
     socklen_t length = sizeof storage;
+    if (io_->native() && !io_->may_be_readable()) {
+      // The loop runs accept4; a connection it took for a listener closed meanwhile is dropped.
+      const int fd = co_await io_->accept(&storage, &length);
+      FileDescriptor accepted(fd);
+      if (!fd_.valid()) throw NetworkError(EBADF, "accept on a closed listener");
+      if (fd >= 0) {
+        co_return std::pair{
+            std::move(accepted),
+            SocketAddress::from_native(reinterpret_cast<sockaddr*>(&storage), length)};
+      }
+      if (fd == -EINTR || fd == -ECONNABORTED || fd == -EAGAIN) continue;
+      throw_network_error(-fd, "accept on", local_address_of(fd_.get()).to_string());
+    }
     const int fd = ::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&storage), &length,
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
@@ -63,7 +76,7 @@ Task<std::pair<FileDescriptor, SocketAddress>> Listener::accept() {
     if (errno != EAGAIN)
       throw_network_error(errno, "accept on", local_address_of(fd_.get()).to_string());
     io_->clear_readable();
-    co_await io_->readable();
+    if (!io_->native()) co_await io_->readable();
   }
 }
 

@@ -4,7 +4,7 @@
 // re-armed before each report while the owner is still interested, which gives the same
 // behaviour as level-triggered epoll. Each carries a PollRequest; forgetting a watcher
 // detaches its request and cancels it; the request is freed by its completion.
-// Operations (IoOperation: sockets, through IoRegistration): a poll, recv or send request
+// Operations (IoOperation: sockets, through IoRegistration): a poll, recv, send or accept request
 // whose user data is the operation itself, tagged with the low bit.
 //
 // Removal and cancellation go through IORING_OP_ASYNC_CANCEL, submitted at once: a request
@@ -96,6 +96,12 @@ class UringBackend final : public Backend {
         break;
       case IoOperation::Kind::send:
         ::io_uring_prep_send(sqe, op.fd, op.data, op.size, MSG_NOSIGNAL);
+        break;
+      case IoOperation::Kind::accept:
+        static_assert(sizeof(unsigned) == sizeof(socklen_t));
+        ::io_uring_prep_accept(sqe, op.fd, static_cast<sockaddr*>(op.data),
+                               reinterpret_cast<socklen_t*>(op.address_length),
+                               SOCK_NONBLOCK | SOCK_CLOEXEC);
         break;
     }
     ::io_uring_sqe_set_data64(sqe, reinterpret_cast<__u64>(&op) | kOperationTag);

@@ -107,7 +107,7 @@ void IoRegistration::Wait::completed(IoOperation* op, int result, bool more) noe
     if (self->kind == Kind::poll) {
       // An error: the owner's next system call reports it.
       reg->ready_ |= result >= 0 ? static_cast<std::uint32_t>(result) : self->events;
-    } else if (self->kind == Kind::recv) {
+    } else if (self->kind == Kind::recv || self->kind == Kind::accept) {
       if (more) {
         reg->ready_ |= kReadable;
       } else {

@@ -5,8 +5,8 @@
 // `co_await reg.readable()` (or writable()) and try again. readable() suspends only when the
 // readiness the loop last reported has been used up (clear_readable() after EAGAIN).
 // On epoll the fd is registered edge-triggered for both directions; on io_uring (native())
-// each wait is a one-shot poll, and streams may instead have the loop run recv/send for them
-// (receive(), send()), which saves the readiness round trip.
+// each wait is a one-shot poll, and sockets may instead have the loop run recv/send/accept
+// for them (receive(), send(), accept()), which saves the readiness round trip.
 // Belongs to the loop of the thread that created it.
 #pragma once
 
@@ -75,6 +75,13 @@ class IoRegistration : private IoWatcher {
   // socket makes them. Same one-reader, one-writer rule; the buffer must outlive the await.
   [[nodiscard]] Transfer receive(std::span<std::byte> buffer) noexcept {
     return Transfer{make_wait(Kind::recv, kReadable, buffer.data(), buffer.size())};
+  }
+  // native() only: accept4(2) (SOCK_NONBLOCK | SOCK_CLOEXEC) into `address` (sized by
+  // `*length`, which receives the peer address's length); gives the new fd or -errno.
+  [[nodiscard]] Transfer accept(void* address, unsigned* length) noexcept {
+    Transfer transfer{make_wait(Kind::accept, kReadable, address, 0)};
+    transfer.address_length = length;
+    return transfer;
   }
   [[nodiscard]] Transfer send(std::span<const std::byte> data) noexcept {
     return Transfer{

@@ -7,7 +7,7 @@
 // owner keeps track of what it has consumed. The owner must call Loop::unwatch before the
 // watcher dies or the fd is closed.
 //
-// IoOperation (io_uring): a poll, recv(2) or send(2) submitted with Loop::start_io and
+// IoOperation (io_uring): a poll, recv(2), send(2) or accept4(2) submitted with Loop::start_io and
 // completed exactly once through on_complete — also after Loop::cancel_io, with -ECANCELED
 // unless it had completed first. The operation and its buffer must stay alive until then.
 #pragma once
@@ -30,14 +30,16 @@ struct IoWatcher {
 };
 
 struct IoOperation {
-  enum class Kind : std::uint8_t { poll, recv, send };
+  enum class Kind : std::uint8_t { poll, recv, send, accept };
   Kind kind = Kind::poll;
   int fd = -1;
   std::uint32_t events = 0;  // poll: the kReadable | kWritable wanted
-  void* data = nullptr;      // recv, send: the buffer
+  void* data = nullptr;      // recv, send: the buffer; accept: a sockaddr_storage
   std::size_t size = 0;
+  unsigned* address_length = nullptr;  // accept: in, the storage's size; out, the address's
   // `result`: poll: the kReadable | kWritable bits that are ready; recv, send: the byte
-  // count; else -errno. `more`: a recv left data in the socket.
+  // count; accept: the new fd (non-blocking, close-on-exec); else -errno. `more`: a recv
+  // left data in the socket, or an accept more connections in the queue.
   void (*on_complete)(IoOperation*, int result, bool more) noexcept = nullptr;
 };
 
