@@ -197,10 +197,13 @@ class UringBackend final : public Backend {
   void cancel_request(__u64 user_data) noexcept {
     io_uring_sqe* sqe = ::io_uring_get_sqe(&ring_);
     if (sqe == nullptr) {
-      ::io_uring_submit(&ring_);
+      // A full queue: submitting (and flushing completions that block submission) frees it.
+      ::io_uring_submit_and_get_events(&ring_);
       sqe = ::io_uring_get_sqe(&ring_);
     }
-    if (sqe == nullptr) return;  // the request completes on its own when the fd is closed
+    // Only a ring the kernel refuses to take anything from leaves no room: the request then
+    // ends only when it completes by itself (data arrives, the peer closes).
+    if (sqe == nullptr) return;
     ::io_uring_prep_cancel64(sqe, user_data, 0);
     ::io_uring_sqe_set_data64(sqe, 0);
     ::io_uring_submit_and_get_events(&ring_);
