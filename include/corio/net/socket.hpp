@@ -93,7 +93,8 @@ class StreamSocket : public Transport {
   // task raises CancelledError at its next suspension instead).
   Task<std::size_t> read_some(std::span<std::byte> buffer) override;
   // Writes what the kernel accepts now (at least one byte). Suspends while the send buffer
-  // is full (on io_uring: always, for one loop turn). Throws BrokenPipeError (also once closed on this side), other NetworkErrors.
+  // is full (on io_uring: always, for one loop turn). Throws BrokenPipeError (also once
+  // closed on this side), other NetworkErrors.
   // Cancellation: safe, nothing was written (or, if the kernel sent before the cancellation
   // reached it, the count is returned and the task raises CancelledError at its next
   // suspension).
