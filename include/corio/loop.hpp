@@ -180,6 +180,10 @@ class Loop {
   // come before the watcher dies or its fd is closed.
   void watch(detail::IoWatcher& watcher);
   void unwatch(detail::IoWatcher& watcher) noexcept;
+  // Operations the backend runs itself (io_uring; detail::IoOperation says the rules).
+  [[nodiscard]] bool has_io_operations() const noexcept;
+  void start_io(detail::IoOperation& op);
+  void cancel_io(detail::IoOperation& op) noexcept;
   void register_task(detail::TaskHeader& task) noexcept { tasks_.push_back(&task); }
   static void unregister_task(detail::TaskHeader& task) noexcept {
     static_cast<detail::ListNode<detail::AllTasksTag>&>(task).unlink();

@@ -52,6 +52,19 @@ Task<std::pair<FileDescriptor, SocketAddress>> Listener::accept() {
     if (!fd_.valid()) throw NetworkError(EBADF, "accept on a closed listener");
     sockaddr_storage storage{};
     socklen_t length = sizeof storage;
+    if (io_->native() && !io_->may_be_readable()) {
+      // The loop runs accept4; a connection it took for a listener closed meanwhile is dropped.
+      const int fd = co_await io_->accept(&storage, &length);
+      FileDescriptor accepted(fd);
+      if (!fd_.valid()) throw NetworkError(EBADF, "accept on a closed listener");
+      if (fd >= 0) {
+        co_return std::pair{
+            std::move(accepted),
+            SocketAddress::from_native(reinterpret_cast<sockaddr*>(&storage), length)};
+      }
+      if (fd == -EINTR || fd == -ECONNABORTED || fd == -EAGAIN) continue;
+      throw_network_error(-fd, "accept on", local_address_of(fd_.get()).to_string());
+    }
     const int fd = ::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&storage), &length,
                              SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
@@ -63,7 +76,7 @@ Task<std::pair<FileDescriptor, SocketAddress>> Listener::accept() {
     if (errno != EAGAIN)
       throw_network_error(errno, "accept on", local_address_of(fd_.get()).to_string());
     io_->clear_readable();
-    co_await io_->readable();
+    if (!io_->native()) co_await io_->readable();
   }
 }
 
@@ -120,9 +133,19 @@ Task<> StreamSocket::finish_connect() {
   if (error != 0) throw_network_error(error, "connect to", peer_.to_string());
 }
 
+// On io_uring a read the socket cannot serve at once is run by the loop (one round trip
+// instead of a readiness report and a second recv); a write tries send(2) first, as the
+// send buffer usually has room.
 Task<std::size_t> StreamSocket::read_some(std::span<std::byte> buffer) {
   for (;;) {
     if (!fd_.valid()) co_return 0;  // closed on this side: the stream is over
+    if (io_->native() && !io_->may_be_readable()) {
+      const int n = co_await io_->receive(buffer);
+      if (!fd_.valid()) co_return 0;
+      if (n >= 0) co_return static_cast<std::size_t>(n);
+      if (n == -EINTR || n == -EAGAIN) continue;
+      throw_network_error(-n, "read from", peer_.to_string());
+    }
     if (io_->drained() && !buffer.empty()) {
       co_await io_->readable();
       continue;
@@ -133,13 +156,20 @@ Task<std::size_t> StreamSocket::read_some(std::span<std::byte> buffer) {
     if (errno == EINTR) continue;
     if (errno != EAGAIN) throw_network_error(errno, "read from", peer_.to_string());
     io_->clear_readable();
-    co_await io_->readable();
+    if (!io_->native()) co_await io_->readable();
   }
 }
 
 Task<std::size_t> StreamSocket::write_some(std::span<const std::byte> data) {
   for (;;) {
     if (!fd_.valid()) throw BrokenPipeError(EPIPE, "write to a closed socket");
+    if (io_->native()) {
+      const int n = co_await io_->send(data);
+      if (!fd_.valid()) throw BrokenPipeError(EPIPE, "write to a closed socket");
+      if (n >= 0) co_return static_cast<std::size_t>(n);
+      if (n == -EINTR || n == -EAGAIN) continue;
+      throw_network_error(-n, "write to", peer_.to_string());
+    }
     const ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
     if (n >= 0) co_return static_cast<std::size_t>(n);
     if (errno == EINTR) continue;

@@ -5,6 +5,8 @@
 // whose fd stays ready is reported again on the next poll. Edge mode: reported when the
 // fd's readiness changes (epoll EPOLLET; io_uring multishot poll). Watchers are owned by
 // their users; forget() must be called before a watcher dies or its fd is closed.
+// A backend may also run operations itself (IoOperation: io_uring); then edge mode is not
+// used with it.
 #pragma once
 
 #include <chrono>
@@ -32,6 +34,15 @@ class Backend {
   // How many fds are registered now; SIZE_MAX when the backend does not count them (it may
   // have work in flight that only poll() completes).
   [[nodiscard]] virtual std::size_t watched() const noexcept { return SIZE_MAX; }
+
+  // Whether start() and cancel() work (io_uring).
+  [[nodiscard]] virtual bool has_operations() const noexcept = 0;
+  // Submits `op`; poll() reports its completion through op.on_complete (counted as a
+  // report). Throws std::system_error when the backend cannot take it.
+  virtual void start(IoOperation& op) = 0;
+  // Asks the kernel to end `op` early, and releases the operation's hold on its file at
+  // once (close(fd) may follow); the completion is still reported.
+  virtual void cancel(IoOperation& op) noexcept = 0;
 };
 
 std::unique_ptr<Backend> make_epoll_backend();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <stdexcept>
 #include <system_error>
 #include <vector>
 
@@ -63,6 +64,11 @@ class EpollBackend final : public Backend {
   }
 
   std::size_t watched() const noexcept override { return watched_; }
+  bool has_operations() const noexcept override { return false; }
+  void start(IoOperation&) override {
+    throw std::logic_error("corio: the epoll backend runs no I/O operations");
+  }
+  void cancel(IoOperation&) noexcept override {}
 
   int poll(std::optional<std::chrono::nanoseconds> timeout) override {
     timespec ts{};

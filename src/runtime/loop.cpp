@@ -398,6 +398,18 @@ void Loop::unwatch(detail::IoWatcher& watcher) noexcept {
   impl_->backend->forget(watcher);
 }
 
+bool Loop::has_io_operations() const noexcept {
+  return impl_->backend->has_operations();
+}
+
+void Loop::start_io(detail::IoOperation& op) {
+  impl_->backend->start(op);
+}
+
+void Loop::cancel_io(detail::IoOperation& op) noexcept {
+  impl_->backend->cancel(op);
+}
+
 void Loop::expire_timers() {
   if (timers_.empty()) return;
   const TimePoint current = now();

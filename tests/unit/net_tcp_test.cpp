@@ -8,10 +8,12 @@
 
 #include <dirent.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -83,6 +85,96 @@ TEST(Tcp, PeerClosingMidReadGivesEndOfFile) {
     TcpStream client = co_await TcpStream::connect(listener.local_address());
     EXPECT_EQ(co_await read_all(client), "partial");
     co_await server;
+  });
+}
+
+// io_uring: a request in flight holds a reference to the socket, so closing the fd alone
+// would not end the connection; close() must see the request gone first.
+TEST(Tcp, ClosingWhileAReadIsParkedSendsEndOfFileAtOnce) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    TcpStream client = co_await TcpStream::connect(listener.local_address());
+    TcpStream server = co_await listener.accept();
+    bool got_first = false;
+    auto reading = corio::spawn([&]() -> corio::Task<std::size_t> {
+      std::string buffer(16, '\0');
+      got_first = co_await server.read_some(bytes(buffer)) == 1;
+      co_return co_await server.read_some(bytes(buffer));
+    });
+    co_await client.write_all("x");
+    for (int i = 0; i < 10'000 && !got_first; ++i) co_await corio::yield_now();
+    EXPECT_TRUE(got_first);
+    for (int i = 0; i < 200; ++i) co_await corio::yield_now();  // the second read is parked
+    EXPECT_FALSE(reading.done());
+    server.close();
+    // No loop turn in between: the peer already sees the end of the stream.
+    char byte = 0;
+    EXPECT_EQ(::recv(client.fd(), &byte, 1, MSG_DONTWAIT), 0) << std::strerror(errno);
+    EXPECT_EQ(co_await reading, 0u);
+  });
+}
+
+// Data that arrives as a parked read is cancelled is either returned by that read (then the
+// task raises CancelledError at its next suspension) or left for the next read: never lost.
+TEST(Tcp, CancellingAReadAsDataArrivesLosesNothing) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    TcpStream client = co_await TcpStream::connect(listener.local_address());
+    TcpStream server = co_await listener.accept();
+    for (int round = 0; round < 20; ++round) {
+      std::string received;
+      auto reading = corio::spawn([&]() -> corio::Task<> {
+        std::string buffer(64, '\0');
+        const std::size_t n = co_await server.read_some(bytes(buffer));
+        received.assign(buffer, 0, n);
+        co_await corio::yield_now();
+        ADD_FAILURE() << "the cancellation was lost";
+      });
+      for (int i = 0; i < 200; ++i) co_await corio::yield_now();  // the read is parked
+      const std::string payload = "round " + std::to_string(round);
+      EXPECT_EQ(::send(client.fd(), payload.data(), payload.size(), 0),
+                static_cast<ssize_t>(payload.size()));
+      reading.cancel();  // no loop turn between the data and the cancellation
+      EXPECT_THROW(co_await reading, corio::CancelledError);
+      if (received.empty()) {
+        std::string buffer(64, '\0');
+        const std::size_t n = co_await server.read_some(bytes(buffer));
+        received.assign(buffer, 0, n);
+      }
+      EXPECT_EQ(received, payload);
+    }
+  });
+}
+
+// A write cancelled while in flight either returns what it sent (then the task raises
+// CancelledError at its next suspension) or sends nothing: the peer gets exactly that.
+TEST(Tcp, CancellingAWriteInFlightSendsExactlyWhatItReports) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    TcpStream client = co_await TcpStream::connect(listener.local_address());
+    TcpStream server = co_await listener.accept();
+    std::size_t sent = 0;
+    std::size_t received = 0;
+    std::string buffer(4096, '\0');
+    for (int round = 0; round < 20; ++round) {
+      std::size_t written = 0;
+      auto writing = corio::spawn([&]() -> corio::Task<> {
+        written = co_await client.write_some(std::as_bytes(std::span(std::string_view("payload"))));
+        co_await corio::yield_now();
+        ADD_FAILURE() << "the cancellation was lost";
+      });
+      co_await corio::yield_now();  // the write has started
+      writing.cancel();
+      EXPECT_THROW(co_await writing, corio::CancelledError);
+      sent += written;
+    }
+    client.shutdown_write();
+    for (int i = 0; i < 1000; ++i) {
+      const std::size_t n = co_await server.read_some(bytes(buffer));
+      if (n == 0) break;
+      received += n;
+    }
+    EXPECT_EQ(received, sent);
   });
 }
 

@@ -1,9 +1,12 @@
 // include/corio/net/socket.hpp — corio::net::StreamSocket, the connected byte stream under
 // TcpStream and UnixStream (and the transport TLS runs over).
 //
-// Owns its file descriptor: the destructor (or close()) unregisters and closes it. Reads and
-// writes first try the system call and only suspend when the kernel says EAGAIN, so a busy
-// connection costs no loop round trip. One reader and one writer may be active at once.
+// Owns its file descriptor: the destructor (or close()) unregisters and closes it. On epoll,
+// reads and writes first try the system call and only suspend when the kernel says EAGAIN,
+// so a busy connection costs no loop round trip. On io_uring the loop runs them: a write,
+// and a read unless the last one left data in the socket, is submitted to the ring and
+// completes on the loop's next turn, batched with every other connection's (no system call
+// of its own). One reader and one writer may be active at once.
 #pragma once
 
 #include <cstddef>
@@ -85,11 +88,16 @@ class StreamSocket : public Transport {
   // Reads what is available, up to buffer.size() bytes; 0 means the peer closed (EOF), or
   // this side did (close() while a read is parked ends that read with 0).
   // Suspends: while nothing is available. Throws ConnectionResetError and other
-  // NetworkErrors naming the peer; CancelledError. Cancellation: safe, nothing is lost.
+  // NetworkErrors naming the peer; CancelledError. Cancellation: safe, nothing is lost (a
+  // read the kernel completed before the cancellation reached it returns its bytes, and the
+  // task raises CancelledError at its next suspension instead).
   Task<std::size_t> read_some(std::span<std::byte> buffer) override;
   // Writes what the kernel accepts now (at least one byte). Suspends while the send buffer
-  // is full. Throws BrokenPipeError (also once closed on this side), other NetworkErrors.
-  // Cancellation: safe, nothing was written.
+  // is full (on io_uring: always, for one loop turn). Throws BrokenPipeError (also once
+  // closed on this side), other NetworkErrors.
+  // Cancellation: safe, nothing was written (or, if the kernel sent before the cancellation
+  // reached it, the count is returned and the task raises CancelledError at its next
+  // suspension).
   Task<std::size_t> write_some(std::span<const std::byte> data) override;
   using Transport::write_all;
 

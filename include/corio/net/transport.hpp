@@ -17,10 +17,12 @@ class Transport {
   virtual ~Transport() = default;
 
   // Reads what is available (at least one byte); 0 means end of stream. Suspends while
-  // nothing is available. Cancellation: safe, nothing is lost.
+  // nothing is available. Cancellation: safe, nothing is lost (bytes already read are
+  // returned, and the task raises CancelledError at its next suspension).
   virtual Task<std::size_t> read_some(std::span<std::byte> buffer) = 0;
   // Writes at least one byte. Suspends while the peer is not taking data. Cancellation:
-  // safe, nothing was written.
+  // safe: nothing was written, or what was is counted in the result and the task raises
+  // CancelledError at its next suspension.
   virtual Task<std::size_t> write_some(std::span<const std::byte> data) = 0;
   // Writes everything. Cancellation: a prefix may have been written.
   Task<> write_all(std::span<const std::byte> data);
