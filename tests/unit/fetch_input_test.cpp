@@ -21,7 +21,9 @@ using corio_fetch::LineSplitter;
 namespace {
 
 std::string temp_file(const std::string& name, const std::string& contents) {
-  const std::string path = ::testing::TempDir() + "fetch_input_" + name;
+  // Per process: ctest runs the epoll and io_uring runs of this binary at the same time.
+  const std::string path =
+      ::testing::TempDir() + "fetch_input_" + std::to_string(::getpid()) + "_" + name;
   std::ofstream(path, std::ios::binary) << contents;
   return path;
 }

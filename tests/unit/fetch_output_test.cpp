@@ -1,6 +1,7 @@
 // tests/unit/fetch_output_test.cpp — corio-fetch's JSON lines (fields, headers, body
 // encodings), content-addressed bodies, the output writer, and --resume's reading of them.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,8 +17,9 @@ using corio_fetch::FetchResult;
 
 namespace {
 
+// Per process: ctest runs the epoll and io_uring runs of this binary at the same time.
 std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + "fetch_output_" + name;
+  return ::testing::TempDir() + "fetch_output_" + std::to_string(::getpid()) + "_" + name;
 }
 
 std::string read(const std::string& path) {
