@@ -40,6 +40,15 @@ HELLO = '{"message":"Hello, World!"}'
 RUN_LIMIT = 120.0  # s for one client run
 
 
+def drop_missing_programs(cmds, names, notes):
+    """Sets cmds[name] to None (with a note) for each built program that is not there."""
+    for name in names:
+        if cmds[name] and not os.access(cmds[name][0], os.X_OK):
+            notes.append(f"{name}: {cmds[name][0]} not found"
+                         + ("" if name == "corio" else "; run bench/peers/build"))
+            cmds[name] = None
+
+
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--corio-client", help="corio_http_client program (n/a when absent)")
@@ -149,11 +158,7 @@ def client_commands(args, notes):
         notes.append("corio client: no --corio-client PATH given")
     if cmds["wrk"] is None:
         notes.append("wrk not found (Debian package wrk)")
-    for client in ("corio", "go", "curl"):
-        if cmds[client] and not os.access(cmds[client][0], os.X_OK):
-            notes.append(f"{client}: {cmds[client][0]} not found"
-                         + ("" if client == "corio" else "; run bench/peers/build"))
-            cmds[client] = None
+    drop_missing_programs(cmds, ("corio", "go", "curl"), notes)
     for client, module in (("aiohttp", "uvloop, aiohttp"), ("httpx", "httpx")):
         if not capture([args.python, "-c", f"import {module}; print('ok')"]):
             notes.append(f"{client}: {args.python} cannot import {module}")
@@ -272,11 +277,7 @@ def server_commands(args, notes):
         notes.append("corio server: no --corio-server PATH given")
     if cmds["nginx"] is None:
         notes.append("nginx not found (Debian package nginx-light)")
-    for server in ("corio", "go", "tokio"):
-        if cmds[server] and not os.access(cmds[server][0], os.X_OK):
-            notes.append(f"{server}: {cmds[server][0]} not found"
-                         + ("" if server == "corio" else "; run bench/peers/build"))
-            cmds[server] = None
+    drop_missing_programs(cmds, ("corio", "go", "tokio"), notes)
     if not capture([args.python, "-c", "import uvloop, aiohttp; print('ok')"]):
         notes.append(f"aiohttp: {args.python} cannot import uvloop, aiohttp")
         cmds["aiohttp"] = None
