@@ -34,6 +34,9 @@ inline Answer ok(std::string body, std::string extra_headers = {}) {
                 extra_headers + "\r\n" + body};
 }
 
+// The server's record lives in State, shared with the connection handlers: a handler may
+// resume after the test body has dropped its TestServer (on io_uring a parked read ends
+// only when the kernel has let go of it).
 class TestServer {
  public:
   using Responder = std::function<Answer(const SeenRequest&)>;
@@ -41,58 +44,73 @@ class TestServer {
   // Starts listening on 127.0.0.1:0. Call from inside the loop.
   static corio::Task<std::unique_ptr<TestServer>> start(Responder responder) {
     auto self = std::unique_ptr<TestServer>(new TestServer(std::move(responder)));
-    TestServer* raw = self.get();
     self->server_ = co_await corio::net::start_server(
-        [raw](corio::net::StreamReader reader, corio::net::StreamWriter writer) {
-          return raw->serve(std::move(reader), std::move(writer));
+        [state = self->state_](corio::net::StreamReader reader, corio::net::StreamWriter writer) {
+          return serve(state, std::move(reader), std::move(writer));
         },
         "127.0.0.1", 0);
     co_return self;
   }
 
-  ~TestServer() { server_->close_clients(); }
+  ~TestServer() {
+    state_->closing.set();
+    server_->close_clients();
+  }
 
   [[nodiscard]] std::uint16_t port() const { return server_->sockets().at(0).port(); }
   [[nodiscard]] std::string url(std::string_view path = "/") const {
     return "http://127.0.0.1:" + std::to_string(port()) + std::string(path);
   }
-  [[nodiscard]] const std::vector<SeenRequest>& requests() const { return requests_; }
-  [[nodiscard]] int connections() const { return connections_; }
+  [[nodiscard]] const std::vector<SeenRequest>& requests() const { return state_->requests; }
+  [[nodiscard]] int connections() const { return state_->connections; }
   // Connections the client closed (EOF seen between requests).
-  [[nodiscard]] int closed_by_peer() const { return closed_by_peer_; }
+  [[nodiscard]] int closed_by_peer() const { return state_->closed_by_peer; }
 
   // Stops serving; handlers waiting out a delay give up at once.
   corio::Task<> close() {
-    closing_.set();
+    state_->closing.set();
     server_->close_clients();
     co_await server_->wait_closed();
   }
 
  private:
-  explicit TestServer(Responder responder) : responder_(std::move(responder)) {}
+  struct State {
+    Responder responder;
+    std::vector<SeenRequest> requests;
+    int connections = 0;
+    int closed_by_peer = 0;
+    corio::Event closing;
+  };
 
-  corio::Task<> wait_closing() { co_await closing_.wait(); }
+  explicit TestServer(Responder responder) : state_(std::make_shared<State>()) {
+    state_->responder = std::move(responder);
+  }
 
-  corio::Task<> serve(corio::net::StreamReader reader, corio::net::StreamWriter writer) {
-    const int connection = ++connections_;
+  static corio::Task<> wait_closing(std::shared_ptr<State> state) {
+    co_await state->closing.wait();
+  }
+
+  static corio::Task<> serve(std::shared_ptr<State> state, corio::net::StreamReader reader,
+                             corio::net::StreamWriter writer) {
+    const int connection = ++state->connections;
     corio::http::RequestParser parser;
     std::string pending;
     for (;;) {
       if (pending.empty()) {
         pending = co_await reader.read(65536);
         if (pending.empty()) {
-          ++closed_by_peer_;
+          ++state->closed_by_peer;
           co_return;
         }
       }
       const auto result = parser.feed(pending);
       pending.erase(0, result.consumed);
       if (!result.message_complete) continue;
-      requests_.push_back(SeenRequest{parser.take_message(), connection});
-      const Answer answer = responder_(requests_.back());
+      state->requests.push_back(SeenRequest{parser.take_message(), connection});
+      const Answer answer = state->responder(state->requests.back());
       if (answer.delay.count() > 0) {
         try {
-          co_await corio::wait_for(wait_closing(), answer.delay);
+          co_await corio::wait_for(wait_closing(state), answer.delay);
           co_return;  // close() came first
         } catch (const corio::TimeoutError&) {
         }
@@ -106,12 +124,8 @@ class TestServer {
     }
   }
 
-  Responder responder_;
+  std::shared_ptr<State> state_;
   std::optional<corio::net::Server> server_;
-  std::vector<SeenRequest> requests_;
-  int connections_ = 0;
-  int closed_by_peer_ = 0;
-  corio::Event closing_;
 };
 
 }  // namespace corio_test
