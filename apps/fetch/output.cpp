@@ -14,18 +14,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <corio/http/headers.hpp>
+
 namespace corio_fetch {
 namespace {
 
 constexpr std::size_t flush_threshold = 64 * 1024;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -110,7 +104,7 @@ std::string to_json_line(const FetchResult& result) {
   line["status"] = result.status ? nlohmann::ordered_json(*result.status) : nullptr;
   nlohmann::ordered_json headers = nlohmann::ordered_json::object();
   for (const auto& [name, value] : result.headers) {
-    const std::string key = lower(name);
+    const std::string key = corio::http::ascii_lower(name);
     auto it = headers.find(key);
     if (it == headers.end()) {
       headers[key] = value;

@@ -14,20 +14,6 @@ namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 void append_code_point(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));
@@ -119,16 +105,16 @@ std::optional<std::string> charset_parameter(std::string_view content_type) {
   while (semicolon != std::string_view::npos) {
     content_type.remove_prefix(semicolon + 1);
     semicolon = content_type.find(';');
-    const std::string_view parameter = trim(content_type.substr(0, semicolon));
+    const std::string_view parameter = trim_ows(content_type.substr(0, semicolon));
     const auto equals = parameter.find('=');
     if (equals == std::string_view::npos) continue;
-    if (!iequals(trim(parameter.substr(0, equals)), "charset")) continue;
-    std::string_view value = trim(parameter.substr(equals + 1));
+    if (!iequals(trim_ows(parameter.substr(0, equals)), "charset")) continue;
+    std::string_view value = trim_ows(parameter.substr(equals + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }
     if (value.empty()) return std::nullopt;
-    return lower(value);
+    return ascii_lower(value);
   }
   return std::nullopt;
 }

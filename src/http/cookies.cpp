@@ -35,33 +35,16 @@ bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
 }
 
-char to_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-}
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), to_lower);
-  return out;
-}
-
 bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
 // Removes leading and trailing WSP (space, HTAB).
-std::string_view trim(std::string_view s) noexcept {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t");
-  return s.substr(first, last - first + 1);
-}
-
 // A cookie domain as stored: lower-case, one leading '.' dropped, A-labels. nullopt if a
 // non-ASCII name is not valid IDNA.
 std::optional<std::string> normalise_domain(std::string_view domain) {
   if (!domain.empty() && domain.front() == '.') domain.remove_prefix(1);
-  std::string lower = lowercase(domain);
+  std::string lower = ascii_lower(domain);
   if (std::all_of(lower.begin(), lower.end(),
                   [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
     return lower;
@@ -252,8 +235,8 @@ std::optional<Cookie> parse_set_cookie(std::string_view header, const URL& reque
       semicolon == std::string_view::npos ? std::string_view{} : header.substr(semicolon + 1);
   const auto equals = pair.find('=');
   if (equals == std::string_view::npos) return std::nullopt;
-  const auto name = trim(pair.substr(0, equals));
-  const auto value = trim(pair.substr(equals + 1));
+  const auto name = trim_ows(pair.substr(0, equals));
+  const auto value = trim_ows(pair.substr(equals + 1));
   if (name.empty() || name.size() + value.size() > max_name_value_size) return std::nullopt;
 
   Cookie cookie;
@@ -275,9 +258,9 @@ std::optional<Cookie> parse_set_cookie(std::string_view header, const URL& reque
     attributes =
         semicolon == std::string_view::npos ? std::string_view{} : attributes.substr(semicolon + 1);
     const auto av_equals = av.find('=');
-    const auto av_name = trim(av.substr(0, av_equals));
-    const auto av_value =
-        av_equals == std::string_view::npos ? std::string_view{} : trim(av.substr(av_equals + 1));
+    const auto av_name = trim_ows(av.substr(0, av_equals));
+    const auto av_value = av_equals == std::string_view::npos ? std::string_view{}
+                                                              : trim_ows(av.substr(av_equals + 1));
     if (av_value.size() > max_attribute_value_size) continue;
 
     if (iequals(av_name, "expires")) {

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include <corio/http/errors.hpp>
+#include <corio/http/headers.hpp>
 
 namespace corio::http {
 
@@ -249,26 +250,14 @@ class BrotliStage final : public DecoderStage {
   bool ended_ = false;
 };
 
-char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The codings of the list, lowercased, last applied first.
 std::vector<std::string> codings_to_undo(std::string_view list) {
   std::vector<std::string> codings;
   for (;;) {
     const auto comma = list.rfind(',');
-    const auto item = trim(comma == std::string_view::npos ? list : list.substr(comma + 1));
+    const auto item = trim_ows(comma == std::string_view::npos ? list : list.substr(comma + 1));
     if (!item.empty()) {
-      std::string name(item);
-      std::transform(name.begin(), name.end(), name.begin(), ascii_lower);
-      codings.push_back(std::move(name));
+      codings.push_back(ascii_lower(item));
     }
     if (comma == std::string_view::npos) return codings;
     list = list.substr(0, comma);

@@ -54,12 +54,6 @@ bool known_transfer_coding(std::string_view coding) noexcept {
   return false;
 }
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::optional<std::string_view> find_header(const HeaderList& headers,
@@ -291,7 +285,7 @@ class ParserImpl {
     s.value_end_.reset();
     try {
       auto& list = s.headers_done_ ? s.message_.trailers : s.message_.headers;
-      list.emplace_back(std::move(s.field_), std::string(trim(s.value_)));
+      list.emplace_back(std::move(s.field_), std::string(trim_ows(s.value_)));
     } catch (...) {
       return s.fail_oom();
     }
@@ -337,7 +331,7 @@ class ParserImpl {
         std::string_view rest = value;
         while (!rest.empty()) {
           const auto comma = rest.find(',');
-          const auto coding = trim(rest.substr(0, comma));
+          const auto coding = trim_ows(rest.substr(0, comma));
           if (!coding.empty() && !known_transfer_coding(coding)) {
             return s.fail("unsupported transfer coding", ProtocolErrorKind::not_implemented);
           }

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <string>
 
+#include <corio/http/headers.hpp>
+
 namespace corio::http {
 
 struct URL::Parts {
@@ -54,16 +56,8 @@ bool is_alpha(char c) noexcept {
 bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
 }
-char to_lower(char c) noexcept {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
 char to_upper(char c) noexcept {
   return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-}
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), to_lower);
-  return out;
 }
 bool is_unreserved(char c) noexcept {
   return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
@@ -167,8 +161,8 @@ std::string encode_lenient(std::string_view text) {
 std::string remove_dot_segments(std::string_view path) {
   auto is_dot = [](std::string_view s) { return s == "." || s == "%2e" || s == "%2E"; };
   auto is_dot_dot = [&](std::string_view s) {
-    return s == ".." || lowercase(s) == ".%2e" || lowercase(s) == "%2e." ||
-           lowercase(s) == "%2e%2e";
+    return s == ".." || ascii_lower(s) == ".%2e" || ascii_lower(s) == "%2e." ||
+           ascii_lower(s) == "%2e%2e";
   };
   std::vector<std::string_view> kept;
   std::size_t start = 1;
@@ -242,7 +236,7 @@ std::string normal_host(std::string_view text, boost::urls::url_view view, bool&
   const std::string decoded = view.host();
   const bool ascii = std::all_of(decoded.begin(), decoded.end(),
                                  [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  std::string host = ascii ? lowercase(decoded) : idna_host(text, decoded);
+  std::string host = ascii ? ascii_lower(decoded) : idna_host(text, decoded);
   if (!std::all_of(host.begin(), host.end(),
                    [](char c) { return is_unreserved(c) || is_sub_delim(c); })) {
     fail(text, "invalid character in host '" + decoded + "'");
@@ -280,7 +274,7 @@ URL URL::parse(std::string_view text) {
   if (colon == std::string_view::npos) fail(text, "missing scheme");
 
   Parts parts;
-  parts.scheme = lowercase(text.substr(0, colon));
+  parts.scheme = ascii_lower(text.substr(0, colon));
   const bool http = parts.scheme == "http" || parts.scheme == "https";
   const auto [auth_begin, auth_end] = authority_range(text);
   parts.has_authority = auth_begin != std::string_view::npos;

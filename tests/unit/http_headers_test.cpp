@@ -80,3 +80,14 @@ TEST(Headers, ErrorsFormHttpxHierarchy) {
   EXPECT_THROW(throw corio::http::DecodingError("x"), corio::http::HTTPError);
   EXPECT_THROW(throw corio::http::ProxyError("x"), corio::http::TransportError);
 }
+
+TEST(HeaderText, AsciiLowerChangesOnlyAsciiLetters) {
+  EXPECT_EQ(corio::http::ascii_lower("Content-TYPE: gZip"), "content-type: gzip");
+  EXPECT_EQ(corio::http::ascii_lower("\xC3\x89t\xC3\xA9"), "\xC3\x89t\xC3\xA9");
+}
+
+TEST(HeaderText, TrimOwsTakesSpacesAndTabsOnly) {
+  EXPECT_EQ(corio::http::trim_ows(" \t gzip \t"), "gzip");
+  EXPECT_EQ(corio::http::trim_ows("\r\nx\r\n"), "\r\nx\r\n");
+  EXPECT_EQ(corio::http::trim_ows(" \t "), "");
+}

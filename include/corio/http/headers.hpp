@@ -27,6 +27,10 @@ namespace corio::http {
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
 // A non-empty RFC 9110 token (what header names and methods are made of).
 [[nodiscard]] bool is_token(std::string_view text) noexcept;
+// `text` with ASCII letters lower-cased (names, schemes, codings; other bytes kept).
+[[nodiscard]] std::string ascii_lower(std::string_view text);
+// `text` without RFC 9110 optional whitespace (spaces and tabs) at either end.
+[[nodiscard]] std::string_view trim_ows(std::string_view text) noexcept;
 
 class Headers {
  public:
