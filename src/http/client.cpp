@@ -235,10 +235,12 @@ Request redirect_request(const Request& previous, const Response& response) {
     next = previous.url.join(std::string(location) + "#" + std::string(previous.url.fragment()));
   }
   check_scheme(next);
+  // httpx's _redirect_method: 303 and 302 (what browsers do) turn every method but HEAD
+  // into GET, 301 only POST; 307 and 308 keep the method and the body.
   std::string method = previous.method;
-  if (response.status_code == 303 && method != "HEAD") method = "GET";
-  if ((response.status_code == 301 || response.status_code == 302) && method == "POST")
-    method = "GET";
+  const int status = response.status_code;
+  if ((status == 302 || status == 303) && method != "HEAD") method = "GET";
+  if (status == 301 && method == "POST") method = "GET";
 
   Request request(method, next);
   request.headers = previous.headers;

@@ -241,6 +241,49 @@ TEST(AsyncClient, RedirectsFollowRfc9110MethodRules) {
   });
 }
 
+// Parity: httpx _redirect_method / _redirect_stream — 308 keeps the method and the body,
+// 301 turns only a POST into a body-less GET, 302 turns every method but HEAD into GET.
+TEST(AsyncClient, RedirectsKeepOrDropMethodAndBodyAsHttpxDoes) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      const std::string& target = seen.message.target;
+      for (const char* status : {"301 Moved Permanently", "302 Found", "308 Permanent Redirect"}) {
+        if (target == "/" + std::string(status, 3)) {
+          return Answer{"HTTP/1.1 " + std::string(status) +
+                        "\r\nLocation: /done\r\nContent-Length: 0\r\n\r\n"};
+        }
+      }
+      return ok(seen.message.method + " " + seen.message.body + " " +
+                std::string(seen.message.header("content-length").value_or("none")) + " " +
+                std::string(seen.message.header("content-type").value_or("none")));
+    });
+    ClientOptions options;
+    options.follow_redirects = true;
+    AsyncClient client(std::move(options));
+    RequestOptions post308;
+    post308.json = nlohmann::json{{"a", 1}};
+    Response kept = co_await client.post(server->url("/308"), std::move(post308));
+    EXPECT_EQ(kept.content(), R"(POST {"a":1} 7 application/json)");
+    EXPECT_EQ(kept.history.size(), 1u);
+    RequestOptions post301;
+    post301.json = nlohmann::json{{"a", 1}};
+    Response to_get = co_await client.post(server->url("/301"), std::move(post301));
+    EXPECT_EQ(to_get.content(), "GET  none none");
+    EXPECT_EQ(to_get.request.method, "GET");
+    RequestOptions put301;
+    put301.content = "data";
+    Response put_kept = co_await client.put(server->url("/301"), std::move(put301));
+    EXPECT_EQ(put_kept.content(), "PUT data 4 none");
+    RequestOptions put302;
+    put302.content = "data";
+    Response put_to_get = co_await client.put(server->url("/302"), std::move(put302));
+    EXPECT_EQ(put_to_get.content(), "GET  none none");
+    Response head_kept = co_await client.head(server->url("/302"));
+    EXPECT_EQ(head_kept.request.method, "HEAD");
+    EXPECT_EQ(server->requests().back().message.method, "HEAD");
+  });
+}
+
 TEST(AsyncClient, RedirectsAreReturnedAsIsUnlessFollowed) {
   corio::run([]() -> corio::Task<> {
     auto server = co_await TestServer::start([](const SeenRequest&) {
