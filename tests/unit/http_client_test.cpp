@@ -176,6 +176,106 @@ TEST(AsyncClient, RetriesRepeatTheConnectAttempts) {
   });
 }
 
+// A listener whose accept queue is full (backlog 0, one connection queued): the kernel
+// drops further SYNs, so a connect to it hangs without any traffic leaving the machine.
+struct Blackhole {
+  corio::net::TcpListener listener;
+  corio::net::TcpStream queued;
+  [[nodiscard]] std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(listener.local_address().port()) + "/";
+  }
+};
+
+corio::Task<Blackhole> blackhole() {
+  Blackhole hole;
+  corio::net::ListenOptions listen;
+  listen.backlog = 0;
+  hole.listener =
+      corio::net::TcpListener::bind(corio::net::SocketAddress::parse("127.0.0.1", 0), listen);
+  hole.queued = co_await corio::net::TcpStream::connect(hole.listener.local_address());
+  co_return hole;
+}
+
+TEST(AsyncClient, AConnectThatHangsRaisesConnectTimeout) {
+  corio::run([]() -> corio::Task<> {
+    Blackhole hole = co_await blackhole();
+    ClientOptions options;
+    options.timeout.connect = 200ms;
+    AsyncClient client(std::move(options));
+    try {
+      (void)co_await client.get(hole.url());
+      ADD_FAILURE() << "no ConnectTimeout";
+    } catch (const corio::http::ConnectTimeout& e) {
+      EXPECT_NE(std::string(e.what()).find("timed out after 200 ms"), std::string::npos)
+          << e.what();
+    }
+  });
+}
+
+// The peer accepts the connection in the kernel but never reads: once the socket buffers
+// are full, the upload stalls.
+TEST(AsyncClient, AnUploadThatStallsRaisesWriteTimeout) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = corio::net::TcpListener::bind(corio::net::SocketAddress::parse("127.0.0.1", 0));
+    const std::string url =
+        "http://127.0.0.1:" + std::to_string(listener.local_address().port()) + "/upload";
+    ClientOptions options;
+    options.timeout.write = 200ms;
+    AsyncClient client(std::move(options));
+    RequestOptions upload;
+    upload.content = std::string(std::size_t{64} << 20, 'u');  // more than socket buffers
+    try {
+      (void)co_await client.post(url, std::move(upload));
+      ADD_FAILURE() << "no WriteTimeout";
+    } catch (const corio::http::WriteTimeout& e) {
+      EXPECT_NE(std::string(e.what()).find("timed out after 200 ms"), std::string::npos)
+          << e.what();
+    }
+  });
+}
+
+TEST(AsyncClient, AnIdleConnectionPastKeepaliveExpiryIsNotReused) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) { return ok("x"); });
+    ClientOptions options;
+    options.limits.keepalive_expiry = 200ms;
+    AsyncClient client(std::move(options));
+    (void)co_await client.get(server->url());
+    (void)co_await client.get(server->url());
+    EXPECT_EQ(server->connections(), 1);  // within the expiry: reused
+    co_await corio::sleep(300ms);
+    (void)co_await client.get(server->url());
+    EXPECT_EQ(server->connections(), 2);
+    for (int i = 0; i < 100 && server->closed_by_peer() == 0; ++i) co_await corio::sleep(1ms);
+    EXPECT_EQ(server->closed_by_peer(), 1);  // the expired one was closed, not leaked
+  });
+}
+
+TEST(AsyncClient, OnlyMaxKeepaliveConnectionsStayPooled) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      Answer answer = ok("x");
+      answer.delay = 100ms;  // the four requests overlap: four connections
+      return answer;
+    });
+    ClientOptions options;
+    options.limits.max_keepalive_connections = 2;
+    AsyncClient client(std::move(options));
+    const auto four_at_once = [&]() -> corio::Task<> {
+      std::vector<corio::JoinHandle<Response>> calls;
+      for (int i = 0; i < 4; ++i) calls.push_back(corio::spawn(client.get(server->url())));
+      for (auto& call : calls) EXPECT_EQ((co_await call).content(), "x");
+    };
+    co_await four_at_once();
+    EXPECT_EQ(server->connections(), 4);
+    for (int i = 0; i < 100 && server->closed_by_peer() < 2; ++i) co_await corio::sleep(1ms);
+    EXPECT_EQ(server->closed_by_peer(), 2);  // two went back idle, two were closed
+    co_await four_at_once();
+    EXPECT_EQ(server->connections(), 6);  // two reused, two new
+    co_await server->close();
+  });
+}
+
 TEST(AsyncClient, AFullPoolRaisesPoolTimeout) {
   corio::run([]() -> corio::Task<> {
     auto server = co_await TestServer::start([](const SeenRequest&) { return ok("body"); });
@@ -335,6 +435,29 @@ TEST(AsyncClient, AuthorizationIsDroppedWhenARedirectLeavesTheOrigin) {
     AsyncClient client(std::move(options));
     EXPECT_EQ((co_await client.get(first->url("/same"))).content(), "Basic dXNlcjpzZWNyZXQ=");
     EXPECT_EQ((co_await client.get(first->url("/away"))).content(), "none");
+  });
+}
+
+TEST(AsyncClient, EveryVerbReachesTheServerWithItsMethodAndBody) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      return ok(seen.message.method + " " + seen.message.target + " " + seen.message.body);
+    });
+    AsyncClient client;
+    RequestOptions patch;
+    patch.content = "delta";
+    EXPECT_EQ((co_await client.patch(server->url("/p"), std::move(patch))).content(),
+              "PATCH /p delta");
+    EXPECT_EQ(server->requests().back().message.header("content-length"), "5");
+    EXPECT_EQ((co_await client.patch(server->url("/p"))).content(), "PATCH /p ");
+    EXPECT_EQ(server->requests().back().message.header("content-length"), "0");
+    EXPECT_EQ((co_await client.delete_(server->url("/d"))).content(), "DELETE /d ");
+    EXPECT_EQ((co_await client.options(server->url("/o"))).content(), "OPTIONS /o ");
+    EXPECT_EQ((co_await client.request("PROPFIND", server->url("/r"))).content(), "PROPFIND /r ");
+    RequestOptions put;
+    put.content = "body";
+    EXPECT_EQ((co_await client.request("put", server->url("/r"), std::move(put))).content(),
+              "PUT /r body");
   });
 }
 
@@ -606,6 +729,19 @@ TEST(AsyncClient, AcloseClosesIdleConnectionsAndRefusesNewRequests) {
     for (int i = 0; i < 100 && server->closed_by_peer() == 0; ++i) co_await corio::sleep(1ms);
     EXPECT_EQ(server->closed_by_peer(), 1);
     EXPECT_THROW((void)co_await client.get(server->url()), std::logic_error);
+  });
+}
+
+TEST(AsyncClient, DestroyingTheClientClosesItsPooledConnections) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) { return ok("x"); });
+    {
+      AsyncClient client;
+      (void)co_await client.get(server->url());
+      EXPECT_EQ(server->closed_by_peer(), 0);
+    }
+    for (int i = 0; i < 100 && server->closed_by_peer() == 0; ++i) co_await corio::sleep(1ms);
+    EXPECT_EQ(server->closed_by_peer(), 1);
   });
 }
 
