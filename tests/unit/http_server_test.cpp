@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -255,6 +256,74 @@ TEST(HttpServer, ChunkedRequestBodyIsDecoded) {
   });
 }
 
+// Records every piece read_chunk() hands out, and answers how many there were.
+Router piece_router(std::vector<std::string>& pieces) {
+  Router router;
+  router.post("/pieces", [&pieces](ServerRequest& r) -> Task<ServerResponse> {
+    for (;;) {
+      std::optional<std::string> piece = co_await r.read_chunk();
+      if (!piece) break;
+      pieces.push_back(std::move(*piece));
+    }
+    co_return ServerResponse::text(std::to_string(pieces.size()));
+  });
+  return router;
+}
+
+std::string joined(const std::vector<std::string>& pieces) {
+  std::string all;
+  for (const auto& piece : pieces) all += piece;
+  return all;
+}
+
+// Bytes whose order shows: a piece swapped or repeated changes the text.
+std::string numbered_bytes(std::size_t size) {
+  std::string bytes;
+  bytes.reserve(size);
+  for (std::size_t i = 0; bytes.size() < size; ++i) bytes += std::to_string(i) + ",";
+  bytes.resize(size);
+  return bytes;
+}
+
+TEST(HttpServer, ReadChunkGetsAChunkedUploadInPiecesAndInOrder) {
+  std::vector<std::string> pieces;
+  const std::vector<std::string> chunks = {"first", numbered_bytes(40000), "third", "4th"};
+  with_server(piece_router(pieces), quiet_options(), [&](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("POST /pieces HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+    for (const auto& chunk : chunks) {
+      std::ostringstream size;
+      size << std::hex << chunk.size();
+      co_await client.send(size.str() + "\r\n" + chunk + "\r\n");
+      co_await corio::sleep(5ms);  // each chunk in its own segment
+    }
+    co_await client.send("0\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 200);
+    EXPECT_EQ(m.body, std::to_string(pieces.size()));
+  });
+  EXPECT_GT(pieces.size(), 1u);  // never all at once
+  for (const auto& piece : pieces) EXPECT_FALSE(piece.empty());
+  EXPECT_TRUE(joined(pieces) == joined(chunks));
+}
+
+// 200 KB, far more than the connection's 16 KiB read buffer holds at once.
+TEST(HttpServer, ReadChunkGetsEveryByteOfALargeSizedBodyInOrder) {
+  std::vector<std::string> pieces;
+  const std::string body = numbered_bytes(200000);
+  with_server(piece_router(pieces), quiet_options(), [&](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("POST /pieces HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                         std::to_string(body.size()) + "\r\n\r\n" + body);
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 200);
+    EXPECT_TRUE(m.keep_alive);
+  });
+  EXPECT_GT(pieces.size(), 1u);
+  EXPECT_EQ(joined(pieces).size(), body.size());
+  EXPECT_TRUE(joined(pieces) == body);
+}
+
 TEST(HttpServer, StreamedResponseUsesChunkedEncoding) {
   with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
     auto client = co_await RawClient::connect(port);
@@ -384,6 +453,31 @@ TEST(HttpServer, MalformedRequestsGetTheirStatusAndTheConnectionCloses) {
   });
 }
 
+// Each header under the line limit, their number under the count limit, their sum over the
+// section limit.
+TEST(HttpServer, ManyMidSizedHeadersOverTheSectionLimitAre431AndClose) {
+  const corio::http::ParserLimits limits = quiet_options().limits;
+  const std::size_t value_size = limits.max_header_line / 2;
+  const std::size_t count = limits.max_header_section / value_size + 2;
+  ASSERT_LT(count, limits.max_header_count);
+  std::string request = "GET / HTTP/1.1\r\nHost: t\r\n";
+  for (std::size_t i = 0; i < count; ++i) {
+    request += "X-Mid-" + std::to_string(i) + ": " + std::string(value_size, 'm') + "\r\n";
+  }
+  request += "\r\n";
+  ServerOptions options = quiet_options();
+  options.lingering_timeout = 100ms;
+  with_server(demo_router(), std::move(options), [&](Server& server, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(request);
+    const std::string raw = co_await corio::wait_for(client.read_to_eof(), 10s);
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 431 ")) << raw.substr(0, 200);
+    EXPECT_NE(raw.find("\r\nConnection: close\r\n"), std::string::npos) << raw;
+    for (int i = 0; i < 100 && server.connection_count() != 0; ++i) co_await corio::sleep(10ms);
+    EXPECT_EQ(server.connection_count(), 0u);
+  });
+}
+
 TEST(HttpServer, ChunkedBodyOverTheLimitIs413) {
   ServerOptions options = quiet_options();
   options.limits.max_body = 8;
@@ -433,6 +527,27 @@ TEST(HttpServer, SlowlorisClientIsCutOffAtTheHeaderTimeout) {
     const std::string raw = co_await client.read_to_eof();
     EXPECT_TRUE(raw.starts_with("HTTP/1.1 408 ")) << raw;
     EXPECT_NE(raw.find("Connection: close\r\n"), std::string::npos) << raw;
+  });
+}
+
+TEST(HttpServer, StalledRequestBodyIsAnswered408AtTheBodyTimeoutAndClosed) {
+  ServerOptions options = quiet_options();
+  options.body_timeout = 200ms;
+  options.lingering_timeout = 100ms;
+  with_server(demo_router(), std::move(options), [](Server& server, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    corio::Loop& loop = corio::Loop::current();
+    const auto started = loop.now();
+    co_await client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n" +
+                         std::string(40, 'x'));  // 60 bytes short, then silence
+    const std::string raw = co_await corio::wait_for(client.read_to_eof(), 5s);
+    const auto waited = loop.now() - started;
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 408 ")) << raw;
+    EXPECT_NE(raw.find("Connection: close\r\n"), std::string::npos) << raw;
+    EXPECT_GE(waited, 200ms);
+    EXPECT_LT(waited, 2s);  // about one body_timeout, not the 60 s default
+    for (int i = 0; i < 100 && server.connection_count() != 0; ++i) co_await corio::sleep(10ms);
+    EXPECT_EQ(server.connection_count(), 0u);
   });
 }
 
