@@ -139,6 +139,8 @@ TEST_F(ClientAgainstNginx, SpeaksHttpsWithATrustedCa) {
     for (int i = 0; i < 3; ++i) {
       Response response = co_await client.get(https_url("/hello.txt"));
       EXPECT_EQ(response.text(), "hello from nginx\n");
+      // The client offers ALPN "http/1.1" only; what was spoken shows here.
+      EXPECT_EQ(response.http_version, "HTTP/1.1");
     }
   });
 }
