@@ -1,6 +1,7 @@
-// tests/unit/loop_test.cpp — tests for include/corio/loop.hpp (scheduling, timers, clocks,
-// cross-thread wake-ups, fds, signals, debug mode) and the loop-level rules of run.hpp and
-// spawn.hpp. Parity cases name the test_asyncio case they mirror.
+// tests/unit/loop_test.cpp — tests for include/corio/loop.hpp (backends, scheduling, timers,
+// clocks, cross-thread wake-ups, fds, signals, debug mode), sleep.hpp's sleep_until and the
+// loop-level rules of run.hpp and spawn.hpp. Parity cases name the test_asyncio case they
+// mirror.
 #include <corio/loop.hpp>
 
 #include <gtest/gtest.h>
@@ -15,9 +16,12 @@
 #include <array>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -93,6 +97,31 @@ void count_sigint(int) {
 }
 
 }  // namespace
+
+// --- backends ---
+
+// ctest runs each unit binary once per backend with CORIO_BACKEND set; the loop must use
+// the one named there (epoll when unset).
+TEST(Loop, BackendIsTheOneNamedInCorioBackend) {
+  const char* value = std::getenv("CORIO_BACKEND");
+  const std::string_view name = value != nullptr ? value : "";
+  const corio::BackendKind expected = name == "io_uring" || name == "uring"
+                                          ? corio::BackendKind::io_uring
+                                          : corio::BackendKind::epoll;
+  corio::Loop loop;
+  EXPECT_EQ(loop.backend(), expected) << "CORIO_BACKEND=" << name;
+  corio::run([&]() -> corio::Task<> {
+    EXPECT_EQ(corio::Loop::current().backend(), expected);
+    co_return;
+  });
+}
+
+TEST(Loop, BackendOptionOverridesTheEnvironment) {
+  for (const corio::BackendKind kind : {corio::BackendKind::epoll, corio::BackendKind::io_uring}) {
+    corio::Loop loop(corio::LoopOptions{.backend = kind});
+    EXPECT_EQ(loop.backend(), kind);
+  }
+}
 
 // --- scheduling ---
 
@@ -282,6 +311,51 @@ TEST(Loop, VirtualTimeStandsStillWhileTasksRun) {
         const auto start = loop.now();
         for (int i = 0; i < 100; ++i) co_await corio::yield_now();
         EXPECT_EQ(loop.now(), start);
+      },
+      corio::LoopOptions{.virtual_time = true});
+}
+
+// sleep.hpp's sleep_until: wakes when the loop's clock reaches the time point, in deadline
+// order with other sleepers.
+TEST(Sleep, UntilWakesAtTheTimePointInDeadlineOrder) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto& loop = corio::Loop::current();
+        const auto start = loop.now();
+        std::vector<int> order;
+        auto sleeper = [&](int id, corio::Loop::TimePoint when) -> corio::Task<> {
+          co_await corio::sleep_until(when);
+          EXPECT_EQ(loop.now(), when);
+          order.push_back(id);
+        };
+        auto late = corio::spawn(sleeper(2, start + 2h));
+        auto early = corio::spawn(sleeper(1, start + 90min));
+        co_await corio::sleep_until(start + 10min);
+        EXPECT_EQ(loop.now(), start + 10min);
+        EXPECT_TRUE(order.empty());
+        co_await late;
+        co_await early;
+        EXPECT_EQ(order, (std::vector{1, 2}));
+        EXPECT_EQ(loop.now(), start + 2h);
+      },
+      corio::LoopOptions{.virtual_time = true});
+}
+
+// Like sleep(0) and negative sleeps: a time point already past still gives up one turn.
+TEST(Sleep, UntilAPastTimePointStillSuspends) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto& loop = corio::Loop::current();
+        const auto start = loop.now();
+        bool other_ran = false;
+        auto other = corio::spawn([&]() -> corio::Task<> {
+          other_ran = true;
+          co_return;
+        });
+        co_await corio::sleep_until(start - 1h);
+        EXPECT_TRUE(other_ran);
+        EXPECT_EQ(loop.now(), start);
+        co_await other;
       },
       corio::LoopOptions{.virtual_time = true});
 }
@@ -643,6 +717,44 @@ TEST(Spawn, WithoutARunningLoopThrowsRuntimeError) {
 }
 
 // --- debug mode ---
+
+// CORIO_DEBUG=1 in the environment, not LoopOptions::debug, with the default 100 ms
+// threshold. The variable is read once per process, so the check runs in a fresh one: the
+// "threadsafe" death-test style re-executes this binary, and only that child sets it. The
+// child reports on stderr (matched below) and exits 1 if debug() is off or the 20 ms step
+// was reported too.
+TEST(Debug, CorioDebugEnvironmentVariableReportsSlowStepsAndNeverAwaitedTasks) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        ::setenv("CORIO_DEBUG", "1", 1);
+        testing::internal::CaptureStderr();
+        static_cast<void>(answer());  // outside any loop: the environment alone decides
+        bool debug = false;
+        corio::run([&]() -> corio::Task<> {
+          debug = corio::Loop::current().debug();
+          static_cast<void>(answer());
+          co_await corio::spawn(
+              []() -> corio::Task<> {
+                std::this_thread::sleep_for(20ms);  // under the 100 ms default: not reported
+                co_return;
+              },
+              "brisk");
+          co_await corio::spawn(
+              []() -> corio::Task<> {
+                std::this_thread::sleep_for(150ms);
+                co_return;
+              },
+              "sluggish");
+        });
+        const std::string err = testing::internal::GetCapturedStderr();
+        std::fputs(err.c_str(), stderr);
+        std::exit(debug && err.find("'brisk'") == std::string::npos ? 0 : 1);
+      },
+      testing::ExitedWithCode(0),
+      "never awaited nor spawned\n.*never awaited nor spawned\n.*"
+      "step of task 'sluggish' took [0-9.]+ seconds");
+}
 
 // Parity: test_base_events.py BaseEventLoopTests.test_log_slow_callbacks.
 TEST(Debug, SlowStepIsReportedWithTheTaskName) {
