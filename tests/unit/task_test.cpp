@@ -3,6 +3,7 @@
 #include <corio/corio.hpp>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,33 @@ TEST(Task, ExceptionPropagatesThroughRun) {
     co_return;
   };
   EXPECT_THROW(corio::run(failing()), std::runtime_error);
+}
+
+// A coroutine object that is never awaited: its body never runs, and destroying it frees
+// the frame with its parameters.
+TEST(Task, NeverAwaitedTaskNeverRunsItsBody) {
+  auto body = [](std::shared_ptr<int> counter) -> corio::Task<> {
+    ++*counter;
+    co_return;
+  };
+  auto counter = std::make_shared<int>(0);
+  {
+    corio::Task<> outside = body(counter);  // outside any loop
+    EXPECT_EQ(counter.use_count(), 2);      // the frame holds its copy of the parameter
+  }
+  EXPECT_EQ(counter.use_count(), 1);
+  corio::run([&]() -> corio::Task<> {
+    {
+      corio::Task<> inside = body(counter);
+      co_await corio::yield_now();
+      co_await corio::sleep(1ms);
+      EXPECT_EQ(*counter, 0);
+    }
+    EXPECT_EQ(counter.use_count(), 1);
+    co_await corio::yield_now();
+  });
+  EXPECT_EQ(*counter, 0);
+  EXPECT_EQ(counter.use_count(), 1);
 }
 
 TEST(Task, SpawnStartsOnALaterTurn) {
