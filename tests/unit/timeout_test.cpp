@@ -133,6 +133,64 @@ TEST(Timeout, NoDeadlineNeverExpires) {
       kVirtual);
 }
 
+// Parity: test_timeout_at — a deadline given as a time point.
+TEST(Timeout, AtATimePointExpiresExactlyThere) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto& loop = corio::Loop::current();
+        const auto deadline = loop.now() + 10min;
+        bool timed_out = false;
+        try {
+          co_await corio::timeout_at(deadline, [&](corio::Timeout& scope) -> corio::Task<> {
+            EXPECT_EQ(scope.when(), deadline);
+            co_await corio::sleep(1h);
+          });
+        } catch (const corio::TimeoutError&) {
+          timed_out = true;
+        }
+        EXPECT_TRUE(timed_out);
+        EXPECT_EQ(loop.now(), deadline);
+      },
+      kVirtual);
+}
+
+TEST(Timeout, AtATimePointLetsABodyThatFinishesFirstReturnItsValue) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto& loop = corio::Loop::current();
+        const auto deadline = loop.now() + 10min;
+        const int v = co_await corio::timeout_at(deadline, []() -> corio::Task<int> {
+          co_await corio::sleep(9min);
+          co_return 7;
+        });
+        EXPECT_EQ(v, 7);
+        co_await corio::sleep(1h);  // the disarmed deadline cancels nothing later
+        EXPECT_EQ(corio::current_task().cancelling(), 0u);
+      },
+      kVirtual);
+}
+
+// A deadline already past expires at the body's first suspension.
+TEST(Timeout, AtAPastTimePointExpiresAtTheFirstSuspension) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto& loop = corio::Loop::current();
+        const auto start = loop.now();
+        bool reached = false;
+        try {
+          co_await corio::timeout_at(start - 1s, [&]() -> corio::Task<> {
+            reached = true;
+            co_await corio::sleep(1h);
+          });
+          ADD_FAILURE() << "no timeout";
+        } catch (const corio::TimeoutError&) {
+        }
+        EXPECT_TRUE(reached);
+        EXPECT_EQ(loop.now(), start);
+      },
+      kVirtual);
+}
+
 // Parity: test_wait_for — wait_for on a handle cancels the task on expiry.
 TEST(WaitFor, ExpiryCancelsTheAwaitedTaskAndRaisesTimeoutError) {
   corio::run(

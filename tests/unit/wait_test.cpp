@@ -68,6 +68,25 @@ TEST(Wait, TimeoutLeavesPendingTasksRunning) {
       kVirtual);
 }
 
+// Parity: test_wait — the default ALL_COMPLETED without a timeout returns once every task
+// is done, and only then.
+TEST(Wait, AllCompletedWithoutTimeoutWaitsForEveryTask) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto& loop = corio::Loop::current();
+        const auto start = loop.now();
+        std::vector<corio::JoinHandle<int>> handles{
+            corio::spawn(after(3s, 3)), corio::spawn(after(1s, 1)), corio::spawn(after(2s, 2))};
+        auto [done, pending] = co_await corio::wait(handles, corio::ALL_COMPLETED);
+        EXPECT_EQ(loop.now() - start, 3s);
+        EXPECT_TRUE(pending.empty());
+        std::vector<int> results;
+        for (auto& handle : done) results.push_back(handle.result());
+        EXPECT_EQ(results, (std::vector<int>{3, 1, 2}));  // argument order, not finishing order
+      },
+      kVirtual);
+}
+
 TEST(Wait, EmptyListIsAnError) {
   corio::run([]() -> corio::Task<> {
     EXPECT_THROW(co_await corio::wait(std::vector<corio::JoinHandle<int>>{}),
