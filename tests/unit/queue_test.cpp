@@ -642,8 +642,18 @@ TYPED_TEST(AnyQueue, JoinReturnsOnceEveryItemIsDone) {
 TYPED_TEST(AnyQueue, JoinOnAFreshQueueReturnsAtOnce) {
   corio::run([]() -> corio::Task<> {
     TypeParam q;
+    // A task queued before the joins runs on the next loop turn; were join() to suspend, it
+    // would run first.
+    bool other_ran = false;
+    auto other = corio::spawn([&]() -> corio::Task<> {
+      other_ran = true;
+      co_return;
+    });
     co_await q.join();
     co_await q.join();
+    EXPECT_FALSE(other_ran);
+    co_await other;
+    EXPECT_TRUE(other_ran);
   });
 }
 

@@ -200,17 +200,17 @@ TEST(Spawn, CancellingTheAwaiterCancelsTheAwaitedTask) {
 TEST(Spawn, TaskAwaitingItselfThrows) {
   corio::run([]() -> corio::Task<> {
     corio::JoinHandle<> self;
-    bool threw = false;
+    std::string message;
     self = corio::spawn([&]() -> corio::Task<> {
       co_await corio::yield_now();
       try {
         co_await self;
-      } catch (const corio::RuntimeError&) {
-        threw = true;
+      } catch (const corio::RuntimeError& e) {
+        message = e.what();
       }
     });
     co_await self;
-    EXPECT_TRUE(threw);
+    EXPECT_EQ(message, "corio: a task cannot await itself");
   });
 }
 
