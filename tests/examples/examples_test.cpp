@@ -1,5 +1,6 @@
 // tests/examples/examples_test.cpp — runs the article's examples as a user would and checks
 // their output and wall time (generous bounds: these are behaviour checks, not benchmarks).
+// ctest runs it once per backend; the programs inherit CORIO_BACKEND from it.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -34,6 +35,16 @@ TEST(Examples, MyCoroutinePrintsSleepsOneSecondAndPrints) {
   EXPECT_EQ(run.output, "Start coroutine\nEnd coroutine\n");
   EXPECT_GE(run.seconds, 1.0);
   EXPECT_LT(run.seconds, 1.9);
+}
+
+// The examples pick their backend from the environment, so each ctest run uses the one it names.
+TEST(Examples, ReadCorioBackendFromTheEnvironment) {
+  const ProgramRun run = run_program("CORIO_BACKEND=carrier-pigeon " MY_COROUTINE_PATH " 2>&1");
+  EXPECT_NE(run.status, 0);
+  EXPECT_NE(run.output.find("CORIO_BACKEND must be 'epoll' or 'io_uring', not 'carrier-pigeon'"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(run.output.find("Start coroutine"), std::string::npos) << run.output;
 }
 
 TEST(Examples, TwoTasksFinishTogetherInAboutTwoSecondsNotThree) {
