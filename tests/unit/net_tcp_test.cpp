@@ -7,6 +7,8 @@
 #include "transport_reads.hpp"
 
 #include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -208,6 +210,76 @@ TEST(Tcp, ReusePortLetsTwoListenersShareAPort) {
     auto a = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0), {.reuse_port = true});
     auto b = TcpListener::bind(a.local_address(), {.reuse_port = true});
     EXPECT_EQ(a.local_address(), b.local_address());
+    co_return;
+  });
+}
+
+namespace {
+
+int socket_option(int fd, int level, int name) {
+  int value = -1;
+  socklen_t length = sizeof value;
+  if (::getsockopt(fd, level, name, &value, &length) < 0) return -errno;
+  return value;
+}
+
+}  // namespace
+
+// The header's defaults: TCP_NODELAY on both ends (ListenOptions::nodelay applies to accepted
+// streams), and off when asked.
+TEST(Tcp, NodelayIsOnByDefaultOnConnectedAndAcceptedStreams) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    TcpStream client = co_await TcpStream::connect(listener.local_address());
+    TcpStream server = co_await listener.accept();
+    EXPECT_EQ(socket_option(client.fd(), IPPROTO_TCP, TCP_NODELAY), 1);
+    EXPECT_EQ(socket_option(server.fd(), IPPROTO_TCP, TCP_NODELAY), 1);
+
+    auto plain = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0), {.nodelay = false});
+    TcpStream nagle_client = co_await TcpStream::connect(plain.local_address(), {.nodelay = false});
+    TcpStream nagle_server = co_await plain.accept();
+    EXPECT_EQ(socket_option(nagle_client.fd(), IPPROTO_TCP, TCP_NODELAY), 0);
+    EXPECT_EQ(socket_option(nagle_server.fd(), IPPROTO_TCP, TCP_NODELAY), 0);
+    nagle_client.set_nodelay(true);
+    EXPECT_EQ(socket_option(nagle_client.fd(), IPPROTO_TCP, TCP_NODELAY), 1);
+  });
+}
+
+TEST(Tcp, KeepaliveOptionSetsSoKeepaliveAndTheIdleTime) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    TcpStream plain = co_await TcpStream::connect(listener.local_address());
+    EXPECT_EQ(socket_option(plain.fd(), SOL_SOCKET, SO_KEEPALIVE), 0);
+
+    corio::net::TcpOptions options;
+    options.keepalive = 45s;
+    TcpStream kept = co_await TcpStream::connect(listener.local_address(), options);
+    EXPECT_EQ(socket_option(kept.fd(), SOL_SOCKET, SO_KEEPALIVE), 1);
+    EXPECT_EQ(socket_option(kept.fd(), IPPROTO_TCP, TCP_KEEPIDLE), 45);
+
+    kept.set_keepalive(std::nullopt);
+    EXPECT_EQ(socket_option(kept.fd(), SOL_SOCKET, SO_KEEPALIVE), 0);
+    plain.set_keepalive(10s);
+    EXPECT_EQ(socket_option(plain.fd(), SOL_SOCKET, SO_KEEPALIVE), 1);
+    EXPECT_EQ(socket_option(plain.fd(), IPPROTO_TCP, TCP_KEEPIDLE), 10);
+  });
+}
+
+TEST(Tcp, ListenersSetReuseAddressByDefaultAndReusePortOnlyWhenAsked) {
+  corio::run([]() -> corio::Task<> {
+    auto plain = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    EXPECT_EQ(socket_option(plain.fd(), SOL_SOCKET, SO_REUSEADDR), 1);
+    EXPECT_EQ(socket_option(plain.fd(), SOL_SOCKET, SO_REUSEPORT), 0);
+
+    auto strict = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0), {.reuse_address = false});
+    EXPECT_EQ(socket_option(strict.fd(), SOL_SOCKET, SO_REUSEADDR), 0);
+
+    auto shared = TcpListener::bind(SocketAddress::parse("::1", 0), {.reuse_port = true});
+    EXPECT_EQ(socket_option(shared.fd(), SOL_SOCKET, SO_REUSEADDR), 1);
+    EXPECT_EQ(socket_option(shared.fd(), SOL_SOCKET, SO_REUSEPORT), 1);
+
+    shared.close();
+    EXPECT_EQ(shared.fd(), -1);
     co_return;
   });
 }

@@ -62,6 +62,8 @@ class TcpListener {
   Task<TcpStream> accept();
 
   [[nodiscard]] SocketAddress local_address() const;
+  // The listening socket (for getsockopt and the like); -1 once closed. Still owned here.
+  [[nodiscard]] int fd() const noexcept { return listener_.fd(); }
   void close() noexcept { listener_.close(); }
   [[nodiscard]] bool is_open() const noexcept { return listener_.is_open(); }
 
