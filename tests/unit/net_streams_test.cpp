@@ -1,23 +1,36 @@
-// tests/unit/net_streams_test.cpp — tests for include/corio/net/stream_reader.hpp and
-// stream_writer.hpp over real socket pairs and TCP on 127.0.0.1.
+// tests/unit/net_streams_test.cpp — tests for include/corio/net/stream_reader.hpp,
+// stream_writer.hpp and streams.hpp over real socket pairs, TCP on 127.0.0.0/8 and TLS
+// (certificates from tests/support/test_certificates.hpp).
 // Parity cases name the CPython test_asyncio/test_streams.py case they mirror.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <corio/net.hpp>
 #include <corio/net/stream_reader.hpp>
 #include <corio/net/stream_writer.hpp>
 #include <corio/net/streams.hpp>
 
+#include <fcntl.h>
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "net_test_support.hpp"
+#include "test_certificates.hpp"
 
 using namespace std::chrono_literals;
 using corio::net::StreamReader;
 using corio::net::StreamWriter;
 using corio::net::UnixStream;
+using corio_test::test_file;
 
 namespace {
+
+const auto* const g_environment =
+    ::testing::AddGlobalTestEnvironment(new corio_test::CertificateEnvironment);
 
 struct Pipe {
   StreamReader reader;
@@ -179,6 +192,98 @@ TEST(StreamWriter, SendFailureSurfacesInDrain) {
 
 namespace {
 
+// A transport that takes bytes only as the test grants them, so that the writer's queue
+// shrinks in steps the test chooses. Reads see end of stream.
+class MeteredTransport final : public corio::net::Transport {
+ public:
+  void grant(std::size_t bytes) {
+    credit_ += bytes;
+    credit_arrived_.set();
+  }
+
+  corio::Task<std::size_t> read_some(std::span<std::byte>) override { co_return 0; }
+  corio::Task<std::size_t> write_some(std::span<const std::byte> data) override {
+    while (credit_ == 0) {
+      credit_arrived_.clear();
+      co_await credit_arrived_.wait();
+    }
+    const std::size_t n = std::min(credit_, data.size());
+    credit_ -= n;
+    co_return n;
+  }
+  [[nodiscard]] bool can_write_eof() const noexcept override { return false; }
+  void write_eof() override { throw corio::net::NetworkError(ENOTSUP, "no half-close"); }
+  corio::Task<> aclose() override {
+    close();
+    co_return;
+  }
+  void close() noexcept override { open_ = false; }
+  [[nodiscard]] bool is_open() const noexcept override { return open_; }
+  [[nodiscard]] corio::net::SocketAddress local_address() const override { return address_; }
+  [[nodiscard]] const corio::net::SocketAddress& peer_address() const noexcept override {
+    return address_;
+  }
+
+ private:
+  std::size_t credit_ = 0;
+  corio::Event credit_arrived_;
+  bool open_ = true;
+  corio::net::SocketAddress address_ = corio::net::SocketAddress::parse("127.0.0.1", 9);
+};
+
+// Lets the writer's sending task and a drain() in progress react to a grant.
+corio::Task<> settle() {
+  for (int i = 0; i < 8; ++i) co_await corio::yield_now();
+}
+
+}  // namespace
+
+// Parity: asyncio's write buffer limits (high 64 KiB, low 16 KiB). drain() does not wait
+// while the queue is at or below the high-water mark; once above it, it waits until the queue
+// is down to the low-water mark, not merely below the high one.
+TEST(StreamWriter, DrainAboveTheHighWaterMarkReturnsAtTheLowWaterMark) {
+  corio::run([]() -> corio::Task<> {
+    constexpr std::size_t kStep = 4096;
+    auto transport = std::make_shared<MeteredTransport>();
+    StreamWriter writer(transport);
+
+    writer.write(std::string(StreamWriter::kHighWater, 'a'));
+    auto at_high = corio::spawn(writer.drain());
+    co_await settle();
+    EXPECT_TRUE(at_high.done()) << "drain() waited with the queue at the high-water mark";
+    co_await at_high;
+
+    writer.write(std::string(32 * 1024, 'b'));
+    co_await settle();
+    EXPECT_EQ(writer.buffered(), StreamWriter::kHighWater + 32 * 1024);
+    std::optional<std::size_t> buffered_on_return;
+    auto draining = corio::spawn([&]() -> corio::Task<> {
+      co_await writer.drain();
+      buffered_on_return = writer.buffered();
+    });
+    bool waited_between_the_marks = false;
+    for (int step = 0; step < 100 && !draining.done(); ++step) {
+      transport->grant(kStep);
+      co_await settle();
+      const std::size_t left = writer.buffered();
+      if (!draining.done() && left <= StreamWriter::kHighWater) {
+        EXPECT_GT(left, StreamWriter::kLowWater) << "drain() still waits at the low-water mark";
+        waited_between_the_marks = true;
+      }
+    }
+    co_await draining;
+    EXPECT_TRUE(waited_between_the_marks);
+    EXPECT_EQ(buffered_on_return, StreamWriter::kLowWater);  // returned at the first chance
+
+    transport->grant(StreamWriter::kLowWater);
+    writer.close();
+    co_await writer.wait_closed();
+    EXPECT_EQ(writer.buffered(), 0u);
+  });
+}
+
+namespace {
+
 corio::Task<> echo_lines(StreamReader reader, StreamWriter writer) {
   for (;;) {
     std::string line = co_await reader.readline();
@@ -293,4 +398,271 @@ TEST(Streams, UnixServerAndConnection) {
     server.close();
     co_await server.wait_closed();
   });
+}
+
+TEST(Streams, ServeForeverReturnsWhenAnotherTaskClosesTheServer) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await corio::net::start_server(echo_lines, "127.0.0.1", 0);
+    const auto port = server.sockets().at(0).port();
+    bool returned = false;
+    auto serving = corio::spawn([&]() -> corio::Task<> {
+      co_await server.serve_forever();
+      returned = true;
+    });
+    auto closing = corio::spawn([&]() -> corio::Task<> {
+      co_await corio::sleep(2ms);
+      server.close();
+    });
+    co_await serving;  // returns normally: no CancelledError
+    co_await closing;
+    EXPECT_TRUE(returned);
+    EXPECT_FALSE(server.is_serving());
+    co_await server.wait_closed();
+    EXPECT_THROW(co_await corio::net::open_connection("127.0.0.1", port),
+                 corio::net::ConnectionRefusedError);
+  });
+}
+
+namespace {
+
+std::shared_ptr<corio::net::TlsContext> tls_server(const std::string& certificate) {
+  corio::net::TlsServerOptions options;
+  options.cert_file = test_file(certificate + ".crt");
+  options.key_file = test_file(certificate + ".key");
+  return corio::net::TlsContext::server(std::move(options));
+}
+
+std::shared_ptr<corio::net::TlsContext> tls_client() {
+  corio::net::TlsClientOptions options;
+  options.ca_file = test_file("ca.crt");
+  return corio::net::TlsContext::client(std::move(options));
+}
+
+// What a TLS server saw of each connection.
+struct TlsSighting {
+  std::string server_name;  // the SNI name the client sent
+  std::string version;
+};
+
+// start_server(ssl=...) with `certificate`; each connection records what it saw, then
+// echoes lines.
+corio::Task<corio::net::Server> start_tls_echo(const std::string& certificate,
+                                               std::vector<TlsSighting>& seen) {
+  corio::net::ServerOptions options;
+  options.ssl = tls_server(certificate);
+  options.ssl_handshake_timeout = 5s;
+  auto handler = [&seen](StreamReader reader, StreamWriter writer) -> corio::Task<> {
+    const auto* tls = dynamic_cast<const corio::net::TlsStream*>(writer.transport().get());
+    seen.push_back(tls != nullptr ? TlsSighting{tls->server_hostname(), tls->tls_version()}
+                                  : TlsSighting{"(not TLS)", ""});
+    co_await echo_lines(std::move(reader), std::move(writer));
+  };
+  auto server = co_await corio::net::start_server(handler, "127.0.0.1", 0, std::move(options));
+  co_return server;
+}
+
+// open_connection to 127.0.0.1 over TLS, verifying `server_hostname` (empty: the host).
+corio::Task<std::pair<StreamReader, StreamWriter>> open_tls(std::uint16_t port,
+                                                            std::string server_hostname) {
+  corio::net::OpenConnectionOptions options;
+  options.ssl = tls_client();
+  options.server_hostname = std::move(server_hostname);
+  options.ssl_handshake_timeout = 5s;
+  auto halves = co_await corio::net::open_connection("127.0.0.1", port, std::move(options));
+  co_return halves;
+}
+
+}  // namespace
+
+// Parity: test_streams.py test_open_connection_no_loop_ssl / test_start_server with ssl.
+TEST(Streams, OpenConnectionWithSslTalksToAStartServerWithSsl) {
+  corio::run([]() -> corio::Task<> {
+    std::vector<TlsSighting> seen;
+    auto server = co_await start_tls_echo("server", seen);
+    auto [reader, writer] = co_await open_tls(server.sockets().at(0).port(), "localhost");
+    const auto* tls = dynamic_cast<const corio::net::TlsStream*>(writer.transport().get());
+    EXPECT_NE(tls, nullptr);
+    writer.write("secret\n");
+    EXPECT_EQ(co_await reader.readline(), "secret\n");
+    writer.close();
+    co_await writer.wait_closed();
+    server.close();
+    co_await server.wait_closed();
+    EXPECT_EQ(seen.size(), 1u);
+    for (const TlsSighting& sighting : seen) {
+      EXPECT_EQ(sighting.server_name, "localhost");
+      EXPECT_FALSE(sighting.version.empty());
+    }
+  });
+}
+
+// The connection goes to 127.0.0.1; the certificate names only wrong.example. Checking it
+// against the host fails; server_hostname makes it the name sent (SNI) and checked.
+TEST(Streams, ServerHostnameIsTheNameSentAndVerifiedNotTheConnectHost) {
+  testing::internal::CaptureStderr();
+  corio::run([]() -> corio::Task<> {
+    std::vector<TlsSighting> seen;
+    auto server = co_await start_tls_echo("wrong_host", seen);
+    const auto port = server.sockets().at(0).port();
+    EXPECT_THROW(co_await open_tls(port, ""), corio::net::TlsError);
+    EXPECT_THROW(co_await open_tls(port, "localhost"), corio::net::TlsError);
+    auto [reader, writer] = co_await open_tls(port, "wrong.example");
+    writer.write("named\n");
+    EXPECT_EQ(co_await reader.readline(), "named\n");
+    writer.close();
+    co_await writer.wait_closed();
+    server.close_clients();
+    co_await server.wait_closed();
+    EXPECT_FALSE(seen.empty());
+    if (!seen.empty()) EXPECT_EQ(seen.back().server_name, "wrong.example");
+  });
+  // The server reports each refused handshake, as asyncio logs it.
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("TLS handshake with 127.0.0.1"), std::string::npos) << err;
+}
+
+// asyncio's local_addr: the client binds 127.0.0.2 first, and the server sees it as the peer.
+TEST(Streams, OpenConnectionBindsTheLocalAddressTheServerThenSees) {
+  corio::run([]() -> corio::Task<> {
+    std::optional<corio::net::SocketAddress> peer_seen;
+    auto handler = [&peer_seen](StreamReader reader, StreamWriter writer) -> corio::Task<> {
+      peer_seen = writer.peer_address();
+      co_await echo_lines(std::move(reader), std::move(writer));
+    };
+    auto server = co_await corio::net::start_server(handler, "127.0.0.1", 0);
+    corio::net::OpenConnectionOptions options;
+    options.local_addr = corio::net::SocketAddress::parse("127.0.0.2", 0);
+    auto [reader, writer] = co_await corio::net::open_connection(
+        "127.0.0.1", server.sockets().at(0).port(), std::move(options));
+    writer.write("from .2\n");
+    EXPECT_EQ(co_await reader.readline(), "from .2\n");
+    EXPECT_EQ(writer.local_address().ip(), "127.0.0.2");
+    EXPECT_TRUE(peer_seen.has_value());
+    if (peer_seen) EXPECT_EQ(*peer_seen, writer.local_address());
+    writer.close();
+    co_await writer.wait_closed();
+    server.close();
+    co_await server.wait_closed();
+  });
+}
+
+// Parity: test_readline_limit: a line longer than open_connection's limit overruns it.
+TEST(Streams, OpenConnectionLimitBoundsReadline) {
+  corio::run([]() -> corio::Task<> {
+    auto handler = [](StreamReader, StreamWriter writer) -> corio::Task<> {
+      writer.write("short\n" + std::string(100, 'x') + "\n");
+      co_await writer.drain();
+    };
+    auto server = co_await corio::net::start_server(handler, "127.0.0.1", 0);
+    corio::net::OpenConnectionOptions options;
+    options.limit = 16;
+    auto [reader, writer] = co_await corio::net::open_connection(
+        "127.0.0.1", server.sockets().at(0).port(), std::move(options));
+    EXPECT_EQ(reader.limit(), 16u);
+    EXPECT_EQ(co_await reader.readline(), "short\n");
+    EXPECT_THROW(co_await reader.readline(), corio::net::LimitOverrunError);
+    writer.close();
+    co_await writer.wait_closed();
+    server.close();
+    co_await server.wait_closed();
+  });
+}
+
+// Parity: asyncio's reuse_port=True: a second server binds the port the first one holds.
+TEST(Streams, StartServerWithReusePortLetsTwoServersShareAPort) {
+  corio::run([]() -> corio::Task<> {
+    corio::net::ServerOptions first_options;
+    first_options.listen.reuse_port = true;
+    auto first =
+        co_await corio::net::start_server(echo_lines, "127.0.0.1", 0, std::move(first_options));
+    const auto port = first.sockets().at(0).port();
+    corio::net::ServerOptions second_options;
+    second_options.listen.reuse_port = true;
+    auto second =
+        co_await corio::net::start_server(echo_lines, "127.0.0.1", port, std::move(second_options));
+    EXPECT_EQ(second.sockets().at(0), first.sockets().at(0));
+    first.close();
+    co_await first.wait_closed();
+    // The port is still served, by the second server alone.
+    auto [reader, writer] = co_await corio::net::open_connection("127.0.0.1", port);
+    writer.write("still served\n");
+    EXPECT_EQ(co_await reader.readline(), "still served\n");
+    writer.close();
+    co_await writer.wait_closed();
+    second.close();
+    co_await second.wait_closed();
+  });
+}
+
+namespace {
+
+// The lowest descriptor number free now: the one the next socket() would get.
+int lowest_free_fd() {
+  const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ::close(fd);
+  return fd;
+}
+
+}  // namespace
+
+// Bad hosts are rejected before any system call. Proof: while the call runs, the descriptor
+// limit leaves no number free, so a socket (or a resolver's resolv.conf) would have failed
+// with EMFILE instead of std::invalid_argument; and nothing is left open afterwards.
+TEST(Streams, OpenConnectionRejectsBadHostsBeforeOpeningAnything) {
+  const int before = corio_test::open_fd_count();
+  corio::run([]() -> corio::Task<> {
+    std::vector<std::string> bad_hosts = {
+        "",                              // empty
+        std::string(254, 'a'),           // over 253 bytes (and a label over 63)
+        std::string(64, 'b') + ".test",  // a label over 63 bytes
+        "a..b",                          // an empty label
+        "::1::2",                        // a malformed IPv6 literal
+        "[::1",                          // an unclosed bracket
+        std::string("nul\0byte", 8),     // a NUL byte
+    };
+    // Exceptions are looked at only once the limit is lifted again: the sanitizers' checks
+    // on a virtual call need a descriptor of their own.
+    std::vector<std::exception_ptr> errors;
+    std::exception_ptr good_host_error;
+    rlimit saved{};
+    ::getrlimit(RLIMIT_NOFILE, &saved);
+    rlimit none = saved;
+    none.rlim_cur = static_cast<rlim_t>(lowest_free_fd());
+    ::setrlimit(RLIMIT_NOFILE, &none);
+    for (const std::string& host : bad_hosts) {
+      try {
+        co_await corio::net::open_connection(host, 80);
+        errors.emplace_back();
+      } catch (...) {
+        errors.push_back(std::current_exception());
+      }
+    }
+    // The limit itself blocks sockets: a good host fails for want of a descriptor.
+    try {
+      co_await corio::net::open_connection("127.0.0.1", 9);
+    } catch (...) {
+      good_host_error = std::current_exception();
+    }
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+
+    for (std::size_t i = 0; i < bad_hosts.size(); ++i) {
+      std::string outcome = "connected";
+      try {
+        if (errors[i]) std::rethrow_exception(errors[i]);
+      } catch (const std::invalid_argument&) {
+        outcome.clear();
+      } catch (const std::exception& e) {
+        outcome = e.what();
+      }
+      EXPECT_EQ(outcome, "") << "host #" << i << " of " << bad_hosts[i].size() << " bytes";
+    }
+    int code = 0;
+    try {
+      if (good_host_error) std::rethrow_exception(good_host_error);
+    } catch (const corio::net::NetworkError& e) {
+      code = e.code().value();
+    }
+    EXPECT_EQ(code, EMFILE);
+  });
+  EXPECT_EQ(corio_test::open_fd_count(), before);
 }
