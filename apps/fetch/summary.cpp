@@ -76,14 +76,20 @@ std::string Summary::render(double wall_seconds, std::uint64_t skipped,
   if (!by_status_.empty()) {
     text += " —";
     for (const auto& [status, count] : by_status_) {
-      text += " " + std::to_string(status) + ": " + std::to_string(count);
+      text += ' ';
+      text += std::to_string(status);
+      text += ": ";
+      text += std::to_string(count);
     }
   }
   text += "\n  errors: " + std::to_string(errors_);
   if (!by_error_.empty()) {
     text += " —";
     for (const auto& [name, count] : by_error_) {
-      text += " " + name + ": " + std::to_string(count);
+      text += ' ';
+      text += name;
+      text += ": ";
+      text += std::to_string(count);
     }
   }
   text += "\n";
