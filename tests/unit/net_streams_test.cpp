@@ -514,7 +514,9 @@ TEST(Streams, ServerHostnameIsTheNameSentAndVerifiedNotTheConnectHost) {
     server.close_clients();
     co_await server.wait_closed();
     EXPECT_FALSE(seen.empty());
-    if (!seen.empty()) EXPECT_EQ(seen.back().server_name, "wrong.example");
+    if (!seen.empty()) {
+      EXPECT_EQ(seen.back().server_name, "wrong.example");
+    }
   });
   // The server reports each refused handshake, as asyncio logs it.
   const std::string err = testing::internal::GetCapturedStderr();
@@ -538,7 +540,9 @@ TEST(Streams, OpenConnectionBindsTheLocalAddressTheServerThenSees) {
     EXPECT_EQ(co_await reader.readline(), "from .2\n");
     EXPECT_EQ(writer.local_address().ip(), "127.0.0.2");
     EXPECT_TRUE(peer_seen.has_value());
-    if (peer_seen) EXPECT_EQ(*peer_seen, writer.local_address());
+    if (peer_seen) {
+      EXPECT_EQ(*peer_seen, writer.local_address());
+    }
     writer.close();
     co_await writer.wait_closed();
     server.close();
