@@ -125,6 +125,11 @@ bool StreamSocket::start_connect(int fd, const SocketAddress& peer) {
   return true;
 }
 
+// On io_uring too, connecting is connect(2) plus a readiness wait, not IORING_OP_CONNECT:
+// a native connect needs a connect kind in detail::IoOperation and an awaitable on
+// IoRegistration, beside recv/send/accept, and would save only this connect(2) and the
+// getsockopt below, once per connection. Kernels before the fix of liburing issue #841
+// (README: 5.11+) may also complete it with -EINPROGRESS, so this path would stay anyway.
 Task<> StreamSocket::finish_connect() {
   co_await io_->writable();
   int error = 0;

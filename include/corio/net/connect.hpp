@@ -12,6 +12,11 @@
 // passed or the latest attempt failed, whichever comes first. The first connection made
 // wins; every other attempt is cancelled and its socket closed before connect_tcp returns.
 //
+// RFC 8305 §3's Resolution Delay does not apply: resolve() asks for A and AAAA in one call
+// and returns once both are answered (or have failed), so the attempts start with both
+// families known. The cost: a slow AAAA (or A) answer delays the first attempt until it
+// comes or the resolver gives up on it.
+//
 // Defines: corio::net::ConnectOptions, ConnectAttemptsError, connect_tcp.
 #pragma once
 
