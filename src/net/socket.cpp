@@ -127,9 +127,10 @@ bool StreamSocket::start_connect(int fd, const SocketAddress& peer) {
 
 // On io_uring too, connecting is connect(2) plus a readiness wait, not IORING_OP_CONNECT:
 // a native connect needs a connect kind in detail::IoOperation and an awaitable on
-// IoRegistration, beside recv/send/accept, and would save only this connect(2) and the
-// getsockopt below, once per connection. Kernels before the fix of liburing issue #841
-// (README: 5.11+) may also complete it with -EINPROGRESS, so this path would stay anyway.
+// IoRegistration beside recv/send/accept (runtime headers), to save two system calls per
+// connection (start_connect's connect(2), the getsockopt below). And some kernels the README
+// supports (5.11+) complete it with -EINPROGRESS (liburing issue #841), so this readiness
+// path would have to stay as the fallback anyway.
 Task<> StreamSocket::finish_connect() {
   co_await io_->writable();
   int error = 0;
