@@ -131,15 +131,11 @@ class GatherWait {
 // After a wait that stopped early: cancels and awaits the children gather spawned itself
 // (spawned[i], or `all_spawned` when `spawned` is empty), or every child when the awaiting
 // task was cancelled; marks every child's exception as retrieved; then raises CancelledError
-// if the awaiting task was cancelled. The spans must outlive the await.
+// if the awaiting task was cancelled. The spans must outlive the await. A wait that did not
+// stop early needs none of this: fail-fast, no child failed; with return_exceptions, taking
+// each outcome retrieves its exception.
 Task<> gather_stop(std::span<TaskHeader* const> children, std::span<const bool> spawned,
                    bool all_spawned, bool cancelled);
-
-// Ends a gather's wait: the slow path above when it stopped early, else marks the children's
-// exceptions retrieved (gather answers for them).
-inline void mark_all_retrieved(std::span<TaskHeader* const> children) noexcept {
-  for (TaskHeader* child : children) child->mark_retrieved();
-}
 
 // The children of a vector gather, one reference each, inline up to kInline of them.
 template <class T>
@@ -211,8 +207,6 @@ requires(sizeof...(As) > 0)
           ((i++ == failed ? (void)detail::take_value(h) : void()), ...);
         },
         handles);
-  } else {
-    detail::mark_all_retrieved(headers);
   }
   co_return std::apply([](auto&... h) { return std::tuple{detail::take_value(h)...}; }, handles);
 }
@@ -229,8 +223,6 @@ Task<std::tuple<Outcome<detail::gather_value_t<detail::awaitable_value_t<As>>>..
   const detail::GatherStatus status = co_await detail::GatherWait(headers, false);
   if (status.stopped()) {
     co_await detail::gather_stop(headers, spawned, false, status.cancelled);
-  } else {
-    detail::mark_all_retrieved(headers);
   }
   co_return std::apply(
       [](auto&... h) {
@@ -250,13 +242,15 @@ Task<std::vector<detail::gather_value_t<detail::awaitable_value_t<A>>>> gather(
     // One element type: gather spawned either every child or none.
     co_await detail::gather_stop(children.headers(), {}, detail::is_task_v<A>, status.cancelled);
     detail::take_value(children[status.failed]);  // rethrows the failure
-  } else {
-    detail::mark_all_retrieved(children.headers());
   }
   std::vector<detail::gather_value_t<T>> values;
-  values.reserve(children.size());
-  for (std::size_t i = 0; i < children.size(); ++i)
-    values.push_back(detail::take_value(children[i]));
+  if constexpr (std::is_void_v<T>) {
+    values.resize(children.size());  // every child succeeded: nothing to take
+  } else {
+    values.reserve(children.size());
+    for (std::size_t i = 0; i < children.size(); ++i)
+      values.push_back(detail::take_value(children[i]));
+  }
   co_return values;
 }
 
@@ -269,8 +263,6 @@ Task<std::vector<Outcome<detail::gather_value_t<detail::awaitable_value_t<A>>>>>
   const detail::GatherStatus status = co_await detail::GatherWait(children.headers(), false);
   if (status.stopped()) {
     co_await detail::gather_stop(children.headers(), {}, detail::is_task_v<A>, status.cancelled);
-  } else {
-    detail::mark_all_retrieved(children.headers());
   }
   std::vector<Outcome<detail::gather_value_t<T>>> outcomes;
   outcomes.reserve(children.size());

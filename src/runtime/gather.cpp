@@ -13,7 +13,7 @@ Task<> gather_stop(std::span<TaskHeader* const> children, std::span<const bool> 
     stopping.push_back(children[i]);
   }
   co_await ChildrenWait(stopping, WaitMode::all_completed, std::nullopt, /*shielded=*/true);
-  mark_all_retrieved(children);
+  for (TaskHeader* child : children) child->mark_retrieved();  // gather answers for them
   if (cancelled) {
     current_task_header()->must_cancel = false;  // this CancelledError answers every request
     throw CancelledError();

@@ -190,7 +190,8 @@ Loop::~Loop() {
 
 void Loop::grow_ready() noexcept {
   const std::size_t size = ready_mask_ + 1;
-  auto bigger = std::make_unique<detail::Runnable*[]>(2 * size);  // throws: std::terminate
+  auto bigger =
+      std::make_unique_for_overwrite<detail::Runnable*[]>(2 * size);  // throws: std::terminate
   for (std::size_t i = 0; i < size; ++i) bigger[i] = ready_[(ready_head_ + i) & ready_mask_];
   ready_ = std::move(bigger);
   ready_mask_ = 2 * size - 1;
@@ -205,7 +206,8 @@ void Loop::Impl::shrink_ready(Loop& loop) noexcept {
   const std::size_t size = loop.ready_tail_ - loop.ready_head_;
   if (capacity <= 4 * kInitialReady || size > capacity / 8) return;
   const std::size_t smaller = std::max(kInitialReady, capacity / 8);
-  auto fresh = std::make_unique<detail::Runnable*[]>(smaller);  // throws: std::terminate
+  auto fresh =
+      std::make_unique_for_overwrite<detail::Runnable*[]>(smaller);  // throws: std::terminate
   for (std::size_t i = 0; i < size; ++i) {
     fresh[i] = loop.ready_[(loop.ready_head_ + i) & loop.ready_mask_];
   }

@@ -156,3 +156,40 @@ TEST(Gather, ChildCancellationPropagatesAsCancelledError) {
     EXPECT_THROW(co_await corio::gather(victim, other), corio::CancelledError);
   });
 }
+
+// gather answers for its children's exceptions: none is reported as never retrieved when the
+// frames are freed, in any form (asyncio marks them retrieved the same way).
+TEST(Gather, ChildFailuresAreNeverReportedAsUnretrieved) {
+  testing::internal::CaptureStderr();
+  corio::run([]() -> corio::Task<> {
+    try {
+      (void)co_await corio::gather(failing(0ms, "tuple"), after(5ms, 1));
+      ADD_FAILURE() << "the tuple gather did not raise";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "tuple");
+    }
+    std::vector<corio::Task<int>> tasks;
+    tasks.push_back(after(5ms, 1));
+    tasks.push_back(failing(0ms, "vector"));
+    try {
+      (void)co_await corio::gather(std::move(tasks));
+      ADD_FAILURE() << "the vector gather did not raise";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "vector");
+    }
+    auto [failed, value] =
+        co_await corio::gather(corio::return_exceptions, failing(0ms, "outcome"), after(0ms, 2));
+    EXPECT_FALSE(failed.has_value());
+    EXPECT_EQ(value.value(), 2);
+    std::vector<corio::Task<int>> more;
+    more.push_back(failing(0ms, "outcomes"));
+    more.push_back(after(0ms, 3));
+    auto outcomes = co_await corio::gather(corio::return_exceptions, std::move(more));
+    EXPECT_EQ(outcomes.size(), 2u);
+    if (outcomes.size() != 2u) co_return;
+    EXPECT_FALSE(outcomes[0].has_value());
+    EXPECT_EQ(outcomes[1].value(), 3);
+  });
+  const std::string reported = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(reported.find("never retrieved"), std::string::npos) << reported;
+}
