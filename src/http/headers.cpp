@@ -2,6 +2,7 @@
 #include <corio/http/headers.hpp>
 
 #include <algorithm>
+#include <array>
 
 #include <corio/http/errors.hpp>
 
@@ -13,21 +14,33 @@ char lower_char(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
 }
 
-bool is_tchar(char c) noexcept {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+// RFC 9110 tchar, by byte: the parser checks every header name it reads with is_token.
+constexpr auto kTchar = [] {
+  std::array<bool, 256> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~"))
+    table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
 
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return lower_char(x) == lower_char(y);
-         });
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && lower_char(a[i]) != lower_char(b[i])) return false;
+  }
+  return true;
 }
 
 bool is_token(std::string_view text) noexcept {
-  return !text.empty() && std::all_of(text.begin(), text.end(), is_tchar);
+  if (text.empty()) return false;
+  for (const char c : text) {
+    if (!kTchar[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
 }
 
 std::string ascii_lower(std::string_view text) {
@@ -47,7 +60,9 @@ void validate_header(std::string_view name, std::string_view value) {
     throw LocalProtocolError("invalid header name '" + std::string(name) +
                              "': a header name is a non-empty token (RFC 9110 5.6.2)");
   }
-  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+  const bool forbidden = std::any_of(value.begin(), value.end(),
+                                     [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+  if (forbidden) {
     throw LocalProtocolError("invalid value for header '" + std::string(name) +
                              "': it contains CR, LF or NUL");
   }
