@@ -1,5 +1,5 @@
-// src/http/server_request.cpp — ServerRequest: the request target taken apart (Boost.URL),
-// and body reading through the connection.
+// src/http/server_request.cpp — ServerRequest: the request target taken apart (by hand for
+// plain origin-form targets, else Boost.URL), and body reading through the connection.
 #include <corio/http/server_request.hpp>
 
 #include <corio/http/server_response.hpp>
@@ -8,10 +8,43 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <utility>
 
 namespace corio::http {
+
+namespace {
+
+// Whether `target` is origin-form made only of bytes that stand for themselves: RFC 3986
+// pchars other than '%', '/' and, after the first '?', '?'. Such a target is valid, its
+// path needs no decoding, and splitting it at '?' gives what Boost.URL would.
+bool plain_origin_form(std::string_view target) noexcept {
+  static constexpr auto kPlain = [] {
+    std::array<bool, 256> table{};
+    for (int c = '0'; c <= '9'; ++c) table[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+    for (const char c : std::string_view("-._~!$&'()*+,;=:@/")) {
+      table[static_cast<unsigned char>(c)] = true;
+    }
+    return table;
+  }();
+  if (!target.starts_with('/')) return false;
+  return std::all_of(target.begin(), target.end(),
+                     [](char c) { return kPlain[static_cast<unsigned char>(c)] || c == '?'; });
+}
+
+QueryParams decoded_params(const boost::urls::url_view& view) {
+  QueryParams params;
+  for (const auto& param : view.params(boost::urls::encoding_opts(true))) {
+    params.emplace_back(param.key, param.value);
+  }
+  return params;
+}
+
+}  // namespace
 
 ServerRequest::ServerRequest(std::string method, std::string target, int http_major, int http_minor,
                              Headers headers, net::SocketAddress remote_address, bool keep_alive,
@@ -28,6 +61,16 @@ ServerRequest::ServerRequest(std::string method, std::string target, int http_ma
     path_ = raw_path_ = target_;
     return;
   }
+  if (plain_origin_form(target_)) {  // the common case: no Boost.URL parse until params()
+    const auto question = target_.find('?');
+    raw_path_.assign(target_, 0, question);
+    path_ = raw_path_;
+    if (question != std::string::npos) {
+      query_.assign(target_, question + 1);
+      params_pending_ = true;
+    }
+    return;
+  }
   const auto parsed = target_.starts_with('/') ? boost::urls::parse_origin_form(target_)
                                                : boost::urls::parse_absolute_uri(target_);
   if (!parsed) {
@@ -39,13 +82,20 @@ ServerRequest::ServerRequest(std::string method, std::string target, int http_ma
   raw_path_ = view.encoded_path();
   if (raw_path_.empty()) path_ = raw_path_ = "/";  // "http://host" asks for "/"
   query_ = view.encoded_query();
-  for (const auto& param : view.params(boost::urls::encoding_opts(true))) {
-    params_.emplace_back(param.key, param.value);
-  }
+  params_ = decoded_params(view);
 }
 
-std::optional<std::string_view> ServerRequest::param(std::string_view name) const noexcept {
-  for (const auto& [key, value] : params_) {
+const QueryParams& ServerRequest::params() const {
+  if (params_pending_) {
+    const auto parsed = boost::urls::parse_origin_form(target_);  // valid: plain_origin_form
+    params_ = decoded_params(*parsed);
+    params_pending_ = false;
+  }
+  return params_;
+}
+
+std::optional<std::string_view> ServerRequest::param(std::string_view name) const {
+  for (const auto& [key, value] : params()) {
     if (key == name) return std::string_view(value);
   }
   return std::nullopt;

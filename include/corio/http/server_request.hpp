@@ -71,9 +71,11 @@ class ServerRequest {
   [[nodiscard]] const std::string& raw_path() const noexcept { return raw_path_; }
   // The query as sent, without '?' ("" when there is none).
   [[nodiscard]] const std::string& query() const noexcept { return query_; }
-  [[nodiscard]] const QueryParams& params() const noexcept { return params_; }
-  // The first value of query parameter `name`, or nullopt.
-  [[nodiscard]] std::optional<std::string_view> param(std::string_view name) const noexcept;
+  // Decoded on the first call (a handler that never asks pays nothing). Throws only
+  // std::bad_alloc.
+  [[nodiscard]] const QueryParams& params() const;
+  // The first value of query parameter `name`, or nullopt. Throws as params().
+  [[nodiscard]] std::optional<std::string_view> param(std::string_view name) const;
   [[nodiscard]] const PathParams& path_params() const noexcept { return path_params_; }
   // A path parameter of the matched route. Throws std::out_of_range naming an unknown one.
   [[nodiscard]] const std::string& path_param(std::string_view name) const;
@@ -114,7 +116,8 @@ class ServerRequest {
   std::string path_;
   std::string raw_path_;
   std::string query_;
-  QueryParams params_;
+  mutable QueryParams params_;
+  mutable bool params_pending_ = false;  // query_ not yet decoded into params_
   PathParams path_params_;
   Headers headers_;
   net::SocketAddress remote_;
