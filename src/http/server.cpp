@@ -135,13 +135,19 @@ class Connection final : public detail::BodySource {
         remote_(transport_->peer_address()),
         parser_(parser_options()),
         in_(std::make_unique<char[]>(kReadBuffer)),
-        task_(current_task()) {
+        task_(current_task()),
+        loop_(&Loop::current()) {
     state_->connections.push_back(this);
     entry_ = std::prev(state_->connections.end());
+    timer_.owner = this;
+    timer_.fire = &Connection::on_timer;
   }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
-  ~Connection() { state_->connections.erase(entry_); }
+  ~Connection() {
+    loop_->cancel_timer(timer_);
+    state_->connections.erase(entry_);
+  }
 
   Task<> run();
   Task<std::optional<std::string>> read_chunk() override;
@@ -162,8 +168,26 @@ class Connection final : public detail::BodySource {
     return options;
   }
   Loop::TimePoint deadline_in(std::chrono::milliseconds delay) const {
-    return Loop::current().now() + std::chrono::duration_cast<Loop::Duration>(delay);
+    return loop_->now() + std::chrono::duration_cast<Loop::Duration>(delay);
   }
+
+  // Deadlines (header, body, keep-alive, write, lingering) work as a corio::timeout scope
+  // around each read or write would: when one passes, the waiting task is cancelled and
+  // the wait ends in TimeoutError, while a cancellation from elsewhere stays a
+  // CancelledError. But one timer serves the connection, armed lazily: beginning a wait
+  // only stores its deadline, and moves the timer only when it would fire too late; a timer
+  // that fires before the stored deadline re-arms itself for it. A busy keep-alive
+  // connection so touches the loop's timer heap about once per timeout period instead of
+  // twice per request. One wait at a time: the connection reads and writes in turn.
+  struct DeadlineTimer : corio::detail::TimerEntry {
+    Connection* owner = nullptr;
+  };
+  // Begins a wait of the current task that must end by `deadline`.
+  void begin_wait(Loop::TimePoint deadline);
+  // Ends it. True when the deadline passed and the CancelledError in flight (if
+  // `cancelled`) is the deadline's, to be raised as a timeout.
+  bool end_wait(bool cancelled) noexcept;
+  static void on_timer(corio::detail::TimerEntry* entry) noexcept;
 
   Task<bool> fill(Loop::TimePoint deadline);
   void feed();
@@ -187,11 +211,50 @@ class Connection final : public detail::BodySource {
   std::string body_;  // body bytes parsed and not yet handed to the handler
   std::string out_;   // the response being written (kept for its capacity)
   TaskRef task_;
+  Loop* loop_;
+  DeadlineTimer timer_;  // armed at or before deadline_ while a wait is on
+  Loop::TimePoint deadline_{};
+  corio::detail::TaskHeader* waiter_ = nullptr;  // the task in the wait; nullptr: none
+  std::uint32_t waiter_cancelling_ = 0;          // its cancel requests when the wait began
+  bool deadline_passed_ = false;                 // the timer cancelled waiter_
   std::list<Connection*>::iterator entry_;
   std::size_t requests_ = 0;
   bool idle_ = true;
   bool continue_pending_ = false;  // Expect: 100-continue, and "100 Continue" not sent yet
 };
+
+void Connection::begin_wait(Loop::TimePoint deadline) {
+  deadline_ = deadline;
+  waiter_ = corio::detail::current_task_header();
+  waiter_cancelling_ = waiter_->cancelling();
+  deadline_passed_ = false;
+  if (timer_.armed()) {
+    if (timer_.when <= deadline) return;  // fires early, then re-arms for deadline_
+    loop_->cancel_timer(timer_);
+  }
+  timer_.when = deadline;  // a past deadline fires at the loop's next timer check
+  loop_->add_timer(timer_);
+}
+
+bool Connection::end_wait(bool cancelled) noexcept {
+  corio::detail::TaskHeader* waiter = std::exchange(waiter_, nullptr);
+  if (!deadline_passed_) return false;
+  deadline_passed_ = false;
+  // Ours only if no other cancellation is pending beyond those present when the wait began.
+  return waiter->uncancel() <= waiter_cancelling_ && cancelled;
+}
+
+void Connection::on_timer(corio::detail::TimerEntry* entry) noexcept {
+  Connection* self = static_cast<DeadlineTimer*>(entry)->owner;
+  if (self->waiter_ == nullptr || self->deadline_passed_) return;  // no wait: stay unarmed
+  if (self->deadline_ > entry->when) {
+    entry->when = self->deadline_;
+    self->loop_->add_timer(*entry);
+    return;
+  }
+  self->deadline_passed_ = true;
+  self->waiter_->cancel();
+}
 
 Task<bool> Connection::fill(Loop::TimePoint deadline) {
   if (in_start_ == in_end_) {
@@ -204,9 +267,20 @@ Task<bool> Connection::fill(Loop::TimePoint deadline) {
   if (in_end_ == kReadBuffer) throw std::logic_error("corio.http: read buffer full");
   const std::span<std::byte> space(reinterpret_cast<std::byte*>(in_.get()) + in_end_,
                                    kReadBuffer - in_end_);
-  net::Transport* transport = transport_.get();
-  const std::size_t n =
-      co_await timeout_at(deadline, [transport, space]() { return transport->read_some(space); });
+  begin_wait(deadline);
+  std::size_t n = 0;
+  bool timed_out = false;
+  try {
+    n = co_await transport_->read_some(space);
+  } catch (const CancelledError&) {
+    if (!end_wait(true)) throw;
+    timed_out = true;
+  } catch (...) {
+    (void)end_wait(false);
+    throw;
+  }
+  if (timed_out) throw TimeoutError();
+  (void)end_wait(false);
   in_end_ += n;
   co_return n != 0;
 }
@@ -262,15 +336,19 @@ Task<std::optional<std::string>> Connection::read_chunk() {
 // A write that makes no progress for write_timeout fails as a NetworkError: the client is
 // not reading, so the connection closes without another answer (which would stall too).
 Task<> Connection::write(std::string_view data) {
-  net::Transport* transport = transport_.get();
+  begin_wait(deadline_in(state_->options.write_timeout));
   bool timed_out = false;
   try {
-    co_await timeout(state_->options.write_timeout,
-                     [transport, data]() { return transport->write_all(data); });
-  } catch (const TimeoutError&) {
+    co_await transport_->write_all(data);
+  } catch (const CancelledError&) {
+    if (!end_wait(true)) throw;
     timed_out = true;
+  } catch (...) {
+    (void)end_wait(false);
+    throw;
   }
   if (timed_out) throw net::NetworkError(ETIMEDOUT, "writing to " + remote_.to_string());
+  (void)end_wait(false);
 }
 
 Task<> Connection::send_response(ServerResponse& response, bool head_request, int http_minor,

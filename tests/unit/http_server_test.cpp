@@ -566,6 +566,29 @@ TEST(HttpServer, SlowlorisClientIsCutOffAtTheHeaderTimeout) {
   });
 }
 
+// The connection's one timer, armed for the long keep-alive wait, must come forward for the
+// shorter header timeout of the next request.
+TEST(HttpServer, LaterHeadOnAKeptAliveConnectionIsCutOffAtTheHeaderTimeout) {
+  ServerOptions options = quiet_options();
+  options.header_timeout = 200ms;
+  options.keepalive_timeout = 30s;
+  options.lingering_timeout = 100ms;
+  with_server(demo_router(), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.body, "hello");
+    corio::Loop& loop = corio::Loop::current();
+    const auto started = loop.now();
+    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\n");  // never finished
+    const std::string raw = co_await corio::wait_for(client.read_to_eof(), 5s);
+    const auto waited = loop.now() - started;
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 408 ")) << raw;
+    EXPECT_GE(waited, 200ms);
+    EXPECT_LT(waited, 2s);
+  });
+}
+
 TEST(HttpServer, StalledRequestBodyIsAnswered408AtTheBodyTimeoutAndClosed) {
   ServerOptions options = quiet_options();
   options.body_timeout = 200ms;
