@@ -65,6 +65,7 @@ struct Server::State {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using namespace std::string_view_literals;
 
 constexpr std::size_t kReadBuffer = 16 * 1024;
 
@@ -99,29 +100,51 @@ struct ConnectionTokens {
   bool keep_alive = false;
 };
 
+// Adds the tokens of one Connection field's value.
+void add_connection_tokens(std::string_view value, ConnectionTokens& tokens) {
+  std::string_view rest = value;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string_view token = trim_ows(rest.substr(0, comma));
+    if (iequals(token, "close")) tokens.close = true;
+    if (iequals(token, "keep-alive")) tokens.keep_alive = true;
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+}
+
 ConnectionTokens connection_tokens(const HeaderList& headers) {
   ConnectionTokens tokens;
   for (const auto& [name, value] : headers) {
-    if (!iequals(name, "connection")) continue;
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      std::string_view token = rest.substr(0, comma);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
-        token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
-        token.remove_suffix(1);
-      if (iequals(token, "close")) tokens.close = true;
-      if (iequals(token, "keep-alive")) tokens.keep_alive = true;
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
+    if (iequals(name, "connection")) add_connection_tokens(value, tokens);
   }
   return tokens;
 }
 
-bool is_framing_header(std::string_view name) {
-  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
-         iequals(name, "connection");
+// The response fields the server adds, replaces or looks at.
+enum class Field : std::uint8_t {
+  other,
+  server,
+  date,
+  connection,
+  content_length,
+  transfer_encoding
+};
+
+Field classify(std::string_view name) noexcept {
+  switch (name.size()) {  // one comparison at most
+    case 4:
+      return iequals(name, "date") ? Field::date : Field::other;
+    case 6:
+      return iequals(name, "server") ? Field::server : Field::other;
+    case 10:
+      return iequals(name, "connection") ? Field::connection : Field::other;
+    case 14:
+      return iequals(name, "content-length") ? Field::content_length : Field::other;
+    case 17:
+      return iequals(name, "transfer-encoding") ? Field::transfer_encoding : Field::other;
+    default:
+      return Field::other;
+  }
 }
 
 }  // namespace
@@ -199,6 +222,10 @@ class Connection final : public detail::BodySource {
   Task<bool> discard_body();
   Task<> answer_error(int status, std::string detail);
   Task<> linger();
+  // When a request began, for the access log (which alone reads the clock for it).
+  Clock::time_point log_start() const {
+    return state_->options.access_log ? Clock::now() : Clock::time_point{};
+  }
   void log(const ServerRequest* request, const Answer& answer, Clock::time_point started);
 
   std::shared_ptr<Server::State> state_;
@@ -364,51 +391,73 @@ Task<> Connection::send_response(ServerResponse& response, bool head_request, in
   const bool send_body = !head_request && !bodiless_status;
   const bool streamed = static_cast<bool>(response.producer);
   bool chunked = false;
-  if (response.headers.first("connection") && connection_tokens(response.headers.fields()).close) {
-    keep_alive = false;
+  bool has_server = false;
+  bool has_date = false;
+  bool has_length = false;
+  ConnectionTokens tokens;
+  for (const auto& [name, value] : response.headers) {
+    switch (classify(name)) {
+      case Field::server:
+        has_server = true;
+        break;
+      case Field::date:
+        has_date = true;
+        break;
+      case Field::content_length:
+        has_length = true;
+        break;
+      case Field::connection:
+        add_connection_tokens(value, tokens);
+        break;
+      default:
+        break;
+    }
   }
+  if (tokens.close) keep_alive = false;
   out_.clear();
-  out_ += "HTTP/1.1 ";
+  out_ += "HTTP/1.1 "sv;
   append_number(out_, static_cast<std::uint64_t>(status));
   out_ += ' ';
   out_ += reason_phrase(status);
-  out_ += "\r\n";
-  if (!response.headers.contains("server")) out_ += "Server: corio\r\n";
-  if (!response.headers.contains("date")) {
-    out_ += "Date: ";
+  out_ += "\r\n"sv;
+  if (!has_server) out_ += "Server: corio\r\n"sv;
+  if (!has_date) {
+    out_ += "Date: "sv;
     out_ += http_date();
-    out_ += "\r\n";
+    out_ += "\r\n"sv;
   }
   // An explicit Content-Length on a body-less answer to HEAD is the handler's to give.
-  const bool own_length = !(head_request && !streamed && response.body.empty() &&
-                            response.headers.contains("content-length"));
+  const bool own_length = !(head_request && !streamed && response.body.empty() && has_length);
   for (const auto& [name, value] : response.headers) {
-    if (is_framing_header(name) && (own_length || !iequals(name, "content-length"))) continue;
+    const Field field = classify(name);
+    const bool framing = field == Field::content_length || field == Field::transfer_encoding ||
+                         field == Field::connection;
+    if (framing && (own_length || field != Field::content_length)) continue;
     out_ += name;
-    out_ += ": ";
+    out_ += ": "sv;
     out_ += value;
-    out_ += "\r\n";
+    out_ += "\r\n"sv;
   }
   if (!bodiless_status) {
     if (streamed) {
       if (http_minor >= 1) {
         chunked = true;
-        out_ += "Transfer-Encoding: chunked\r\n";
+        out_ += "Transfer-Encoding: chunked\r\n"sv;
       } else if (!head_request) {
         keep_alive = false;  // HTTP/1.0: the body ends where the connection does
       }
     } else if (own_length) {
-      out_ += "Content-Length: ";
+      out_ += "Content-Length: "sv;
       append_number(out_, response.body.size());
-      out_ += "\r\n";
+      out_ += "\r\n"sv;
     }
   }
   if (!keep_alive) {
-    out_ += "Connection: close\r\n";
+    out_ += "Connection: close\r\n"sv;
   } else if (http_minor == 0) {
-    out_ += "Connection: keep-alive\r\n";
+    out_ += "Connection: keep-alive\r\n"sv;
   }
-  out_ += "\r\n";
+  out_ += "\r\n"sv;
   if (send_body && !streamed) {
     out_ += response.body;
     answer.body_bytes = response.body.size();
@@ -500,7 +549,7 @@ void Connection::log(const ServerRequest* request, const Answer& answer,
 }
 
 Task<> Connection::answer_error(int status, std::string detail) {
-  const auto started = Clock::now();
+  const auto started = log_start();
   ServerResponse response = ServerResponse::text(std::move(detail), status);
   bool keep_alive = false;
   Answer answer;
@@ -532,7 +581,7 @@ Task<> Connection::linger() {
 }
 
 Task<bool> Connection::serve_request() {
-  const auto started = Clock::now();
+  const auto started = log_start();
   const ServerOptions& options = state_->options;
   Message& head = parser_.current();
   const int http_minor = head.http_minor;
