@@ -650,6 +650,10 @@ Task<bool> Connection::serve_request() {
   if (keep_alive) {
     (void)parser_.take_message();
     keep_alive = !parser_.upgraded();  // no protocol switch here: answered, then closed
+    // The next head's fields go into this one's vector: no regrowth from empty each time.
+    HeaderList& next = parser_.current().headers;
+    next = request.take_header_fields();
+    next.clear();
   }
   co_return keep_alive;
 }

@@ -109,6 +109,9 @@ class ServerRequest {
 
   // Used by the router once a route matched.
   void set_path_params(PathParams params) noexcept { path_params_ = std::move(params); }
+  // Used by the server once the response is sent, to reuse the fields' storage for the next
+  // request; headers() is empty afterwards.
+  [[nodiscard]] HeaderList take_header_fields() noexcept { return std::move(headers_).fields(); }
 
  private:
   std::string method_;
