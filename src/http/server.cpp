@@ -414,54 +414,72 @@ Task<> Connection::send_response(ServerResponse& response, bool head_request, in
     }
   }
   if (tokens.close) keep_alive = false;
-  out_.clear();
-  out_ += "HTTP/1.1 "sv;
-  append_number(out_, static_cast<std::uint64_t>(status));
-  out_ += ' ';
-  out_ += reason_phrase(status);
-  out_ += "\r\n"sv;
-  if (!has_server) out_ += "Server: corio\r\n"sv;
-  if (!has_date) {
-    out_ += "Date: "sv;
-    out_ += http_date();
-    out_ += "\r\n"sv;
-  }
   // An explicit Content-Length on a body-less answer to HEAD is the handler's to give.
   const bool own_length = !(head_request && !streamed && response.body.empty() && has_length);
-  for (const auto& [name, value] : response.headers) {
-    const Field field = classify(name);
-    const bool framing = field == Field::content_length || field == Field::transfer_encoding ||
-                         field == Field::connection;
-    if (framing && (own_length || field != Field::content_length)) continue;
-    out_ += name;
-    out_ += ": "sv;
-    out_ += value;
-    out_ += "\r\n"sv;
-  }
-  if (!bodiless_status) {
-    if (streamed) {
-      if (http_minor >= 1) {
-        chunked = true;
-        out_ += "Transfer-Encoding: chunked\r\n"sv;
-      } else if (!head_request) {
-        keep_alive = false;  // HTTP/1.0: the body ends where the connection does
-      }
-    } else if (own_length) {
-      out_ += "Content-Length: "sv;
-      append_number(out_, response.body.size());
-      out_ += "\r\n"sv;
+  if (!bodiless_status && streamed) {
+    if (http_minor >= 1) {
+      chunked = true;
+    } else if (!head_request) {
+      keep_alive = false;  // HTTP/1.0: the body ends where the connection does
     }
   }
-  if (!keep_alive) {
-    out_ += "Connection: close\r\n"sv;
-  } else if (http_minor == 0) {
-    out_ += "Connection: keep-alive\r\n"sv;
-  }
-  out_ += "\r\n"sv;
-  if (send_body && !streamed) {
-    out_ += response.body;
-    answer.body_bytes = response.body.size();
-  }
+  const bool body_inline = send_body && !streamed;
+  char status_digits[24];
+  const std::string_view status_text(
+      status_digits,
+      std::to_chars(status_digits, status_digits + sizeof status_digits, status).ptr);
+  char length_digits[24];
+  const std::string_view length_text(
+      length_digits,
+      std::to_chars(length_digits, length_digits + sizeof length_digits, response.body.size()).ptr);
+  // The head (and a sized body) as pieces, walked twice: to size the buffer, then to fill it.
+  const auto pieces = [&](auto&& emit) {
+    emit("HTTP/1.1 "sv);
+    emit(status_text);
+    emit(" "sv);
+    emit(reason_phrase(status));
+    emit("\r\n"sv);
+    if (!has_server) emit("Server: corio\r\n"sv);
+    if (!has_date) {
+      emit("Date: "sv);
+      emit(http_date());
+      emit("\r\n"sv);
+    }
+    for (const auto& [name, value] : response.headers) {
+      const Field field = classify(name);
+      const bool framing = field == Field::content_length || field == Field::transfer_encoding ||
+                           field == Field::connection;
+      if (framing && (own_length || field != Field::content_length)) continue;
+      emit(name);
+      emit(": "sv);
+      emit(value);
+      emit("\r\n"sv);
+    }
+    if (chunked) {
+      emit("Transfer-Encoding: chunked\r\n"sv);
+    } else if (!bodiless_status && !streamed && own_length) {
+      emit("Content-Length: "sv);
+      emit(length_text);
+      emit("\r\n"sv);
+    }
+    if (!keep_alive) {
+      emit("Connection: close\r\n"sv);
+    } else if (http_minor == 0) {
+      emit("Connection: keep-alive\r\n"sv);
+    }
+    emit("\r\n"sv);
+    if (body_inline) emit(std::string_view(response.body));
+  };
+  std::size_t size = 0;
+  pieces([&size](std::string_view piece) { size += piece.size(); });
+  out_.resize(size);
+  char* cursor = out_.data();
+  pieces([&cursor](std::string_view piece) {
+    if (piece.empty()) return;  // its data() may be null
+    std::memcpy(cursor, piece.data(), piece.size());
+    cursor += piece.size();
+  });
+  if (body_inline) answer.body_bytes = response.body.size();
   co_await write(out_);
   if (!send_body || !streamed) co_return;
   std::exception_ptr failure;
