@@ -10,6 +10,7 @@
 #include <corio/http.hpp>
 
 #include "http_test_server.hpp"
+#include "net_test_support.hpp"
 
 using namespace std::chrono_literals;
 using corio::http::AsyncClient;
@@ -176,34 +177,15 @@ TEST(AsyncClient, RetriesRepeatTheConnectAttempts) {
   });
 }
 
-// A listener whose accept queue is full (backlog 0, one connection queued): the kernel
-// drops further SYNs, so a connect to it hangs without any traffic leaving the machine.
-struct Blackhole {
-  corio::net::TcpListener listener;
-  corio::net::TcpStream queued;
-  [[nodiscard]] std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(listener.local_address().port()) + "/";
-  }
-};
-
-corio::Task<Blackhole> blackhole() {
-  Blackhole hole;
-  corio::net::ListenOptions listen;
-  listen.backlog = 0;
-  hole.listener =
-      corio::net::TcpListener::bind(corio::net::SocketAddress::parse("127.0.0.1", 0), listen);
-  hole.queued = co_await corio::net::TcpStream::connect(hole.listener.local_address());
-  co_return hole;
-}
-
 TEST(AsyncClient, AConnectThatHangsRaisesConnectTimeout) {
   corio::run([]() -> corio::Task<> {
-    Blackhole hole = co_await blackhole();
+    corio_test::Blackhole hole = co_await corio_test::blackhole("127.0.0.1");
     ClientOptions options;
     options.timeout.connect = 200ms;
     AsyncClient client(std::move(options));
     try {
-      (void)co_await client.get(hole.url());
+      const std::string url = "http://" + hole.address().to_string() + "/";
+      (void)co_await client.get(url);
       ADD_FAILURE() << "no ConnectTimeout";
     } catch (const corio::http::ConnectTimeout& e) {
       EXPECT_NE(std::string(e.what()).find("timed out after 200 ms"), std::string::npos)

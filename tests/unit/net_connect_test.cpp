@@ -20,6 +20,8 @@ using corio::net::ConnectAttemptsError;
 using corio::net::SocketAddress;
 using corio::net::TcpListener;
 using corio::net::TcpStream;
+using corio_test::Blackhole;
+using corio_test::blackhole;
 using corio_test::FakeDnsServer;
 using corio_test::open_fd_count;
 
@@ -47,20 +49,6 @@ SocketAddress closed_port(const char* ip) {
 
 SocketAddress with_ip(const char* ip, std::uint16_t port) {
   return SocketAddress::parse(ip, port);
-}
-
-// A listener on which new connection attempts hang: its accept queue is full.
-struct Blackhole {
-  TcpListener listener;
-  TcpStream queued;
-  [[nodiscard]] SocketAddress address() const { return listener.local_address(); }
-};
-
-corio::Task<Blackhole> blackhole(const char* ip) {
-  Blackhole hole;
-  hole.listener = TcpListener::bind(SocketAddress::parse(ip, 0), {.backlog = 0});
-  hole.queued = co_await TcpStream::connect(hole.listener.local_address());
-  co_return hole;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // tests/unit/net_test_support.hpp — what the DNS and connect tests share: a real DNS server
-// on loopback (FakeDnsServer) and a count of this process's open descriptors.
+// on loopback (FakeDnsServer), a count of this process's open descriptors, and a listener
+// whose connection attempts hang (Blackhole).
 #pragma once
 
 #include <arpa/inet.h>
@@ -167,5 +168,22 @@ class FakeDnsServer {
   int total_ = 0;
   corio::Event query_arrived_;
 };
+
+// A listener on which new connection attempts hang with no traffic leaving the machine: its
+// accept queue is full (backlog 0, one connection queued), so the kernel drops further SYNs.
+struct Blackhole {
+  corio::net::TcpListener listener;
+  corio::net::TcpStream queued;
+  [[nodiscard]] corio::net::SocketAddress address() const { return listener.local_address(); }
+};
+
+inline corio::Task<Blackhole> blackhole(const char* ip) {
+  Blackhole hole;
+  corio::net::ListenOptions listen;
+  listen.backlog = 0;
+  hole.listener = corio::net::TcpListener::bind(corio::net::SocketAddress::parse(ip, 0), listen);
+  hole.queued = co_await corio::net::TcpStream::connect(hole.listener.local_address());
+  co_return hole;
+}
 
 }  // namespace corio_test
