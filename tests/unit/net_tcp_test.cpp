@@ -330,6 +330,44 @@ TEST(Tcp, CancellingAcceptConnectReadAndWriteLeaksNoDescriptor) {
   EXPECT_EQ(open_fd_count(), before);
 }
 
+// A connect that hangs: the listener's accept queue is full (backlog 0, one connection
+// waiting), so the kernel drops the SYNs. The task is cancelled, or times out, while it
+// waits for the socket to become writable (on io_uring, while the loop's poll for it is in
+// flight); the socket is closed once the kernel has let go of it.
+TEST(Tcp, CancellingOrTimingOutAConnectInProgressLeaksNoDescriptor) {
+  const int before = open_fd_count();
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0), {.backlog = 0});
+    const SocketAddress address = listener.local_address();
+    TcpStream queued = co_await TcpStream::connect(address);
+
+    auto connecting = corio::spawn(TcpStream::connect(address));
+    co_await corio::sleep(20ms);
+    EXPECT_FALSE(connecting.done());
+    connecting.cancel();
+    EXPECT_THROW(co_await connecting, corio::CancelledError);
+
+    EXPECT_THROW(co_await corio::wait_for(TcpStream::connect(address), 20ms), corio::TimeoutError);
+
+    // The listener still works: the cancelled attempts took nothing from it.
+    TcpStream accepted = co_await listener.accept();
+    EXPECT_EQ(accepted.peer_address(), queued.local_address());
+  });
+  EXPECT_EQ(open_fd_count(), before);
+}
+
+TEST(Tcp, ManyConnectsInARowEachReachTheListener) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    for (int i = 0; i < 200; ++i) {
+      TcpStream client = co_await TcpStream::connect(listener.local_address());
+      TcpStream server = co_await listener.accept();
+      EXPECT_EQ(server.peer_address(), client.local_address());
+      EXPECT_EQ(client.peer_address(), listener.local_address());
+    }
+  });
+}
+
 // The echo server runs in a forked child (its own loop and descriptor table), so that
 // the 10,000 client connections of this loop fit under the descriptor limit.
 TEST(Tcp, TenThousandConcurrentConnectionsOnOneLoop) {
@@ -408,6 +446,18 @@ TEST(Unix, PairAndPathSocketsCarryBytes) {
     auto client = co_await corio::net::UnixStream::connect(path);
     EXPECT_EQ(co_await read_all(client), "over a path");
     co_await server;
+  });
+}
+
+TEST(Unix, ConnectingToAPathNobodyListensOnIsRefusedAndNamesThePath) {
+  corio::run([]() -> corio::Task<> {
+    const std::string path = "@corio-test-nobody-" + std::to_string(::getpid());
+    try {
+      co_await corio::net::UnixStream::connect(path);
+      ADD_FAILURE() << "connected to " << path;
+    } catch (const corio::net::ConnectionRefusedError& e) {
+      EXPECT_NE(std::string(e.what()).find(path.substr(1)), std::string::npos) << e.what();
+    }
   });
 }
 
