@@ -461,6 +461,41 @@ TEST(Unix, ConnectingToAPathNobodyListensOnIsRefusedAndNamesThePath) {
   });
 }
 
+// A Unix listener whose backlog is full answers connect(2) with EAGAIN and leaves the socket
+// unconnected (it then polls writable at once): the connect must wait for room, as a
+// blocking connect does, not report a connection that does not exist.
+TEST(Unix, ConnectingWhileTheBacklogIsFullWaitsForRoom) {
+  corio::run([]() -> corio::Task<> {
+    const std::string path = "@corio-test-backlog-" + std::to_string(::getpid());
+    auto listener = corio::net::UnixListener::bind(path, 0);
+    auto queued = co_await corio::net::UnixStream::connect(path);  // fills the backlog
+    bool accepted = false;
+    auto server = corio::spawn([&]() -> corio::Task<> {
+      co_await corio::sleep(100ms);
+      auto first = co_await listener.accept();
+      accepted = true;
+      auto second = co_await listener.accept();
+      co_await second.write_all("room at last");
+    });
+    auto client = co_await corio::net::UnixStream::connect(path);
+    EXPECT_TRUE(accepted) << "connected before the listener had room";
+    EXPECT_EQ(co_await read_all(client), "room at last");
+    co_await server;
+  });
+}
+
+TEST(Unix, AConnectWaitingForBacklogRoomTimesOutWithoutLeaking) {
+  corio::run([]() -> corio::Task<> {
+    const std::string path = "@corio-test-full-" + std::to_string(::getpid());
+    auto listener = corio::net::UnixListener::bind(path, 0);
+    auto queued = co_await corio::net::UnixStream::connect(path);
+    const int before = open_fd_count();
+    EXPECT_THROW(co_await corio::wait_for(corio::net::UnixStream::connect(path), 150ms),
+                 corio::TimeoutError);
+    EXPECT_EQ(open_fd_count(), before);
+  });
+}
+
 TEST(Udp, EchoesDatagramsAndReportsTheSender) {
   corio::run([]() -> corio::Task<> {
     auto server = corio::net::UdpSocket::bind(SocketAddress::parse("127.0.0.1", 0));

@@ -116,13 +116,14 @@ class StreamSocket : public Transport {
   [[nodiscard]] const SocketAddress& peer_address() const noexcept override { return peer_; }
 
   // Connects `fd` (a fresh non-blocking stream socket) to `peer` and adopts it.
-  // Suspends: until the connection is established. Throws ConnectionRefusedError and other
+  // Suspends: until the connection is established (a Unix listener with a full backlog: until
+  // it has room, as a blocking connect waits). Throws ConnectionRefusedError and other
   // NetworkErrors naming the peer; CancelledError. Cancellation: safe, the fd is closed.
   template <class Stream>
   static Task<Stream> connect_to(detail::FileDescriptor fd, SocketAddress peer) {
-    const bool pending = start_connect(fd.get(), peer);
+    const int state = start_connect(fd.get(), peer);
     Stream stream(std::move(fd), peer);
-    if (pending) co_await stream.finish_connect();
+    if (state != 0) co_await stream.finish_connect(state);
     co_return stream;
   }
 
@@ -130,10 +131,11 @@ class StreamSocket : public Transport {
   [[nodiscard]] corio::detail::IoRegistration& io() noexcept { return *io_; }
 
  protected:
-  // connect(2) without blocking; true while the handshake is still in progress.
-  static bool start_connect(int fd, const SocketAddress& peer);
-  // Waits for a started connect to finish and raises its error, if any.
-  Task<> finish_connect();
+  // connect(2) without blocking: 0 once connected, EINPROGRESS while the handshake goes on,
+  // EAGAIN when a Unix listener's backlog is full (the socket stays unconnected).
+  static int start_connect(int fd, const SocketAddress& peer);
+  // Finishes a connect that start_connect left in `state` and raises its error, if any.
+  Task<> finish_connect(int state);
 
   // Declared so that the registration is dropped before the descriptor is closed.
   detail::FileDescriptor fd_;
