@@ -7,11 +7,16 @@ source=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cmake --install "$build" --prefix "$work/prefix" >/dev/null
+# Runs a step quietly; on failure shows what it printed.
+quietly() {
+  "$@" >"$work/step.log" 2>&1 || { cat "$work/step.log"; echo "failed: $*"; exit 1; }
+}
 
-cmake -S "$source/tests/install/consumer" -B "$work/find" -G Ninja \
-  -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
-cmake --build "$work/find" >/dev/null
+quietly cmake --install "$build" --prefix "$work/prefix"
+
+quietly cmake -S "$source/tests/install/consumer" -B "$work/find" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/prefix"
+quietly cmake --build "$work/find"
 [[ $("$work/find/consumer") == 42 ]] || { echo "find_package consumer: wrong output"; exit 1; }
 
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig:$work/prefix/lib/x86_64-linux-gnu/pkgconfig"
@@ -21,8 +26,8 @@ g++ -O2 "$source/tests/install/consumer/main.cpp" -o "$work/pc_consumer" \
 [[ $("$work/pc_consumer") == 42 ]] || { echo "pkg-config consumer: wrong output"; exit 1; }
 
 # Unoptimised: this compiles the whole library once more, and only the linking is under test.
-cmake -S "$source/tests/install/consumer" -B "$work/sub" -G Ninja \
-  -DCORIO_SOURCE_DIR="$source" -DCMAKE_BUILD_TYPE= >/dev/null
-cmake --build "$work/sub" --target consumer >/dev/null
+quietly cmake -S "$source/tests/install/consumer" -B "$work/sub" -G Ninja \
+  -DCORIO_SOURCE_DIR="$source" -DCMAKE_BUILD_TYPE=
+quietly cmake --build "$work/sub" --target consumer
 [[ $("$work/sub/consumer") == 42 ]] || { echo "add_subdirectory consumer: wrong output"; exit 1; }
 echo "find_package, pkg-config and add_subdirectory consumers all print 42"
