@@ -195,7 +195,7 @@ Task<Message*> Connection::read_head(bool no_body, OptionalDuration read_timeout
         co_return &parser_.current();
       }
       if (parser_.message_complete()) {
-        (void)parser_.take_message();  // an interim 1xx response: the real one follows
+        parser_.next_message();  // an interim 1xx response: the real one follows
         continue;
       }
     }
@@ -220,8 +220,8 @@ Task<bool> Connection::read_body(std::string& out, OptionalDuration read_timeout
       co_return true;
     }
     if (parser_.message_complete()) {
-      const Message message = parser_.take_message();
-      keep_alive_ = message.keep_alive;
+      keep_alive_ = parser_.current().keep_alive;
+      parser_.next_message();  // the head's fields were moved into the Response
       done_ = true;
       broken_ = false;
       co_return false;

@@ -82,10 +82,12 @@ class ParserImpl {
   FeedResult feed(std::span<const char> data);
   bool finish();
   Message take_message();
+  void next_message();
   void reset() {
     init();
     message_ = Message{};
   }
+  void recycle_headers(HeaderList&& used) noexcept;
 
   MessageParser::Mode mode_;
   ParserOptions options_;
@@ -93,6 +95,8 @@ class ParserImpl {
   State state_ = State::idle;
 
  private:
+  void after_message(bool upgrade, bool keep_alive) noexcept;
+
   void init() {
     llhttp_init(&parser_, mode_ == MessageParser::Mode::request ? HTTP_REQUEST : HTTP_RESPONSE,
                 &settings_);
@@ -105,8 +109,8 @@ class ParserImpl {
   }
 
   void clear_message_state() noexcept {
-    field_.clear();
-    value_.clear();
+    open_ = nullptr;
+    fields_ = 0;
     header_count_ = 0;
     trailer_bytes_ = 0;
     extension_bytes_ = 0;
@@ -168,9 +172,50 @@ class ParserImpl {
     return 0;
   }
 
-  // Appends a piece of a header name or value; headers and trailers alike.
-  int header_piece(std::string& into, const char* at, std::size_t length) noexcept {
-    if (field_.size() + value_.size() + length > options_.limits.max_header_line) {
+  // Starts the header or trailer field being read (open_): the next entry of its list, where
+  // its name and value are appended, so they are never copied at the end. Entries past
+  // fields_ are recycled ones (recycle_headers()): their strings are reused unless large,
+  // and those left over are erased once the section ends (close_section()). Returns 0, or
+  // HPE_USER when out of memory.
+  int open_header() noexcept {
+    auto& list = headers_done_ ? message_.trailers : message_.headers;
+    try {
+      if (fields_ < list.size()) {
+        auto& field = list[fields_];
+        // A large string is dropped, not kept: what a connection holds on to between
+        // messages stays small whatever its peer once sent.
+        if (field.first.capacity() + field.second.capacity() > kMaxRecycledCapacity) {
+          field = {};
+        } else {
+          field.first.clear();
+          field.second.clear();
+        }
+        open_ = &field;
+      } else {
+        if (list.capacity() == 0) list.reserve(std::max(header_hint_, kMinHeaderCapacity));
+        open_ = &list.emplace_back();
+      }
+    } catch (...) {
+      return fail_oom();
+    }
+    ++fields_;
+    return 0;
+  }
+
+  // The header or trailer section is complete: drops the recycled entries it did not use.
+  void close_section(HeaderList& list) noexcept {
+    if (fields_ < list.size())
+      list.erase(list.begin() + static_cast<std::ptrdiff_t>(fields_), list.end());
+    fields_ = 0;
+  }
+
+  // Appends a piece of a header name (value false) or value; headers and trailers alike.
+  int header_piece(bool value, const char* at, std::size_t length) noexcept {
+    if (open_ == nullptr) {
+      if (int rc = open_header(); rc != 0) return rc;
+    }
+    auto* field = open_;
+    if (field->first.size() + field->second.size() + length > options_.limits.max_header_line) {
       return fail_limit(headers_done_ ? "trailer field" : "header field",
                         options_.limits.max_header_line,
                         ProtocolErrorKind::header_fields_too_large);
@@ -185,7 +230,7 @@ class ParserImpl {
       return rc;
     }
     try {
-      into.append(at, length);
+      (value ? field->second : field->first).append(at, length);
     } catch (...) {
       return fail_oom();
     }
@@ -199,6 +244,7 @@ class ParserImpl {
   static int on_message_begin(llhttp_t* p) noexcept {
     auto& s = self(p);
     s.state_ = State::headers;
+    if (!s.spare_.empty() && s.message_.headers.empty()) s.message_.headers.swap(s.spare_);
     return 0;
   }
   static int on_method(llhttp_t* p, const char* at, std::size_t length) noexcept {
@@ -250,12 +296,12 @@ class ParserImpl {
   }
   static int on_header_field(llhttp_t* p, const char* at, std::size_t length) noexcept {
     auto& s = self(p);
-    return s.header_piece(s.field_, at, length);
+    return s.header_piece(false, at, length);
   }
   static int on_header_field_complete(llhttp_t* p) noexcept {
     auto& s = self(p);
     // llhttp 8 in its default (loose) build lets spaces into names ("Transfer-Encoding :").
-    if (!is_token(s.field_)) {
+    if (s.open_ == nullptr || !is_token(s.open_->first)) {
       return s.fail("invalid character in header name", ProtocolErrorKind::bad_request);
     }
     if (++s.header_count_ > s.options_.limits.max_header_count) {
@@ -278,25 +324,30 @@ class ParserImpl {
       return s.fail("obsolete line folding in header value", ProtocolErrorKind::bad_request);
     }
     s.value_end_ = s.offset_of(at + length);
-    return s.header_piece(s.value_, at, length);
+    return s.header_piece(true, at, length);
   }
   static int on_header_value_complete(llhttp_t* p) noexcept {
     auto& s = self(p);
     s.value_end_.reset();
-    try {
-      auto& list = s.headers_done_ ? s.message_.trailers : s.message_.headers;
-      list.emplace_back(std::move(s.field_), std::string(trim_ows(s.value_)));
-    } catch (...) {
-      return s.fail_oom();
-    }
-    s.field_.clear();
-    s.value_.clear();
+    if (s.open_ == nullptr) return 0;  // unreachable: a name came first
+    // Trimmed in place (as trim_ows would): shrinking never allocates.
+    std::string& value = s.open_->second;
+    s.open_ = nullptr;
+    const auto ows = [](char c) { return c == ' ' || c == '\t'; };
+    std::size_t end = value.size();
+    while (end > 0 && ows(value[end - 1])) --end;
+    std::size_t begin = 0;
+    while (begin < end && ows(value[begin])) ++begin;
+    value.resize(end);
+    if (begin > 0) value.erase(0, begin);
     return 0;
   }
   static int on_headers_complete(llhttp_t* p) noexcept {
     auto& s = self(p);
     auto& m = s.message_;
+    s.close_section(m.headers);
     s.headers_done_ = true;
+    s.header_hint_ = m.headers.size();
     s.header_count_ = 0;
     s.state_ = State::body;
     m.http_major = llhttp_get_http_major(p);
@@ -382,6 +433,7 @@ class ParserImpl {
   static int on_message_complete(llhttp_t* p) noexcept {
     auto& s = self(p);
     auto& m = s.message_;
+    s.close_section(m.trailers);
     m.keep_alive = llhttp_should_keep_alive(p) != 0;
     m.upgrade = llhttp_get_upgrade(p) != 0;
     s.state_ = State::complete;
@@ -412,7 +464,17 @@ class ParserImpl {
 
   llhttp_t parser_{};
   Message message_;
-  std::string field_, value_;  // the header being read
+  // The header or trailer field being read (open_header()), or null between fields; it is
+  // entry fields_ - 1 of its list, whose entries [0, fields_) are this message's.
+  std::pair<std::string, std::string>* open_ = nullptr;
+  std::size_t fields_ = 0;
+  // The last message's header count: a fresh list reserves that much (no regrowth by one).
+  std::size_t header_hint_ = 0;
+  static constexpr std::size_t kMinHeaderCapacity = 8;
+  // Header fields handed back by recycle_headers(), to become the next message's header list
+  // (on_message_begin). open_header() reuses strings of at most kMaxRecycledCapacity bytes.
+  HeaderList spare_;
+  static constexpr std::size_t kMaxRecycledCapacity = 256;
   std::string version_;
   std::size_t header_count_ = 0;
   std::uint64_t trailer_bytes_ = 0;
@@ -520,18 +582,66 @@ bool ParserImpl::finish() {
 Message ParserImpl::take_message() {
   if (state_ != State::complete) throw std::logic_error("take_message: no complete message");
   Message m = std::move(message_);
-  message_ = Message{};
+  // Moved-from strings and vectors are empty: only the other fields need their defaults.
+  message_.http_major = 1;
+  message_.http_minor = 1;
+  message_.status_code = 0;
+  message_.keep_alive = false;
+  message_.chunked = false;
+  message_.upgrade = false;
+  message_.content_length.reset();
+  after_message(m.upgrade, m.keep_alive);
+  return m;
+}
+
+void ParserImpl::next_message() {
+  if (state_ != State::complete) throw std::logic_error("next_message: no complete message");
+  const bool upgrade = message_.upgrade;
+  const bool keep_alive = message_.keep_alive;
+  // What the caller left keeps its memory for the next message, within the limits' bounds;
+  // a body can be of any size, so only a small one's is kept.
+  Message& m = message_;
+  m.http_major = 1;
+  m.http_minor = 1;
+  m.status_code = 0;
+  m.reason.clear();
+  m.method.clear();
+  m.target.clear();
+  if (spare_.empty()) {
+    spare_.swap(m.headers);  // its strings, for the next header section
+  } else {
+    m.headers.clear();
+  }
+  m.trailers.clear();
+  if (m.body.capacity() > kMaxRecycledCapacity) {
+    std::string().swap(m.body);
+  } else {
+    m.body.clear();
+  }
+  m.keep_alive = false;
+  m.chunked = false;
+  m.upgrade = false;
+  m.content_length.reset();
+  after_message(upgrade, keep_alive);
+}
+
+void ParserImpl::after_message(bool upgrade, bool keep_alive) noexcept {
   clear_message_state();
-  if (m.upgrade) {
+  if (upgrade) {
     state_ = State::upgraded;
-  } else if (!m.keep_alive) {
+  } else if (!keep_alive) {
     state_ = State::closed;
   } else {
     llhttp_resume(&parser_);
     state_ = State::idle;
   }
   message_start_ = base_;
-  return m;
+}
+
+void ParserImpl::recycle_headers(HeaderList&& used) noexcept {
+  // Only between messages, and only into an empty list: a list in use is never touched.
+  if (state_ != State::idle || !message_.headers.empty()) return;
+  spare_ = std::move(used);
 }
 
 }  // namespace detail
@@ -572,11 +682,17 @@ bool MessageParser::upgraded() const noexcept {
 Message MessageParser::take_message() {
   return impl_->take_message();
 }
+void MessageParser::next_message() {
+  impl_->next_message();
+}
 void MessageParser::set_expect_no_body(bool value) noexcept {
   impl_->expect_no_body_ = value;
 }
 void MessageParser::reset() {
   impl_->reset();
+}
+void MessageParser::recycle_headers(HeaderList&& used) noexcept {
+  impl_->recycle_headers(std::move(used));
 }
 
 }  // namespace corio::http

@@ -666,12 +666,10 @@ Task<bool> Connection::serve_request() {
     keep_alive = drained;
   }
   if (keep_alive) {
-    (void)parser_.take_message();
+    parser_.next_message();
     keep_alive = !parser_.upgraded();  // no protocol switch here: answered, then closed
-    // The next head's fields go into this one's vector: no regrowth from empty each time.
-    HeaderList& next = parser_.current().headers;
-    next = request.take_header_fields();
-    next.clear();
+    // The next head's fields reuse this one's strings and vector: no allocation per field.
+    parser_.recycle_headers(request.take_header_fields());
   }
   co_return keep_alive;
 }

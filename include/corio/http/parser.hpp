@@ -140,11 +140,24 @@ class MessageParser {
   // Precondition: message_complete().
   Message take_message();
 
+  // Like take_message(), for a caller that moved out of current() what it needed: the rest
+  // is dropped and its memory kept for the next message (the strings, the header list,
+  // a small body). Precondition: message_complete().
+  void next_message();
+
   // Applies to messages not yet begun (responses only: the answer to HEAD has no body).
   void set_expect_no_body(bool value) noexcept;
 
   // Back to the start state: forgets the error, any partial message and the byte count.
   void reset();
+
+  // Gives back the header fields of a message taken earlier (a server: once its request is
+  // answered, ServerRequest::take_header_fields()) so that the next messages reuse their
+  // memory: the vector, and the strings that hold at most a few hundred bytes. What they
+  // hold is never seen again (until the next header section is complete, current().headers
+  // may show stale entries). Call it between messages, while current().headers is empty;
+  // otherwise it only destroys `used`.
+  void recycle_headers(HeaderList&& used) noexcept;
 
  private:
   std::unique_ptr<detail::ParserImpl> impl_;
