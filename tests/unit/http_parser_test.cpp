@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -572,6 +575,114 @@ TEST(RequestParser, RejectsGarbage) {
   request_error("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03");
   request_error("GET\r\n\r\n");
   request_error("GET / HTTP/1.1\r\nHost: a\r\n x: folded\r\n\r\n");
+}
+
+TEST(ResponseParser, TrimsHeaderValuesInPlace) {
+  const auto m = one_response(
+      "HTTP/1.1 200 OK\r\nX-Empty:   \r\nX-Inner: \t v  w \t\r\nX-None:\r\nContent-Length: "
+      "0\r\n\r\n");
+  ASSERT_EQ(m.headers.size(), 4u);
+  EXPECT_EQ(m.headers[0], (std::pair<std::string, std::string>("X-Empty", "")));
+  EXPECT_EQ(m.headers[1], (std::pair<std::string, std::string>("X-Inner", "v  w")));
+  EXPECT_EQ(m.headers[2], (std::pair<std::string, std::string>("X-None", "")));
+  EXPECT_EQ(m.header("content-length"), "0");
+}
+
+TEST(ResponseParser, NextMessageLeavesNothingOfThePreviousOne) {
+  ResponseParser parser;
+  constexpr std::string_view first =
+      "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nX-Long: "
+      "a value long enough not to fit in a string's own buffer\r\n\r\n"
+      "3\r\nabc\r\n0\r\nX-Trailer: t\r\n\r\n";
+  auto r = parser.feed(first);
+  ASSERT_TRUE(r.message_complete);
+  EXPECT_EQ(r.consumed, first.size());
+  EXPECT_EQ(parser.current().trailers.size(), 1u);
+  parser.next_message();
+  EXPECT_FALSE(parser.message_complete());
+  EXPECT_FALSE(parser.in_message());
+  r = parser.feed(std::string_view("HTTP/1.0 404 Gone\r\nA: b\r\n\r\n"));
+  EXPECT_FALSE(r.message_complete);  // HTTP/1.0 without a length: the body ends at close
+  ASSERT_TRUE(parser.finish());
+  const Message m = parser.take_message();
+  EXPECT_EQ(m.status_code, 404);
+  EXPECT_EQ(m.reason, "Gone");
+  EXPECT_EQ(m.http_minor, 0);
+  EXPECT_EQ(m.headers, (corio::http::HeaderList{{"A", "b"}}));
+  EXPECT_TRUE(m.trailers.empty());
+  EXPECT_EQ(m.body, "");
+  EXPECT_FALSE(m.chunked);
+  EXPECT_FALSE(m.keep_alive);
+  EXPECT_EQ(m.content_length, std::nullopt);
+}
+
+TEST(RequestParser, NextMessageResetsEveryField) {
+  RequestParser parser;
+  auto r = parser.feed(
+      std::string_view("POST /first?x=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nxyz"));
+  ASSERT_TRUE(r.message_complete);
+  parser.next_message();
+  r = parser.feed(std::string_view("GET / HTTP/1.1\r\nHost: b\r\n\r\n"));
+  ASSERT_TRUE(r.message_complete);
+  const Message m = parser.take_message();
+  EXPECT_EQ(m.method, "GET");
+  EXPECT_EQ(m.target, "/");
+  EXPECT_EQ(m.headers, (corio::http::HeaderList{{"Host", "b"}}));
+  EXPECT_EQ(m.body, "");
+  EXPECT_EQ(m.content_length, std::nullopt);
+  EXPECT_THROW(parser.next_message(), std::logic_error);
+}
+
+TEST(RequestParser, RecycledHeadersKeepTheirMemoryButNoneOfTheirFields) {
+  RequestParser parser;
+  const std::string big(1000, 'b');  // too large to be kept
+  const std::string first = "GET /1 HTTP/1.1\r\nHost: first.example\r\nX-Big: " + big +
+                            "\r\nX-Medium: a value longer than fifteen bytes\r\n\r\n";
+  auto r = parser.feed(first);
+  ASSERT_TRUE(r.message_complete);
+  corio::http::HeaderList used = std::move(parser.current().headers);
+  ASSERT_EQ(used.size(), 3u);
+  parser.next_message();
+  parser.recycle_headers(std::move(used));
+  EXPECT_TRUE(parser.current().headers.empty());  // nothing shows between messages
+
+  // Fewer fields than recycled, fed byte by byte: exactly this message's fields.
+  const std::string second = "GET /2 HTTP/1.1\r\nX-Medium: m\r\n\r\n";
+  for (std::size_t i = 0; i < second.size(); ++i) {
+    r = parser.feed(std::string_view(second).substr(i, 1));
+    EXPECT_EQ(r.consumed, 1u);
+  }
+  ASSERT_TRUE(r.message_complete);
+  EXPECT_EQ(parser.current().headers, (corio::http::HeaderList{{"X-Medium", "m"}}));
+  used = std::move(parser.current().headers);
+  parser.next_message();
+  parser.recycle_headers(std::move(used));
+
+  // More fields than recycled.
+  r = parser.feed(std::string_view("GET /3 HTTP/1.1\r\nA: 1\r\nB:  2 \r\nC: 3\r\n\r\n"));
+  ASSERT_TRUE(r.message_complete);
+  EXPECT_EQ(parser.current().headers,
+            (corio::http::HeaderList{{"A", "1"}, {"B", "2"}, {"C", "3"}}));
+  // Not between messages: the list is only destroyed, the message keeps its own.
+  parser.recycle_headers(corio::http::HeaderList{{"X", "y"}});
+  const Message m = parser.take_message();
+  EXPECT_EQ(m.headers.size(), 3u);
+  EXPECT_EQ(m.target, "/3");
+}
+
+TEST(RequestParser, RecycledHeadersDoNotEscapeAFailedMessage) {
+  RequestParser parser;
+  auto r = parser.feed(std::string_view("GET /1 HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n"));
+  ASSERT_TRUE(r.message_complete);
+  corio::http::HeaderList used = std::move(parser.current().headers);
+  parser.next_message();
+  parser.recycle_headers(std::move(used));
+  EXPECT_THROW(parser.feed(std::string_view("GET /2 HTTP/1.1\r\nBad Name: x\r\n\r\n")),
+               ProtocolError);
+  parser.reset();
+  r = parser.feed(std::string_view("GET /3 HTTP/1.1\r\nC: 3\r\n\r\n"));
+  ASSERT_TRUE(r.message_complete);
+  EXPECT_EQ(parser.take_message().headers, (corio::http::HeaderList{{"C", "3"}}));
 }
 
 TEST(RequestParser, SplitsGiveTheSameResult) {
