@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <future>
 #include <list>
 #include <optional>
@@ -207,9 +208,10 @@ class Connection final : public detail::BodySource {
   };
   // Begins a wait of the current task that must end by `deadline`.
   void begin_wait(Loop::TimePoint deadline);
-  // Ends it. True when the deadline passed and the CancelledError in flight (if
-  // `cancelled`) is the deadline's, to be raised as a timeout.
-  bool end_wait(bool cancelled) noexcept;
+  // Ends it. `failure` is what the awaited operation threw, if anything: true when that is
+  // the CancelledError of the passed deadline, for the caller to raise as its timeout; any
+  // other failure is rethrown.
+  bool end_wait(const std::exception_ptr& failure);
   static void on_timer(corio::detail::TimerEntry* entry) noexcept;
 
   Task<bool> fill(Loop::TimePoint deadline);
@@ -263,12 +265,16 @@ void Connection::begin_wait(Loop::TimePoint deadline) {
   loop_->add_timer(timer_);
 }
 
-bool Connection::end_wait(bool cancelled) noexcept {
+bool Connection::end_wait(const std::exception_ptr& failure) {
   corio::detail::TaskHeader* waiter = std::exchange(waiter_, nullptr);
-  if (!deadline_passed_) return false;
-  deadline_passed_ = false;
-  // Ours only if no other cancellation is pending beyond those present when the wait began.
-  return waiter->uncancel() <= waiter_cancelling_ && cancelled;
+  bool expired = false;
+  if (deadline_passed_) {
+    deadline_passed_ = false;
+    // Ours only if no other cancellation is pending beyond those present when the wait began.
+    expired = waiter->uncancel() <= waiter_cancelling_ && is_cancelled_error(failure);
+  }
+  if (failure && !expired) std::rethrow_exception(failure);
+  return expired;
 }
 
 void Connection::on_timer(corio::detail::TimerEntry* entry) noexcept {
@@ -296,18 +302,13 @@ Task<bool> Connection::fill(Loop::TimePoint deadline) {
                                    kReadBuffer - in_end_);
   begin_wait(deadline);
   std::size_t n = 0;
-  bool timed_out = false;
+  std::exception_ptr failure;
   try {
     n = co_await transport_->read_some(space);
-  } catch (const CancelledError&) {
-    if (!end_wait(true)) throw;
-    timed_out = true;
   } catch (...) {
-    (void)end_wait(false);
-    throw;
+    failure = std::current_exception();
   }
-  if (timed_out) throw TimeoutError();
-  (void)end_wait(false);
+  if (end_wait(failure)) throw TimeoutError();
   in_end_ += n;
   co_return n != 0;
 }
@@ -364,18 +365,13 @@ Task<std::optional<std::string>> Connection::read_chunk() {
 // not reading, so the connection closes without another answer (which would stall too).
 Task<> Connection::write(std::string_view data) {
   begin_wait(deadline_in(state_->options.write_timeout));
-  bool timed_out = false;
+  std::exception_ptr failure;
   try {
     co_await transport_->write_all(data);
-  } catch (const CancelledError&) {
-    if (!end_wait(true)) throw;
-    timed_out = true;
   } catch (...) {
-    (void)end_wait(false);
-    throw;
+    failure = std::current_exception();
   }
-  if (timed_out) throw net::NetworkError(ETIMEDOUT, "writing to " + remote_.to_string());
-  (void)end_wait(false);
+  if (end_wait(failure)) throw net::NetworkError(ETIMEDOUT, "writing to " + remote_.to_string());
 }
 
 Task<> Connection::send_response(ServerResponse& response, bool head_request, int http_minor,
