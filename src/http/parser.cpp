@@ -95,6 +95,8 @@ class ParserImpl {
   State state_ = State::idle;
 
  private:
+  // Gives a Message's fields other than strings and lists their defaults.
+  static void reset_plain_fields(Message& m) noexcept;
   void after_message(bool upgrade, bool keep_alive) noexcept;
 
   void init() {
@@ -330,15 +332,12 @@ class ParserImpl {
     auto& s = self(p);
     s.value_end_.reset();
     if (s.open_ == nullptr) return 0;  // unreachable: a name came first
-    // Trimmed in place (as trim_ows would): shrinking never allocates.
+    // Trimmed in place: shrinking never allocates.
     std::string& value = s.open_->second;
     s.open_ = nullptr;
-    const auto ows = [](char c) { return c == ' ' || c == '\t'; };
-    std::size_t end = value.size();
-    while (end > 0 && ows(value[end - 1])) --end;
-    std::size_t begin = 0;
-    while (begin < end && ows(value[begin])) ++begin;
-    value.resize(end);
+    const std::string_view kept = trim_ows(value);
+    const auto begin = static_cast<std::size_t>(kept.data() - value.data());
+    value.resize(begin + kept.size());
     if (begin > 0) value.erase(0, begin);
     return 0;
   }
@@ -583,13 +582,7 @@ Message ParserImpl::take_message() {
   if (state_ != State::complete) throw std::logic_error("take_message: no complete message");
   Message m = std::move(message_);
   // Moved-from strings and vectors are empty: only the other fields need their defaults.
-  message_.http_major = 1;
-  message_.http_minor = 1;
-  message_.status_code = 0;
-  message_.keep_alive = false;
-  message_.chunked = false;
-  message_.upgrade = false;
-  message_.content_length.reset();
+  reset_plain_fields(message_);
   after_message(m.upgrade, m.keep_alive);
   return m;
 }
@@ -601,9 +594,7 @@ void ParserImpl::next_message() {
   // What the caller left keeps its memory for the next message, within the limits' bounds;
   // a body can be of any size, so only a small one's is kept.
   Message& m = message_;
-  m.http_major = 1;
-  m.http_minor = 1;
-  m.status_code = 0;
+  reset_plain_fields(m);
   m.reason.clear();
   m.method.clear();
   m.target.clear();
@@ -618,11 +609,17 @@ void ParserImpl::next_message() {
   } else {
     m.body.clear();
   }
+  after_message(upgrade, keep_alive);
+}
+
+void ParserImpl::reset_plain_fields(Message& m) noexcept {
+  m.http_major = 1;
+  m.http_minor = 1;
+  m.status_code = 0;
   m.keep_alive = false;
   m.chunked = false;
   m.upgrade = false;
   m.content_length.reset();
-  after_message(upgrade, keep_alive);
 }
 
 void ParserImpl::after_message(bool upgrade, bool keep_alive) noexcept {
