@@ -117,6 +117,10 @@ class GatherWait {
  public:
   GatherWait(std::span<TaskHeader* const> children, bool fail_fast)
       : wait_(children, fail_fast ? WaitMode::first_failure : WaitMode::all_completed) {}
+  // Fail-fast, dropping each succeeded child's reference as it finishes (its slot becomes
+  // nullptr): for children whose results are void.
+  explicit GatherWait(std::span<TaskHeader*> children)
+      : wait_(children, WaitMode::first_failure, ChildrenWait::ReleaseSucceeded{}) {}
   bool await_ready() noexcept { return wait_.await_ready(); }
   bool await_suspend(std::coroutine_handle<> self) { return wait_.await_suspend(self); }
   GatherStatus await_resume() noexcept {
@@ -130,21 +134,26 @@ class GatherWait {
 
 // After a wait that stopped early: cancels and awaits the children gather spawned itself
 // (spawned[i], or `all_spawned` when `spawned` is empty), or every child when the awaiting
-// task was cancelled; marks every child's exception as retrieved; then raises CancelledError
-// if the awaiting task was cancelled. The spans must outlive the await. A wait that did not
-// stop early needs none of this: fail-fast, no child failed; with return_exceptions, taking
-// each outcome retrieves its exception.
+// task was cancelled; marks every child's exception as retrieved; then raises
+// CancelledError if the awaiting task was cancelled. nullptr slots (children already
+// released) are skipped. The spans must outlive the await. A wait that did not stop early
+// needs none of this: fail-fast, no child failed; with return_exceptions, taking each
+// outcome retrieves its exception.
 Task<> gather_stop(std::span<TaskHeader* const> children, std::span<const bool> spawned,
                    bool all_spawned, bool cancelled);
 
-// The children of a vector gather, one reference each, inline up to kInline of them.
+// The children of a vector gather, one reference each, inline up to kInline of them. A slot
+// is nullptr once its reference was dropped early (GatherWait's release mode).
 template <class T>
 class GatherChildren {
  public:
   static constexpr std::size_t kInline = 8;
 
+  // Consumes `source`: its storage is freed here, while it is still in cache, instead of
+  // when the gather's frame ends.
   template <class A>
-  explicit GatherChildren(std::vector<A>& awaitables) {
+  explicit GatherChildren(std::vector<A>&& source) {
+    std::vector<A> awaitables = std::move(source);
     const std::size_t n = awaitables.size();
     if (n > kInline) {
       heap_ = std::make_unique<TaskHeader*[]>(n);
@@ -156,12 +165,15 @@ class GatherChildren {
     }
   }
   ~GatherChildren() {
-    for (std::size_t i = 0; i < size_; ++i) data_[i]->release();
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (data_[i] != nullptr) data_[i]->release();
+    }
   }
   GatherChildren(const GatherChildren&) = delete;
   GatherChildren& operator=(const GatherChildren&) = delete;
 
   [[nodiscard]] std::span<TaskHeader* const> headers() const noexcept { return {data_, size_}; }
+  [[nodiscard]] std::span<TaskHeader*> slots() noexcept { return {data_, size_}; }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] Promise<T>& operator[](std::size_t i) const noexcept {
     return *static_cast<Promise<T>*>(data_[i]);
@@ -236,8 +248,13 @@ template <class A>
 Task<std::vector<detail::gather_value_t<detail::awaitable_value_t<A>>>> gather(
     std::vector<A> awaitables) {
   using T = detail::awaitable_value_t<A>;
-  detail::GatherChildren<T> children(awaitables);
-  const detail::GatherStatus status = co_await detail::GatherWait(children.headers(), true);
+  detail::GatherChildren<T> children(std::move(awaitables));
+  detail::GatherStatus status;
+  if constexpr (std::is_void_v<T>) {
+    status = co_await detail::GatherWait(children.slots());
+  } else {
+    status = co_await detail::GatherWait(children.headers(), true);
+  }
   if (status.stopped()) {
     // One element type: gather spawned either every child or none.
     co_await detail::gather_stop(children.headers(), {}, detail::is_task_v<A>, status.cancelled);
@@ -259,7 +276,7 @@ template <class A>
 Task<std::vector<Outcome<detail::gather_value_t<detail::awaitable_value_t<A>>>>> gather(
     ReturnExceptions, std::vector<A> awaitables) {
   using T = detail::awaitable_value_t<A>;
-  detail::GatherChildren<T> children(awaitables);
+  detail::GatherChildren<T> children(std::move(awaitables));
   const detail::GatherStatus status = co_await detail::GatherWait(children.headers(), false);
   if (status.stopped()) {
     co_await detail::gather_stop(children.headers(), {}, detail::is_task_v<A>, status.cancelled);

@@ -8,11 +8,16 @@ ChildrenWait::ChildrenWait(std::span<TaskHeader* const> children, WaitMode mode,
     : children_(children), mode_(mode), deadline_(deadline), shielded_(shielded) {
   for (std::size_t i = 0; i < children_.size(); ++i) {
     if (children_[i]->done()) {
-      note_done(i);
+      note_done(i, *children_[i]);
     } else {
       ++remaining_;
     }
   }
+}
+
+ChildrenWait::ChildrenWait(std::span<TaskHeader*> children, WaitMode mode, ReleaseSucceeded)
+    : ChildrenWait(std::span<TaskHeader* const>(children), mode) {
+  release_slots_ = children.data();
 }
 
 ChildrenWait::~ChildrenWait() {
@@ -25,9 +30,9 @@ bool ChildrenWait::counts_as_failure(const TaskHeader& child) const noexcept {
   return false;
 }
 
-void ChildrenWait::note_done(std::size_t index) noexcept {
+void ChildrenWait::note_done(std::size_t index, const TaskHeader& child) noexcept {
   any_done_ = true;
-  if (first_failed_ == npos && counts_as_failure(*children_[index])) first_failed_ = index;
+  if (first_failed_ == npos && counts_as_failure(child)) first_failed_ = index;
 }
 
 bool ChildrenWait::satisfied() const noexcept {
@@ -95,12 +100,20 @@ void ChildrenWait::finish_wait() noexcept {
   if (armed()) task->loop()->cancel_timer(*this);
 }
 
-void ChildrenWait::on_child_done(DoneWaiter* waiter, TaskHeader&) noexcept {
+// Runs inside the child's finish(), which still holds the loop's reference to it. Touches
+// the child rather than children_ and the waiting task only when the wait is over: this
+// runs once per child, usually long after the waiter's memory went cold.
+void ChildrenWait::on_child_done(DoneWaiter* waiter, TaskHeader& child) noexcept {
   auto* node = static_cast<Node*>(waiter);
   ChildrenWait* self = node->owner;
+  const auto index = static_cast<std::size_t>(node - self->nodes_);
   --self->remaining_;
-  self->note_done(static_cast<std::size_t>(node - self->nodes_));
-  if (self->parked_ && self->task->waiting_on == self && self->satisfied()) self->wake();
+  self->note_done(index, child);
+  if (self->release_slots_ != nullptr && !child.failed() && !child.cancelled()) {
+    self->release_slots_[index] = nullptr;
+    child.release();
+  }
+  if (self->parked_ && self->satisfied() && self->task->waiting_on == self) self->wake();
 }
 
 void ChildrenWait::on_deadline(TimerEntry* entry) noexcept {

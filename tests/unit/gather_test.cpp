@@ -6,6 +6,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -192,4 +193,100 @@ TEST(Gather, ChildFailuresAreNeverReportedAsUnretrieved) {
   });
   const std::string reported = testing::internal::GetCapturedStderr();
   EXPECT_EQ(reported.find("never retrieved"), std::string::npos) << reported;
+}
+
+namespace {
+
+// A coroutine's parameters live in its frame until the frame is freed: a FrameProbe passed
+// by value counts the moment the frame goes.
+struct FrameProbe {
+  int* freed;
+  explicit FrameProbe(int& counter) : freed(&counter) {}
+  FrameProbe(FrameProbe&& other) noexcept : freed(std::exchange(other.freed, nullptr)) {}
+  FrameProbe& operator=(FrameProbe&&) = delete;
+  ~FrameProbe() {
+    if (freed != nullptr) ++*freed;
+  }
+};
+
+corio::Task<> void_child(FrameProbe, corio::Event& release, bool fail) {
+  co_await release.wait();
+  if (fail) throw std::runtime_error("void child failed");
+}
+
+}  // namespace
+
+// A vector gather of void tasks frees each child that succeeds as it finishes, not when the
+// whole gather ends, so its frame is freed while it is still in cache.
+TEST(Gather, VoidVectorFreesEachSucceededChildAsItFinishes) {
+  corio::run([]() -> corio::Task<> {
+    corio::Event first;
+    corio::Event second;
+    int freed = 0;
+    std::vector<corio::Task<>> tasks;
+    tasks.push_back(void_child(FrameProbe(freed), first, false));
+    tasks.push_back(void_child(FrameProbe(freed), second, false));
+    auto gathering = corio::spawn(corio::gather(std::move(tasks)));
+    co_await corio::yield_now();
+    first.set();
+    for (int i = 0; i < 3; ++i) co_await corio::yield_now();
+    EXPECT_EQ(freed, 1);
+    EXPECT_FALSE(gathering.done());
+    second.set();
+    const std::vector<std::monostate> values = co_await gathering;
+    EXPECT_EQ(values.size(), 2u);
+    EXPECT_EQ(freed, 2);
+  });
+}
+
+// After some children were freed early, a failure still cancels and awaits the rest, and
+// cancelling the awaiter still reaches every running child.
+TEST(Gather, VoidVectorFailureAndCancellationAfterEarlyReleases) {
+  corio::run([]() -> corio::Task<> {
+    corio::Event go;
+    corio::Event never;
+    int freed = 0;
+    std::vector<corio::Task<>> tasks;
+    tasks.push_back(void_child(FrameProbe(freed), go, false));
+    tasks.push_back(void_child(FrameProbe(freed), never, false));
+    tasks.push_back(void_child(FrameProbe(freed), go, true));
+    go.set();
+    try {
+      co_await corio::gather(std::move(tasks));
+      ADD_FAILURE() << "the gather did not raise";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "void child failed");
+    }
+    EXPECT_EQ(freed, 3);
+
+    std::vector<corio::Task<>> more;
+    more.push_back(void_child(FrameProbe(freed), go, false));
+    more.push_back(void_child(FrameProbe(freed), never, false));
+    auto outer = corio::spawn(corio::gather(std::move(more)));
+    for (int i = 0; i < 3; ++i) co_await corio::yield_now();
+    EXPECT_EQ(freed, 4);  // the first child finished and was freed
+    outer.cancel();
+    EXPECT_THROW(co_await outer, corio::CancelledError);
+    EXPECT_EQ(freed, 5);
+  });
+}
+
+// Handles to void tasks: gather's early release drops only its own reference.
+TEST(Gather, VoidHandleVectorLeavesTheHandlesUsable) {
+  corio::run([]() -> corio::Task<> {
+    corio::Event go;
+    int freed = 0;
+    std::vector<corio::JoinHandle<>> handles;
+    handles.push_back(corio::spawn(void_child(FrameProbe(freed), go, false)));
+    handles.push_back(corio::spawn(void_child(FrameProbe(freed), go, false)));
+    const std::vector<corio::JoinHandle<>> kept = handles;
+    go.set();
+    const auto values = co_await corio::gather(std::move(handles));
+    EXPECT_EQ(values.size(), 2u);
+    EXPECT_EQ(freed, 0);  // the frames live on for `kept`
+    for (const auto& handle : kept) {
+      EXPECT_TRUE(handle.done());
+      EXPECT_FALSE(handle.cancelled());
+    }
+  });
 }

@@ -34,6 +34,12 @@ class ChildrenWait : public Parking, public TimerEntry {
 
   ChildrenWait(std::span<TaskHeader* const> children, WaitMode mode,
                std::optional<Loop::TimePoint> deadline = std::nullopt, bool shielded = false);
+  // For a waiter that holds one reference per child and needs nothing from a child that
+  // succeeded (gather of void results): such a child's reference is dropped and its slot
+  // set to nullptr as it finishes, so its frame is freed while still in cache. Children
+  // that fail or are cancelled keep their slot.
+  struct ReleaseSucceeded {};
+  ChildrenWait(std::span<TaskHeader*> children, WaitMode mode, ReleaseSucceeded);
   ~ChildrenWait();
   ChildrenWait(const ChildrenWait&) = delete;
   ChildrenWait& operator=(const ChildrenWait&) = delete;
@@ -55,7 +61,7 @@ class ChildrenWait : public Parking, public TimerEntry {
   };
   bool satisfied() const noexcept;
   bool counts_as_failure(const TaskHeader& child) const noexcept;
-  void note_done(std::size_t index) noexcept;
+  void note_done(std::size_t index, const TaskHeader& child) noexcept;
   void finish_wait() noexcept;
   static void on_child_done(DoneWaiter* waiter, TaskHeader& child) noexcept;
   static void on_deadline(TimerEntry* entry) noexcept;
@@ -64,7 +70,8 @@ class ChildrenWait : public Parking, public TimerEntry {
   static constexpr std::size_t kInlineNodes = 8;
 
   std::span<TaskHeader* const> children_;
-  Node* nodes_ = inline_nodes_;  // one per child, inline for small sets
+  TaskHeader** release_slots_ = nullptr;  // children_'s array, when succeeded ones are released
+  Node* nodes_ = inline_nodes_;           // one per child, inline for small sets
   Node inline_nodes_[kInlineNodes];
   std::unique_ptr<Node[]> heap_nodes_;
   WaitMode mode_;
