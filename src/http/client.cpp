@@ -216,7 +216,7 @@ Task<Response> send_single(std::shared_ptr<ClientState> state, Request request,
       response.http_version =
           "HTTP/" + std::to_string(head->http_major) + "." + std::to_string(head->http_minor);
     }
-    response.headers = Headers(std::move(head->headers));
+    response.headers = Headers(std::move(head->headers), detail::valid_fields);
     const std::string_view coding =
         head_request ? std::string_view() : response.headers.first("content-encoding").value_or("");
     ContentDecoder decoder(coding, state->options.max_body_size);
@@ -407,11 +407,12 @@ Request AsyncClient::build_request(std::string method, std::string url,
 
   Request request(std::move(method), target);
   Headers& headers = request.headers;
-  headers.add("Host", detail::host_header(target));
-  headers.add("Accept", "*/*");
-  headers.add("Accept-Encoding", kAcceptEncoding);
-  headers.add("Connection", "keep-alive");
-  headers.add("User-Agent", detail::kUserAgent);
+  // The URL parser admits no CR, LF or NUL in a host: these fields need no check.
+  headers.add(detail::valid_fields, "Host", detail::host_header(target));
+  headers.add(detail::valid_fields, "Accept", "*/*");
+  headers.add(detail::valid_fields, "Accept-Encoding", kAcceptEncoding);
+  headers.add(detail::valid_fields, "Connection", "keep-alive");
+  headers.add(detail::valid_fields, "User-Agent", detail::kUserAgent);
   headers.update(defaults.headers);
   headers.update(options.headers);
   if (authorization && !options.headers.contains("authorization")) {

@@ -117,8 +117,7 @@ Task<> Connection::send(const Request& request, bool absolute_form,
     head.append(target.empty() ? std::string_view("/") : target);
   }
   head.append(" HTTP/1.1\r\n");
-  for (const auto& [name, value] : request.headers) {
-    validate_header(name, value);
+  for (const auto& [name, value] : request.headers) {  // a Headers holds valid fields only
     head.append(name).append(": ").append(value).append("\r\n");
   }
   if (!proxy_authorization.empty()) {

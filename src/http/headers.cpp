@@ -73,6 +73,10 @@ Headers::Headers(std::initializer_list<std::pair<std::string_view, std::string_v
   for (const auto& [name, value] : fields) add(name, value);
 }
 
+Headers::Headers(HeaderList fields) : fields_(std::move(fields)) {
+  for (const auto& [name, value] : fields_) validate_header(name, value);
+}
+
 std::optional<std::string> Headers::get(std::string_view name) const {
   std::optional<std::string> joined;
   for (const auto& [field, value] : fields_) {

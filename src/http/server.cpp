@@ -616,7 +616,8 @@ Task<bool> Connection::serve_request() {
   }
   const bool head_request = head.method == "HEAD";
   ServerRequest request(std::move(head.method), std::move(head.target), head.http_major, http_minor,
-                        Headers(std::move(head.headers)), remote_, client_keep_alive, this);
+                        Headers(std::move(head.headers), detail::valid_fields), remote_,
+                        client_keep_alive, this);
   ServerResponse response;
   bool must_close = false;  // the request cannot be read further
   if (expectation_failed) {

@@ -72,6 +72,15 @@ TEST(Headers, RejectsHeaderInjectionAndBadNames) {
   }
 }
 
+// Every way in checks, so what writes a Headers out can trust it.
+TEST(Headers, ConstructorsCheckEveryField) {
+  corio::http::HeaderList smuggled{{"X", "ok"}, {"Y", "a\r\nEvil: 1"}};
+  EXPECT_THROW(Headers{smuggled}, corio::http::LocalProtocolError);
+  EXPECT_THROW((Headers{{"Good", "v"}, {"Bad Name", "v"}}), corio::http::LocalProtocolError);
+  const Headers fine(corio::http::HeaderList{{"X", "1"}, {"x", "2"}});
+  EXPECT_EQ(fine.get("x"), "1, 2");
+}
+
 TEST(Headers, ErrorsFormHttpxHierarchy) {
   EXPECT_THROW(throw corio::http::ConnectTimeout("x"), corio::http::TimeoutException);
   EXPECT_THROW(throw corio::http::PoolTimeout("x"), corio::http::TransportError);

@@ -8,7 +8,8 @@
 // the spelling they were given; repeated names stay separate fields in arrival order (what
 // Set-Cookie needs). Values are stored as given; set()/add() reject a name that is not an
 // RFC 9110 token and a value holding CR, LF or NUL with LocalProtocolError, so a header can
-// never smuggle a second one onto the wire.
+// never smuggle a second one onto the wire. Every way into a Headers checks its fields
+// (but the library's own, below), so whatever writes a Headers out need not check again.
 #pragma once
 
 #include <cstddef>
@@ -32,6 +33,15 @@ namespace corio::http {
 // `text` without RFC 9110 optional whitespace (spaces and tabs) at either end.
 [[nodiscard]] std::string_view trim_ows(std::string_view text) noexcept;
 
+namespace detail {
+// Marks fields known to be valid: the parser's output and the library's own constant
+// fields. Not for user code.
+struct ValidFields {
+  explicit ValidFields() = default;
+};
+inline constexpr ValidFields valid_fields{};
+}  // namespace detail
+
 class Headers {
  public:
   using Field = std::pair<std::string, std::string>;
@@ -40,8 +50,10 @@ class Headers {
   Headers() = default;
   // Throws LocalProtocolError for an invalid name or value.
   Headers(std::initializer_list<std::pair<std::string_view, std::string_view>> fields);
-  // Takes fields as the parser produced them (already valid; not re-checked).
-  explicit Headers(HeaderList fields) noexcept : fields_(std::move(fields)) {}
+  // Takes `fields`, checking each. Throws LocalProtocolError for an invalid one.
+  explicit Headers(HeaderList fields);
+  // Takes fields already known to be valid, unchecked (the parser's).
+  Headers(HeaderList fields, detail::ValidFields) noexcept : fields_(std::move(fields)) {}
 
   // httpx's headers.get(name): every value of `name` joined with ", ", or nullopt.
   [[nodiscard]] std::optional<std::string> get(std::string_view name) const;
@@ -55,6 +67,10 @@ class Headers {
   void set(std::string_view name, std::string_view value);
   // Appends a field, keeping existing ones of the same name.
   void add(std::string_view name, std::string_view value);
+  // add() for a field known to be valid, unchecked (the library's own).
+  void add(detail::ValidFields, std::string_view name, std::string_view value) {
+    fields_.emplace_back(name, value);
+  }
   // Sets `name` only when absent (httpx/requests setdefault).
   void setdefault(std::string_view name, std::string_view value);
   // Removes every field named `name`; returns how many there were.
