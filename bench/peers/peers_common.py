@@ -77,14 +77,21 @@ def free_port():
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid):
-    """utime + stime of a live process, in seconds, or None."""
+def cpu_split(pid):
+    """(utime, stime) of a live process, in seconds, or None."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
     except (OSError, IndexError, ValueError):
         return None
+
+
+def cpu_seconds(pid):
+    """utime + stime of a live process, in seconds, or None."""
+    split = cpu_split(pid)
+    return None if split is None else split[0] + split[1]
 
 
 def tail(path, lines=12):

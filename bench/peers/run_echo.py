@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from peers_common import (HERE, OUT, capture, cpu_model, cpu_seconds, free_port, pinning, stop,
+from peers_common import (HERE, OUT, capture, cpu_model, cpu_split, free_port, pinning, stop,
                           print_notes, tail, versions, wait_ready)
 
 SERVERS = ["corio-epoll", "corio-io_uring", "asyncio", "uvloop", "tokio", "go"]
@@ -133,8 +133,8 @@ def run_client(args, pin, port, size):
 
 
 def run_once(args, cmd, pins, size):
-    """One fresh server and one client run: (msgs_per_sec, server cpu %, client cpu %,
-    error text or None, complaint about the server or None)."""
+    """One fresh server and one client run: (msgs_per_sec, server cpu %, server user-space
+    cpu %, client cpu %, error text or None, complaint about the server or None)."""
     argv, env = cmd
     port = free_port()
     with tempfile.NamedTemporaryFile(prefix="echo-server-", suffix=".err") as err:
@@ -143,25 +143,29 @@ def run_once(args, cmd, pins, size):
         try:
             problem = wait_ready(proc, port)
             if problem:
-                return None, None, None, f"{problem}\n{tail(err.name)}", None
-            before, start = cpu_seconds(proc.pid), time.monotonic()
+                return None, None, None, None, f"{problem}\n{tail(err.name)}", None
+            before, start = cpu_split(proc.pid), time.monotonic()
             value, client_busy, error = run_client(args, pins[0], port, size)
-            after, wall = cpu_seconds(proc.pid), time.monotonic() - start
+            after, wall = cpu_split(proc.pid), time.monotonic() - start
         finally:
             complaint = stop(proc)
-        server_busy = (after - before) / wall * 100 if None not in (before, after) else None
+        server_busy = user_busy = None
+        if None not in (before, after):
+            server_busy = (sum(after) - sum(before)) / wall * 100
+            user_busy = (after[0] - before[0]) / wall * 100
         if error is None and complaint is None and os.path.getsize(err.name):
             complaint = "server wrote to stderr"
         if complaint:
             complaint += "\n" + tail(err.name)
         if error is not None:
             error += "\nserver stderr:\n" + tail(err.name)
-    return value, server_busy, client_busy, error, complaint
+    return value, server_busy, user_busy, client_busy, error, complaint
 
 
 def measure(args, cmds, pins, errors, notes):
     """(size, server) -> {"value": median msgs/s or "n/a"/"err", and when measured the
-    medians of "us" (server CPU µs per message), "server" and "client" (CPU use %)}."""
+    medians of "us" (server CPU µs per message), "user_us" (its user-space part), "server"
+    and "client" (CPU use %)}."""
     cells = {}
     for size in args.sizes:
         samples = {s: [] for s in args.servers}
@@ -171,14 +175,16 @@ def measure(args, cmds, pins, errors, notes):
                     continue
                 if sys.stderr.isatty():
                     print(f"run_echo: {size} B, {server}, run {run + 1}", file=sys.stderr)
-                value, sbusy, cbusy, err, complaint = run_once(args, cmds[server], pins, size)
+                value, sbusy, ubusy, cbusy, err, complaint = run_once(args, cmds[server], pins,
+                                                                      size)
                 if complaint:
                     notes.append(f"{size} B / {server}, run {run + 1}: "
                                  + complaint.strip().replace("\n", " | "))
                 if err is None:
                     us = None if sbusy is None else sbusy / 100 / value * 1e6
-                    samples[server].append({"value": value, "us": us, "server": sbusy,
-                                            "client": cbusy})
+                    user_us = None if ubusy is None else ubusy / 100 / value * 1e6
+                    samples[server].append({"value": value, "us": us, "user_us": user_us,
+                                            "server": sbusy, "client": cbusy})
                 else:
                     cells[size, server] = {"value": "err"}
                     errors.append(f"{size} B / {server}: "
@@ -189,7 +195,7 @@ def measure(args, cmds, pins, errors, notes):
             elif (size, server) not in cells:
                 cells[size, server] = {
                     key: statistics.median(vs) if vs else None
-                    for key in ("value", "us", "server", "client")
+                    for key in ("value", "us", "user_us", "server", "client")
                     for vs in [[sample[key] for sample in samples[server]
                                 if sample[key] is not None]]}
     return cells
@@ -251,6 +257,22 @@ def print_report(args, cells, notes, errors, load_before):
             else:
                 row.append(f"{cell['us']:.2f} ({cell['server']:.0f} / {cell['client']:.0f} %)")
         print(f"| {label(size)} | " + " | ".join(row) + " |")
+    print()
+    print("Server user-space CPU per message in µs: the part of the time above spent outside "
+          "the kernel, the part a runtime's own design decides. corio/X uses the corio backend "
+          "of the row with the least; below 1 means corio spends less:")
+    print()
+    print("| message | " + " | ".join(heads) + " | "
+          + " | ".join(f"corio/{p}" for p in peers) + " |")
+    print("|---|" + "---:|" * (len(heads) + len(peers)))
+    for size in args.sizes:
+        users = {s: cells[size, s].get("user_us") for s in args.servers}
+        shown = [f"{u:.2f}" if isinstance(u, float) else "-" for u in users.values()]
+        corio = [(users[s], s.split("-")[1]) for s in CORIO
+                 if s in users and isinstance(users[s], float)]
+        least = min(corio) if corio else None
+        ratios = [f"{ratio(least[0], users[p])} ({least[1]})" if least else "-" for p in peers]
+        print(f"| {label(size)} | " + " | ".join(shown + ratios) + " |")
     print_notes(notes, errors)
 
 
