@@ -29,10 +29,13 @@ import time
 from peers_common import (HERE, OUT, capture, cpu_model, cpu_seconds, free_port, pinning,
                           print_notes, stop, tail, versions, wait_ready)
 
-CLIENTS = ["corio", "wrk", "go", "curl", "aiohttp", "httpx"]
-SERVERS = ["corio", "nginx", "go", "aiohttp", "tokio"]
-HEADINGS = {"go": "Go net/http", "curl": "libcurl multi", "aiohttp": "aiohttp+uvloop",
-            "tokio": "tokio (hyper)", "nginx": "nginx"}
+CLIENTS = ["corio", "corio-io_uring", "wrk", "go", "curl", "aiohttp", "httpx"]
+SERVERS = ["corio", "corio-io_uring", "nginx", "go", "aiohttp", "tokio"]
+CORIO = ("corio", "corio-io_uring")  # "corio" runs the default backend, epoll
+HEADINGS = {"corio": "corio (epoll)", "corio-io_uring": "corio (io_uring)", "go": "Go net/http",
+            "curl": "libcurl multi", "aiohttp": "aiohttp+uvloop", "tokio": "tokio (hyper)",
+            "nginx": "nginx"}
+IO_URING = ["env", "CORIO_BACKEND=io_uring"]
 # Requests per client run: the Python clients are 10-100x slower per request and get fewer
 # (cells are per request, so the count does not enter them).
 PYTHON_REQUESTS = {"aiohttp": 20000, "httpx": 4000}
@@ -43,9 +46,10 @@ RUN_LIMIT = 120.0  # s for one client run
 def drop_missing_programs(cmds, names, notes):
     """Sets cmds[name] to None (with a note) for each built program that is not there."""
     for name in names:
-        if cmds[name] and not os.access(cmds[name][0], os.X_OK):
-            notes.append(f"{name}: {cmds[name][0]} not found"
-                         + ("" if name == "corio" else "; run bench/peers/build"))
+        program = cmds[name] and cmds[name][len(IO_URING) if name == "corio-io_uring" else 0]
+        if program and not os.access(program, os.X_OK):
+            notes.append(f"{name}: {program} not found"
+                         + ("" if name in CORIO else "; run bench/peers/build"))
             cmds[name] = None
 
 
@@ -148,6 +152,8 @@ def client_commands(args, notes):
     script = os.path.join(HERE, "python", "http_client.py")
     cmds = {
         "corio": [os.path.abspath(args.corio_client)] if args.corio_client else None,
+        "corio-io_uring": IO_URING + [os.path.abspath(args.corio_client)]
+        if args.corio_client else None,
         "wrk": ["wrk"] if shutil.which("wrk") else None,
         "go": [os.path.join(OUT, "go_http_client")],
         "curl": [os.path.join(OUT, "curl_http_client")],
@@ -158,7 +164,7 @@ def client_commands(args, notes):
         notes.append("corio client: no --corio-client PATH given")
     if cmds["wrk"] is None:
         notes.append("wrk not found (Debian package wrk)")
-    drop_missing_programs(cmds, ("corio", "go", "curl"), notes)
+    drop_missing_programs(cmds, ("corio", "corio-io_uring", "go", "curl"), notes)
     for client, module in (("aiohttp", "uvloop, aiohttp"), ("httpx", "httpx")):
         if not capture([args.python, "-c", f"import {module}; print('ok')"]):
             notes.append(f"{client}: {args.python} cannot import {module}")
@@ -238,11 +244,16 @@ def ratio(a, b):
     return f"{a / b:.2f}" if a and b else "-"
 
 
+def best_corio(cells, key, pick):
+    """(value, name) of the corio backend whose `key` is best by `pick` (min or max)."""
+    measured = [(cells[c][key], c) for c in CORIO if isinstance(cells.get(c), dict)]
+    return pick(measured) if measured else (None, None)
+
+
 def print_clients(args, cells):
     print("| client | requests/s | CPU µs per request | client CPU % | CPU vs corio |")
     print("|---|---:|---:|---:|---:|")
-    corio = cells.get("corio")
-    corio_us = corio["us"] if isinstance(corio, dict) else None
+    corio_us, corio_name = best_corio(cells, "us", min)
     for client in args.clients:
         cell = cells[client]
         name = HEADINGS.get(client, client)
@@ -258,7 +269,8 @@ def print_clients(args, cells):
         cell = cells.get(peer)
         if corio_us and isinstance(cell, dict):
             r = corio_us / cell["us"]
-            print(f"corio CPU per request / {HEADINGS.get(peer, peer)}'s: {r:.2f} "
+            print(f"{HEADINGS[corio_name]} CPU per request / {HEADINGS.get(peer, peer)}'s: "
+                  f"{r:.2f} "
                   f"(goal at most {goal:.2f}: {'met' if r <= goal else 'not yet'})  ")
 
 
@@ -268,6 +280,8 @@ def server_commands(args, notes):
     """server -> argv (without the port for nginx: its config holds it), or None."""
     cmds = {
         "corio": [os.path.abspath(args.corio_server)] if args.corio_server else None,
+        "corio-io_uring": IO_URING + [os.path.abspath(args.corio_server)]
+        if args.corio_server else None,
         "nginx": ["nginx"] if shutil.which("nginx") else None,
         "go": [os.path.join(OUT, "go_http_server")],
         "aiohttp": [args.python, os.path.join(HERE, "python", "http_server.py")],
@@ -277,7 +291,7 @@ def server_commands(args, notes):
         notes.append("corio server: no --corio-server PATH given")
     if cmds["nginx"] is None:
         notes.append("nginx not found (Debian package nginx-light)")
-    drop_missing_programs(cmds, ("corio", "go", "tokio"), notes)
+    drop_missing_programs(cmds, ("corio", "corio-io_uring", "go", "tokio"), notes)
     if not capture([args.python, "-c", "import uvloop, aiohttp; print('ok')"]):
         notes.append(f"aiohttp: {args.python} cannot import uvloop, aiohttp")
         cmds["aiohttp"] = None
@@ -354,7 +368,8 @@ def measure_servers(args, pins, notes, errors):
 def print_servers(args, cells):
     print("| server | requests/s | p99 latency ms | server CPU µs per request | corio req/s vs |")
     print("|---|---:|---:|---:|---:|")
-    corio = cells.get("corio")
+    _, corio_name = best_corio(cells, "rps", max)
+    corio = cells.get(corio_name)
     for server in args.servers:
         cell = cells[server]
         name = HEADINGS.get(server, server)
@@ -369,7 +384,8 @@ def print_servers(args, cells):
         r = corio["rps"] / nginx["rps"]
         met = r >= 1.1 and corio["p99"] < nginx["p99"]
         print()
-        print(f"corio requests/s / nginx's: {r:.2f}, p99 {corio['p99']:.2f} ms vs "
+        print(f"{HEADINGS[corio_name]} requests/s / nginx's: {r:.2f}, p99 "
+              f"{corio['p99']:.2f} ms vs "
               f"{nginx['p99']:.2f} ms (goal at least 1.10 with a lower p99: "
               f"{'met' if met else 'not yet'})  ")
 
