@@ -295,46 +295,63 @@ Request redirect_request(const Request& previous, const Response& response) {
 }
 
 // One hop: hooks, cookies, the exchange, and the body unless it is to be streamed. The
-// response keeps the request (a redirect is built from response.request).
+// response keeps the request (a redirect is built from response.request). Transport and
+// decoding errors come out naming the request.
 Task<Response> send_hop(std::shared_ptr<ClientState> state, Request request,
                         const SendSettings& settings) {
-  for (const auto& hook : state->options.event_hooks.request) co_await hook(request);
-  if (!request.headers.contains("cookie")) {
-    const std::string cookie = state->options.cookies.cookie_header(request.url);
-    if (!cookie.empty()) request.headers.set("Cookie", cookie);
+  const std::string method = request.method;
+  const URL url = request.url;
+  std::exception_ptr failure;
+  try {
+    for (const auto& hook : state->options.event_hooks.request) co_await hook(request);
+    if (!request.headers.contains("cookie")) {
+      const std::string cookie = state->options.cookies.cookie_header(request.url);
+      if (!cookie.empty()) request.headers.set("Cookie", cookie);
+    }
+    Response response = co_await send_single(state, std::move(request), settings.timeout);
+    state->options.cookies.extract_cookies(response.url(), response.headers);
+    for (const auto& hook : state->options.event_hooks.response) co_await hook(response);
+    const bool redirecting = settings.follow_redirects && response.has_redirect_location();
+    if (!settings.stream || redirecting) (void)co_await response.aread();
+    co_return response;
+  } catch (const TransportError&) {
+    failure = std::current_exception();
+  } catch (const DecodingError&) {
+    failure = std::current_exception();
   }
-  Response response = co_await send_single(state, std::move(request), settings.timeout);
-  state->options.cookies.extract_cookies(response.url(), response.headers);
-  for (const auto& hook : state->options.event_hooks.response) co_await hook(response);
-  const bool redirecting = settings.follow_redirects && response.has_redirect_location();
-  if (!settings.stream || redirecting) (void)co_await response.aread();
-  co_return response;
+  rethrow_naming(failure, method, url);
 }
 
-Task<Response> send_handling_redirects(std::shared_ptr<ClientState> state, Request request,
+// The first hop's request, built when the send begins, so a call's errors come out of its
+// co_await as httpx's do out of its await (AsyncClient::request and stream).
+struct BuildFirst {
+  const AsyncClient* client;
+  std::string method;
+  std::string url;
+  RequestOptions options;
+  Request operator()() { return client->build_request(std::move(method), std::move(url), options); }
+};
+// A request built by the caller (AsyncClient::send).
+struct GivenFirst {
+  Request request;
+  Request operator()() { return std::move(request); }
+};
+
+// `first` is BuildFirst or GivenFirst; one coroutine from the call to the final response.
+template <class First>
+Task<Response> send_handling_redirects(std::shared_ptr<ClientState> state, First first,
                                        SendSettings settings) {
+  Request request = first();
   if (state->closed) throw std::logic_error("the AsyncClient has been closed");
   const auto started = std::chrono::steady_clock::now();
   std::vector<Response> history;
   for (;;) {
-    const std::string method = request.method;  // to name the request in an error
-    const URL url = request.url;
-    std::optional<Response> hop;
-    std::exception_ptr failure;
-    try {
-      hop.emplace(co_await send_hop(state, std::move(request), settings));
-    } catch (const TransportError&) {
-      failure = std::current_exception();
-    } catch (const DecodingError&) {
-      failure = std::current_exception();
-    }
-    if (failure) rethrow_naming(failure, method, url);
-    Response& response = *hop;
+    Response response = co_await send_hop(state, std::move(request), settings);
     response.elapsed = std::chrono::steady_clock::now() - started;
     if (!settings.follow_redirects || !response.has_redirect_location()) {
       // Only the final response carries the history (copies of copies would nest).
       response.history = std::move(history);
-      co_return std::move(response);
+      co_return response;
     }
     if (static_cast<int>(history.size()) >= state->options.max_redirects) {
       throw TooManyRedirects("exceeded the maximum of " +
@@ -407,6 +424,9 @@ Request AsyncClient::build_request(std::string method, std::string url,
 
   Request request(std::move(method), target);
   Headers& headers = request.headers;
+  HeaderList room;  // the five fields below, the client's and the call's, auth and a body's
+  room.reserve(8 + defaults.headers.size() + options.headers.size());
+  headers = Headers(std::move(room), detail::valid_fields);
   // The URL parser admits no CR, LF or NUL in a host: these fields need no check.
   headers.add(detail::valid_fields, "Host", detail::host_header(target));
   headers.add(detail::valid_fields, "Accept", "*/*");
@@ -448,25 +468,26 @@ Task<Response> AsyncClient::send(Request request, bool stream) {
   detail::SendSettings settings{.timeout = state_->options.timeout,
                                 .follow_redirects = state_->options.follow_redirects,
                                 .stream = stream};
-  co_return co_await detail::send_handling_redirects(state_, std::move(request), settings);
+  return detail::send_handling_redirects(state_, detail::GivenFirst{std::move(request)}, settings);
+}
+
+Task<Response> AsyncClient::send_new(std::string method, std::string url, RequestOptions options,
+                                     bool stream) {
+  detail::SendSettings settings{
+      .timeout = options.timeout.value_or(state_->options.timeout),
+      .follow_redirects = options.follow_redirects.value_or(state_->options.follow_redirects),
+      .stream = stream};
+  return detail::send_handling_redirects(
+      state_, detail::BuildFirst{this, std::move(method), std::move(url), std::move(options)},
+      settings);
 }
 
 Task<Response> AsyncClient::request(std::string method, std::string url, RequestOptions options) {
-  Request built = build_request(std::move(method), std::move(url), options);
-  detail::SendSettings settings{
-      .timeout = options.timeout.value_or(state_->options.timeout),
-      .follow_redirects = options.follow_redirects.value_or(state_->options.follow_redirects),
-      .stream = false};
-  co_return co_await detail::send_handling_redirects(state_, std::move(built), settings);
+  return send_new(std::move(method), std::move(url), std::move(options), false);
 }
 
 Task<Response> AsyncClient::stream(std::string method, std::string url, RequestOptions options) {
-  Request built = build_request(std::move(method), std::move(url), options);
-  detail::SendSettings settings{
-      .timeout = options.timeout.value_or(state_->options.timeout),
-      .follow_redirects = options.follow_redirects.value_or(state_->options.follow_redirects),
-      .stream = true};
-  co_return co_await detail::send_handling_redirects(state_, std::move(built), settings);
+  return send_new(std::move(method), std::move(url), std::move(options), true);
 }
 
 Task<Response> AsyncClient::request(std::string method, std::string url) {

@@ -425,7 +425,7 @@ void Cookies::extract_cookies(const URL& request_url, const Headers& response_he
 
 std::string Cookies::cookie_header(const URL& url, Clock::time_point now) const {
   const std::string_view host = url.host();
-  if (host.empty()) return {};
+  if (host.empty() || cookies_.empty()) return {};
   const bool host_is_ip = is_ip_address(host);
   const bool https = url.is_https();
   const auto path = request_path(url);

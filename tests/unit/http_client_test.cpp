@@ -630,6 +630,9 @@ TEST(AsyncClient, BadUrlsFailBeforeAnyConnection) {
                  corio::http::UnsupportedProtocol);
     EXPECT_THROW((void)co_await client.get("http://[::1"), corio::http::InvalidURL);
     EXPECT_THROW((void)co_await client.get("no scheme at all"), corio::http::InvalidURL);
+    // As httpx's coroutine does, the call only builds a Task: the error comes with the await.
+    corio::Task<Response> pending = client.get("http://[::1");
+    EXPECT_THROW((void)co_await std::move(pending), corio::http::InvalidURL);
   });
 }
 

@@ -96,6 +96,9 @@ class AsyncClient {
   [[nodiscard]] const Timeout& timeout() const noexcept;
 
  private:
+  // request() and stream(): the Request is built when the returned Task starts.
+  Task<Response> send_new(std::string method, std::string url, RequestOptions options, bool stream);
+
   std::shared_ptr<detail::ClientState> state_;
 };
 
