@@ -77,6 +77,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+def table_head(first, columns):
+    """Prints a Markdown table's header and rule: `first` left-aligned, `columns` right."""
+    print(f"| {first} | " + " | ".join(columns) + " |")
+    print("|---|" + "---:|" * len(columns))
+
+
 def cpu_split(pid):
     """(utime, stime) of a live process, in seconds, or None."""
     try:

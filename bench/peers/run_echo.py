@@ -27,7 +27,7 @@ import tempfile
 import time
 
 from peers_common import (HERE, OUT, capture, cpu_model, cpu_split, free_port, pinning, stop,
-                          print_notes, tail, versions, wait_ready)
+                          print_notes, table_head, tail, versions, wait_ready)
 
 SERVERS = ["corio-epoll", "corio-io_uring", "asyncio", "uvloop", "tokio", "go"]
 HEADINGS = {"corio-epoll": "corio epoll", "corio-io_uring": "corio io_uring"}
@@ -211,6 +211,15 @@ def ratio(corio, peer):
     return f"{corio / peer:.2f}" if isinstance(peer, float) and peer else "-"
 
 
+def corio_ratios(values, peers, pick):
+    """corio/peer for each peer, from the corio backend `pick` (max or min) chooses among
+    `values` (server -> float or a marker), naming that backend."""
+    corio = [(values[s], s.split("-")[1]) for s in CORIO
+             if s in values and isinstance(values[s], float)]
+    chosen = pick(corio) if corio else None
+    return [f"{ratio(chosen[0], values[p])} ({chosen[1]})" if chosen else "-" for p in peers]
+
+
 def print_report(args, cells, notes, errors, load_before):
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     nproc = len(os.sched_getaffinity(0))
@@ -228,24 +237,17 @@ def print_report(args, cells, notes, errors, load_before):
     print()
     heads = [HEADINGS.get(s, s) for s in args.servers]
     peers = [p for p in ("tokio", "uvloop") if p in args.servers]
-    print("| message | " + " | ".join(heads) + " | "
-          + " | ".join(f"corio/{p}" for p in peers) + " |")
-    print("|---|" + "---:|" * (len(heads) + len(peers)))
+    table_head("message", heads + [f"corio/{p}" for p in peers])
     for size in args.sizes:
         values = {s: cells[size, s]["value"] for s in args.servers}
         shown = [f"{v:,.0f}" if isinstance(v, float) else v for v in values.values()]
-        corio = [(values[s], s.split("-")[1]) for s in CORIO
-                 if s in values and isinstance(values[s], float)]
-        best = max(corio) if corio else None
-        ratios = [f"{ratio(best[0], values[p])} ({best[1]})" if best else "-" for p in peers]
-        print(f"| {label(size)} | " + " | ".join(shown + ratios) + " |")
+        print(f"| {label(size)} | " + " | ".join(shown + corio_ratios(values, peers, max)) + " |")
     print()
     print("Server CPU time per message in µs (lower is better: independent of the client's "
           "speed), then CPU use during the client run as server / client % of one core. A "
           "client near 100 % sets the pace; then compare servers by µs per message:")
     print()
-    print("| message | " + " | ".join(heads) + " |")
-    print("|---|" + "---:|" * len(heads))
+    table_head("message", heads)
     for size in args.sizes:
         row = []
         for s in args.servers:
@@ -262,17 +264,11 @@ def print_report(args, cells, notes, errors, load_before):
           "the kernel, the part a runtime's own design decides. corio/X uses the corio backend "
           "of the row with the least; below 1 means corio spends less:")
     print()
-    print("| message | " + " | ".join(heads) + " | "
-          + " | ".join(f"corio/{p}" for p in peers) + " |")
-    print("|---|" + "---:|" * (len(heads) + len(peers)))
+    table_head("message", heads + [f"corio/{p}" for p in peers])
     for size in args.sizes:
         users = {s: cells[size, s].get("user_us") for s in args.servers}
         shown = [f"{u:.2f}" if isinstance(u, float) else "-" for u in users.values()]
-        corio = [(users[s], s.split("-")[1]) for s in CORIO
-                 if s in users and isinstance(users[s], float)]
-        least = min(corio) if corio else None
-        ratios = [f"{ratio(least[0], users[p])} ({least[1]})" if least else "-" for p in peers]
-        print(f"| {label(size)} | " + " | ".join(shown + ratios) + " |")
+        print(f"| {label(size)} | " + " | ".join(shown + corio_ratios(users, peers, min)) + " |")
     print_notes(notes, errors)
 
 

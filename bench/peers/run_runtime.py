@@ -20,7 +20,7 @@ import statistics
 import subprocess
 import sys
 
-from peers_common import HERE, OUT, capture, cpu_model, print_notes, versions
+from peers_common import HERE, OUT, capture, cpu_model, print_notes, table_head, versions
 WORKLOADS = ["spawn_join", "yield", "queue_pingpong", "event_wakeup", "timer_cancel",
              "async_tree_none", "async_tree_yield", "idle_task"]
 PEERS = ["corio", "asyncio", "uvloop", "tokio", "go"]
@@ -141,9 +141,7 @@ def print_report(args, cells, notes, errors):
     print("Units: ns per op (async_tree: ns per whole tree); idle_task: bytes per parked task. "
           "corio/X below 1 means corio is faster (or smaller).")
     print()
-    print("| workload | " + " | ".join(PEERS) + " | "
-          + " | ".join(f"corio/{p}" for p in OTHERS) + " |")
-    print("|---|" + "---:|" * (len(PEERS) + len(OTHERS)))
+    table_head("workload", PEERS + [f"corio/{p}" for p in OTHERS])
     for workload in args.workloads:
         row = [cells[workload, p] for p in PEERS]
         corio = row[0]
