@@ -159,9 +159,19 @@ class GatherChildren {
       heap_ = std::make_unique<TaskHeader*[]>(n);
       data_ = heap_.get();
     }
-    for (auto& awaitable : awaitables) {
-      data_[size_] = to_header(std::move(awaitable));
-      ++size_;
+    try {
+      for (auto& awaitable : awaitables) {
+        data_[size_] = to_header(std::move(awaitable));
+        ++size_;
+      }
+    } catch (...) {
+      // An empty or already awaited Task: the ones spawned so far never start (a task
+      // cancelled before its first step never runs its body), and nothing leaks.
+      for (std::size_t i = 0; i < size_; ++i) {
+        if constexpr (is_task_v<A>) data_[i]->cancel();
+        data_[i]->release();
+      }
+      throw;
     }
   }
   ~GatherChildren() {

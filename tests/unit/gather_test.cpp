@@ -290,3 +290,25 @@ TEST(Gather, VoidHandleVectorLeavesTheHandlesUsable) {
     }
   });
 }
+
+// A bad Task in the vector (here an empty one) fails the gather before anything runs: the
+// children already spawned never start, and their frames are freed.
+TEST(Gather, BadTaskInVectorStartsNothingAndLeaksNothing) {
+  corio::run([]() -> corio::Task<> {
+    corio::Event never;
+    int freed = 0;
+    int ran = 0;
+    auto counted = [](FrameProbe, int& runs) -> corio::Task<> {
+      ++runs;
+      co_return;
+    };
+    std::vector<corio::Task<>> tasks;
+    tasks.push_back(counted(FrameProbe(freed), ran));
+    tasks.push_back(void_child(FrameProbe(freed), never, false));
+    tasks.emplace_back();  // empty
+    EXPECT_THROW(co_await corio::gather(std::move(tasks)), corio::InvalidStateError);
+    for (int i = 0; i < 3; ++i) co_await corio::yield_now();
+    EXPECT_EQ(ran, 0);
+    EXPECT_EQ(freed, 2);
+  });
+}
