@@ -39,7 +39,7 @@ corio::Task<> spawn_join() {
   const auto start = Clock::now();
   for (long done = 0; done < n; done += 1000) {
     for (int i = 0; i < 1000; ++i) batch.push_back(corio::spawn(noop()));
-    for (auto& handle : batch) co_await handle;
+    for (auto& handle : batch) co_await std::move(handle);
     batch.clear();
   }
   report("spawn_join", Clock::now() - start, n, n);

@@ -131,11 +131,28 @@ class JoinHandle {
   struct Awaiter : detail::JoinWait {
     Promise* promise;
     explicit Awaiter(Promise* p) noexcept : JoinWait(p), promise(p) {}
+    Awaiter(const Awaiter&) = delete;
+    Awaiter& operator=(const Awaiter&) = delete;
     bool await_ready() const noexcept { return ready(); }
     bool await_suspend(std::coroutine_handle<> self) { return suspend(self); }
     T await_resume() {
-      resume();
+      finish_wait();
       return promise->take_result();
+    }
+
+   protected:
+    void finish_wait() {
+      if (task != nullptr) resume();  // parked (or refused to park): unlink, maybe raise
+    }
+  };
+
+  // Owns the reference it was given and drops it when the await ends, in the same step.
+  struct ConsumingAwaiter : Awaiter {
+    explicit ConsumingAwaiter(Promise* p) noexcept : Awaiter(p) {}
+    ~ConsumingAwaiter() { this->promise->release(); }
+    T await_resume() {
+      this->finish_wait();
+      return this->promise->take_last_result();
     }
   };
 
@@ -143,11 +160,24 @@ class JoinHandle {
   // cancelled). May be awaited any number of times, by any number of tasks.
   // Suspends: unless already done. Cancellation: cancelling the awaiting task cancels this
   // task too and keeps waiting for it (asyncio's rule); wrap in shield() to avoid that.
-  Awaiter operator co_await() const noexcept { return Awaiter(promise_); }
+  // Throws InvalidStateError on an empty handle.
+  Awaiter operator co_await() const& { return Awaiter(checked()); }
+  // `co_await std::move(handle)` (or awaiting spawn()'s result directly), like awaiting a
+  // tokio JoinHandle: the same wait, then the handle's reference is dropped in the same
+  // step, so a finished task's frame is freed while it is still in cache. The value is
+  // moved out when no other handle is left, copied otherwise. The handle is left empty.
+  ConsumingAwaiter operator co_await() && {
+    checked();
+    return ConsumingAwaiter(std::exchange(promise_, nullptr));
+  }
 
   [[nodiscard]] detail::TaskHeader* header() const noexcept { return promise_; }
 
  private:
+  Promise* checked() const {
+    if (promise_ == nullptr) throw InvalidStateError("corio: awaiting an empty JoinHandle");
+    return promise_;
+  }
   void require_done() const {
     if (!promise_->done()) throw InvalidStateError("corio: task result is not set yet");
   }

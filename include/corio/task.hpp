@@ -76,24 +76,34 @@ class Promise final : public PromiseBase {
   void return_value(U&& value) {
     value_.emplace(std::forward<U>(value));
   }
-  // Moves the result out (inline await) or copies it (JoinHandle awaited more than once).
+  // A JoinHandle's await: copies the result (a task may be awaited more than once), or
+  // moves it out when T cannot be copied.
   T take_result() {
-    check_result();
-    if (!value_) throw InvalidStateError("corio: task result was already taken");
     if constexpr (std::is_copy_constructible_v<T>) {
+      check_result();
       return *value_;
     } else {
-      T out = std::move(*value_);
-      value_.reset();
-      return out;
+      return move_out();
     }
   }
+  // take_result() for a holder about to drop its reference: moves the value out when that
+  // reference is the last one (nobody else can read it), copies it otherwise.
+  T take_last_result() { return is_last_reference() ? move_out() : take_result(); }
+  // The inline await of a Task, which only its one awaiter can read.
   T move_result() {
     check_result();
     return std::move(*value_);
   }
 
  private:
+  T move_out() {
+    check_result();
+    if (!value_) throw InvalidStateError("corio: task result was already taken");
+    T out = std::move(*value_);
+    value_.reset();
+    return out;
+  }
+
   std::optional<T> value_;
 };
 
@@ -104,6 +114,7 @@ class Promise<void> final : public PromiseBase {
   void return_void() noexcept {}
   void take_result() { check_result(); }
   void move_result() { check_result(); }
+  void take_last_result() { check_result(); }
 };
 
 }  // namespace detail

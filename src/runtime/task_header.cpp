@@ -13,7 +13,7 @@
 
 namespace corio::detail {
 
-thread_local ThreadContext t_context;
+thread_local constinit ThreadContext t_context;
 
 struct TaskExtras {
   std::string name;

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "frame_probe.hpp"
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -196,18 +198,6 @@ TEST(Gather, ChildFailuresAreNeverReportedAsUnretrieved) {
 }
 
 namespace {
-
-// A coroutine's parameters live in its frame until the frame is freed: a FrameProbe passed
-// by value counts the moment the frame goes.
-struct FrameProbe {
-  int* freed;
-  explicit FrameProbe(int& counter) : freed(&counter) {}
-  FrameProbe(FrameProbe&& other) noexcept : freed(std::exchange(other.freed, nullptr)) {}
-  FrameProbe& operator=(FrameProbe&&) = delete;
-  ~FrameProbe() {
-    if (freed != nullptr) ++*freed;
-  }
-};
 
 corio::Task<> void_child(FrameProbe, corio::Event& release, bool fail) {
   co_await release.wait();

@@ -5,8 +5,13 @@
 
 #include <chrono>
 #include <fstream>
+#include <memory>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "frame_probe.hpp"
 
 using namespace std::chrono_literals;
 
@@ -38,6 +43,97 @@ TEST(Spawn, AwaitingTwiceReturnsTheSameValue) {
     EXPECT_EQ(co_await handle, "v");
     EXPECT_EQ(co_await handle, "v");
     EXPECT_EQ(handle.result(), "v");
+  });
+}
+
+namespace {
+
+corio::Task<std::string> probed_value(FrameProbe, std::string value) {
+  co_await corio::yield_now();
+  co_return value;
+}
+
+corio::Task<> probed_failure(FrameProbe) {
+  co_await corio::yield_now();
+  throw std::runtime_error("probed failure");
+}
+
+}  // namespace
+
+// `co_await std::move(handle)` (tokio's consuming await): the value moves out and the
+// finished task's frame is freed within the await, not when the handle is dropped later.
+TEST(Spawn, ConsumingAwaitMovesTheValueOutAndFreesTheFrame) {
+  corio::run([]() -> corio::Task<> {
+    int freed = 0;
+    auto handle = corio::spawn(probed_value(FrameProbe(freed), "value"));
+    const std::string value = co_await std::move(handle);
+    EXPECT_EQ(value, "value");
+    EXPECT_EQ(freed, 1);
+    EXPECT_FALSE(handle.valid());  // a moved-from handle is empty
+  });
+}
+
+TEST(Spawn, ConsumingAwaitCopiesWhileAnotherHandleRemains) {
+  corio::run([]() -> corio::Task<> {
+    int freed = 0;
+    auto handle = corio::spawn(probed_value(FrameProbe(freed), "shared"));
+    auto other = handle;
+    EXPECT_EQ(co_await std::move(handle), "shared");
+    EXPECT_EQ(freed, 0);
+    EXPECT_EQ(co_await other, "shared");
+    EXPECT_EQ(co_await std::move(other), "shared");
+    EXPECT_EQ(freed, 1);
+  });
+}
+
+TEST(Spawn, ConsumingAwaitOfAMoveOnlyResult) {
+  corio::run([]() -> corio::Task<> {
+    auto handle = corio::spawn(
+        []() -> corio::Task<std::unique_ptr<int>> { co_return std::make_unique<int>(7); });
+    const std::unique_ptr<int> value = co_await std::move(handle);
+    EXPECT_NE(value, nullptr);
+    EXPECT_EQ(value ? *value : 0, 7);
+  });
+}
+
+TEST(Spawn, ConsumingAwaitRethrowsAndStillFreesTheFrame) {
+  corio::run([]() -> corio::Task<> {
+    int freed = 0;
+    auto handle = corio::spawn(probed_failure(FrameProbe(freed)));
+    bool threw = false;
+    try {
+      co_await std::move(handle);
+    } catch (const std::runtime_error& e) {
+      threw = true;
+      EXPECT_STREQ(e.what(), "probed failure");
+    }
+    EXPECT_TRUE(threw);
+    EXPECT_EQ(freed, 1);
+  });
+}
+
+// Cancelling a task parked in a consuming await cancels the awaited task (asyncio's rule)
+// and the reference the await took is still dropped: LSan sees any leak.
+TEST(Spawn, CancelDuringAConsumingAwaitCancelsBothAndFreesTheFrame) {
+  corio::run([]() -> corio::Task<> {
+    int freed = 0;
+    auto inner = corio::spawn(probed_value(FrameProbe(freed), "never"));
+    auto outer = corio::spawn(
+        [inner = std::move(inner)]() mutable -> corio::Task<> { co_await std::move(inner); });
+    co_await corio::yield_now();
+    outer.cancel();
+    EXPECT_THROW(co_await outer, corio::CancelledError);
+    EXPECT_EQ(freed, 1);
+  });
+}
+
+TEST(Spawn, AwaitingAnEmptyHandleThrowsInvalidState) {
+  corio::run([]() -> corio::Task<> {
+    corio::JoinHandle<int> empty;
+    EXPECT_THROW(co_await empty, corio::InvalidStateError);
+    auto handle = corio::spawn([]() -> corio::Task<int> { co_return 1; });
+    EXPECT_EQ(co_await std::move(handle), 1);
+    EXPECT_THROW(co_await std::move(handle), corio::InvalidStateError);  // moved-from: empty
   });
 }
 

@@ -55,7 +55,29 @@ struct TaskExtras;  // name, user done-callbacks: allocated only when used
 
 enum class TaskState : std::uint8_t { created, pending, done };
 
-class TaskHeader : public Runnable, public ListNode<AllTasksTag> {
+// The fields that finishing, joining and freeing a task touch, laid out at the front of the
+// header so they share the coroutine frame's first cache line with its resume and destroy
+// pointers: joining and freeing a task that finished long ago then misses the cache once.
+class TaskHeaderHotFields {
+  friend class TaskHeader;
+
+  std::exception_ptr exception_;
+  TaskExtras* extras_ = nullptr;  // owned
+  std::uint32_t refs_ = 0;
+  std::uint32_t num_cancels_ = 0;
+  TaskState state_ = TaskState::created;
+  bool cancelled_ = false;
+  bool exception_retrieved_ = false;
+  // Distance from the coroutine frame's start to this header (the promise's offset in its
+  // frame; a few dozen bytes), so the header needs no separate frame pointer.
+  std::uint8_t frame_offset_ = 0;
+
+ public:
+  bool must_cancel = false;  // raise CancelledError at the next suspension point
+  bool started = false;      // the Task was awaited or spawned (its frame has begun)
+};
+
+class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<AllTasksTag> {
  public:
   TaskHeader() noexcept { run = &TaskHeader::run_step; }
   ~TaskHeader() {
@@ -101,6 +123,7 @@ class TaskHeader : public Runnable, public ListNode<AllTasksTag> {
   void add_done_callback(void (*fn)(void*, TaskHeader&), void* context);
 
   void retain() noexcept { ++refs_; }
+  [[nodiscard]] bool is_last_reference() const noexcept { return refs_ == 1; }
   // The last release destroys the frame.
   void release() noexcept {
     if (--refs_ == 0) {
@@ -138,23 +161,8 @@ class TaskHeader : public Runnable, public ListNode<AllTasksTag> {
   void destroy_slow() noexcept;
 
   Loop* loop_ = nullptr;
-  std::exception_ptr exception_;
   IntrusiveList<DoneWaiter, DoneTag> done_waiters_;
-  TaskExtras* extras_ = nullptr;  // owned
   std::uint64_t id_ = 0;
-  std::uint32_t refs_ = 0;
-  std::uint32_t num_cancels_ = 0;
-  TaskState state_ = TaskState::created;
-  bool cancelled_ = false;
-  bool exception_retrieved_ = false;
-  // Distance from the coroutine frame's start to this header (the promise's offset in its
-  // frame; a few dozen bytes), so the header needs no separate frame pointer.
-  std::uint8_t frame_offset_ = 0;
-
- public:
-  // Declared here, beside the other flags, so the header packs into fewer bytes.
-  bool must_cancel = false;  // raise CancelledError at the next suspension point
-  bool started = false;      // the Task was awaited or spawned (its frame has begun)
 };
 
 // CORIO_DEBUG=1 in the environment (read once).

@@ -14,8 +14,8 @@ struct ThreadContext {
   TaskHeader* task = nullptr;  // the task whose step is running, if any
 };
 
-// Trivially constructible, so access is a plain TLS load.
-extern thread_local ThreadContext t_context;
+// Constant-initialised (constinit), so every access is a plain TLS load with no init check.
+extern thread_local constinit ThreadContext t_context;
 
 inline TaskHeader* current_task_header() noexcept {
   return t_context.task;
