@@ -8,7 +8,7 @@
 
 namespace corio::detail {
 
-thread_local FrameCache t_frame_cache;
+thread_local constinit FrameCache t_frame_cache{};
 
 namespace {
 

@@ -38,14 +38,17 @@ struct FrameCache {
 
   static constexpr std::size_t class_of(std::size_t size) noexcept { return (size + 7) / 16; }
   static constexpr std::size_t block_bytes(std::size_t c) noexcept { return 16 * c + 8; }
+  static constexpr std::size_t max_blocks(std::size_t c) noexcept {
+    return kMaxBytesPerClass / block_bytes(c);
+  }
 
   std::array<FreeBlock*, kClasses> heads;
   std::array<std::uint32_t, kClasses> counts;
   bool alive;  // set on a thread's first allocation, cleared when its cache is flushed
 };
 
-// Trivially constructible (zero-initialised), so access is a plain TLS load.
-extern thread_local FrameCache t_frame_cache;
+// Constant-initialised to zero (constinit), so access is a plain TLS load with no init check.
+extern thread_local constinit FrameCache t_frame_cache;
 
 [[nodiscard]] void* allocate_frame_slow(std::size_t size);
 void deallocate_frame_slow(void* block, std::size_t size) noexcept;
@@ -70,8 +73,7 @@ inline void deallocate_frame(void* block, std::size_t size) noexcept {
   FrameCache& cache = t_frame_cache;
   if (size <= FrameCache::kMaxCached) {
     const std::size_t c = FrameCache::class_of(size);
-    if (cache.alive &&
-        (cache.counts[c] + 1) * FrameCache::block_bytes(c) <= FrameCache::kMaxBytesPerClass) {
+    if (cache.alive && cache.counts[c] < FrameCache::max_blocks(c)) {
       auto* free_block = static_cast<FrameCache::FreeBlock*>(block);
       free_block->next = cache.heads[c];
       cache.heads[c] = free_block;
