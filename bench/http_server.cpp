@@ -1,9 +1,10 @@
 // bench/http_server.cpp — corio::http::Server in the HTTP hello-JSON benchmark: the server
 // side of a wrk / h2load run (the peers table lives in bench/peers/).
 //
-// Usage: corio_http_server [--port PORT] [--threads N]
+// Usage: corio_http_server [--port PORT] [--threads N] [--encode-json]
 //
-// Answers GET /json with {"message":"Hello, World!"} and GET / with "Hello, World!" on
+// Answers GET /json with {"message":"Hello, World!"} (a constant body, or encoded by
+// nlohmann::json on every request with --encode-json) and GET / with "Hello, World!" on
 // 127.0.0.1:PORT (default 8080). One thread: one loop (corio::run, Server::serve_forever);
 // N threads: MulticoreServer, N loops sharing the port with SO_REUSEPORT. Prints "ready"
 // once listening; SIGTERM or SIGINT shuts down gracefully and the process exits 0. Access
@@ -31,11 +32,23 @@ using corio::http::Router;
 using corio::http::ServerRequest;
 using corio::http::ServerResponse;
 
+constexpr std::string_view kHello = R"({"message":"Hello, World!"})";
+
+// Set by --encode-json: /json encodes its body with nlohmann::json on every request (as Go's
+// and aiohttp's peers do) instead of sending the constant body (as nginx's and tokio's do).
+bool encode_json = false;
+
 Router hello_router() {
   Router router;
-  router.get("/json", [](ServerRequest&) -> Task<ServerResponse> {
-    co_return ServerResponse::json({{"message", "Hello, World!"}});
-  });
+  if (encode_json) {
+    router.get("/json", [](ServerRequest&) -> Task<ServerResponse> {
+      co_return ServerResponse::json({{"message", "Hello, World!"}});
+    });
+  } else {
+    router.get("/json", [](ServerRequest&) -> Task<ServerResponse> {
+      co_return ServerResponse::content(std::string(kHello), "application/json");
+    });
+  }
   router.get("/", [](ServerRequest&) -> Task<ServerResponse> {
     co_return ServerResponse::text("Hello, World!");
   });
@@ -72,7 +85,7 @@ void serve_many(std::uint16_t port, std::size_t threads) {
 }
 
 int usage() {
-  std::fputs("usage: corio_http_server [--port PORT] [--threads N]\n", stderr);
+  std::fputs("usage: corio_http_server [--port PORT] [--threads N] [--encode-json]\n", stderr);
   return 2;
 }
 
@@ -88,6 +101,8 @@ int main(int argc, char** argv) {
       const long value = std::strtol(argv[++i], &end, 10);
       if (*end != '\0' || value < 0 || value > 65535) return usage();
       (arg == "--port" ? port : threads) = value;
+    } else if (arg == "--encode-json") {
+      encode_json = true;
     } else {
       return usage();
     }

@@ -22,6 +22,15 @@ ServerResponse ServerResponse::json(const nlohmann::json& value, int status) {
   return response;
 }
 
+ServerResponse ServerResponse::content(std::string body, std::string_view content_type,
+                                       int status) {
+  ServerResponse response;
+  response.status = status;
+  response.headers.add("Content-Type", content_type);
+  response.body = std::move(body);
+  return response;
+}
+
 ServerResponse ServerResponse::stream(BodyProducer producer, int status,
                                       std::string_view content_type) {
   ServerResponse response;

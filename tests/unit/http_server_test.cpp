@@ -129,6 +129,9 @@ Router demo_router() {
         },
         200, "text/plain");
   });
+  router.get("/page", [](ServerRequest&) -> Task<ServerResponse> {
+    co_return ServerResponse::content("<p>ready</p>", "text/html; charset=utf-8", 203);
+  });
   router.get("/boom", [](ServerRequest&) -> Task<ServerResponse> {
     throw std::runtime_error("kaboom");
     co_return ServerResponse::text("never");
@@ -247,6 +250,20 @@ TEST(HttpServer, ResponsesCarryDateServerAndContentLength) {
         << raw;
     EXPECT_TRUE(raw.ends_with("hello"));
   });
+}
+
+TEST(HttpServer, ContentSendsAReadyBodyWithItsTypeAndStatus) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET /page HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    const std::string raw = co_await client.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 203 Non-Authoritative Information\r\n")) << raw;
+    EXPECT_NE(raw.find("\r\nContent-Type: text/html; charset=utf-8\r\n"), std::string::npos) << raw;
+    EXPECT_NE(raw.find("\r\nContent-Length: 12\r\n"), std::string::npos) << raw;
+    EXPECT_TRUE(raw.ends_with("\r\n\r\n<p>ready</p>")) << raw;
+  });
+  EXPECT_THROW((void)ServerResponse::content("x", "text/html\r\nX-Injected: 1"),
+               corio::http::LocalProtocolError);
 }
 
 TEST(HttpServer, KeepAliveServesManyRequestsOnOneConnection) {

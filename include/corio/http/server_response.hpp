@@ -4,6 +4,7 @@
 //
 //   co_return ServerResponse::text("hello");
 //   co_return ServerResponse::json({{"id", 7}}, 201);
+//   co_return ServerResponse::content(page_html, "text/html; charset=utf-8");
 //   int left = 3;
 //   co_return ServerResponse::stream([left]() mutable -> Task<std::optional<std::string>> {
 //     if (left == 0) co_return std::nullopt;     // the end of the body
@@ -50,6 +51,10 @@ struct ServerResponse {
   static ServerResponse text(std::string text, int status = 200);
   // application/json, serialised by nlohmann::json::dump().
   static ServerResponse json(const nlohmann::json& value, int status = 200);
+  // A body that is ready as it is (already encoded JSON, a rendered page, a file's bytes),
+  // with this Content-Type, like aiohttp's web.Response(body=..., content_type=...).
+  // Throws LocalProtocolError for a Content-Type that is not a valid field value.
+  static ServerResponse content(std::string body, std::string_view content_type, int status = 200);
   // A streamed body (chunked transfer coding), with this Content-Type.
   static ServerResponse stream(BodyProducer producer, int status = 200,
                                std::string_view content_type = "application/octet-stream");
