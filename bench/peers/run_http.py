@@ -26,13 +26,16 @@ import sys
 import tempfile
 import time
 
-from peers_common import (HERE, OUT, capture, cpu_model, cpu_seconds, free_port, pinning,
+from peers_common import (HERE, OUT, capture, cpu_model, cpu_split, free_port, pinning,
                           print_notes, stop, tail, versions, wait_ready)
 
 CLIENTS = ["corio", "corio-io_uring", "wrk", "go", "curl", "aiohttp", "httpx"]
-SERVERS = ["corio", "corio-io_uring", "nginx", "go", "aiohttp", "tokio"]
-CORIO = ("corio", "corio-io_uring")  # "corio" runs the default backend, epoll
-HEADINGS = {"corio": "corio (epoll)", "corio-io_uring": "corio (io_uring)", "go": "Go net/http",
+SERVERS = ["corio", "corio-io_uring", "corio-json", "nginx", "go", "aiohttp", "tokio"]
+# The rows the goal lines take corio's figure from ("corio" runs the default backend, epoll).
+# corio-json encodes its body per request, like Go's and aiohttp's servers: shown, not chosen.
+CORIO = ("corio", "corio-io_uring")
+HEADINGS = {"corio": "corio (epoll)", "corio-io_uring": "corio (io_uring)",
+            "corio-json": "corio (epoll, nlohmann per request)", "go": "Go net/http",
             "curl": "libcurl multi", "aiohttp": "aiohttp+uvloop", "tokio": "tokio (hyper)",
             "nginx": "nginx"}
 IO_URING = ["env", "CORIO_BACKEND=io_uring"]
@@ -49,7 +52,7 @@ def drop_missing_programs(cmds, names, notes):
         program = cmds[name] and cmds[name][len(IO_URING) if name == "corio-io_uring" else 0]
         if program and not os.access(program, os.X_OK):
             notes.append(f"{name}: {program} not found"
-                         + ("" if name in CORIO else "; run bench/peers/build"))
+                         + ("" if name.startswith("corio") else "; run bench/peers/build"))
             cmds[name] = None
 
 
@@ -198,7 +201,9 @@ def client_once(args, client, argv, pin, url):
         if code != 0 or not m:
             return None, f"exit status {code}\n{err}{out}"
         requests, wall, cpu = int(m.group(1)), float(m.group(2)), float(m.group(3))
-    return {"rps": requests / wall, "us": cpu / requests * 1e6, "busy": cpu / wall * 100}, None
+    # User time from wait4 covers the whole process (start-up too: under 2% for any client).
+    return {"rps": requests / wall, "us": cpu / requests * 1e6,
+            "user_us": rusage.ru_utime / requests * 1e6, "busy": cpu / wall * 100}, None
 
 
 def measure_clients(args, pins, notes, errors):
@@ -236,7 +241,7 @@ def measure_clients(args, pins, notes, errors):
     for client in args.clients:
         if samples[client] and client not in failed:
             cells[client] = {k: statistics.median(s[k] for s in samples[client])
-                             for k in ("rps", "us", "busy")}
+                             for k in ("rps", "us", "user_us", "busy")}
     return cells
 
 
@@ -246,13 +251,15 @@ def ratio(a, b):
 
 def best_corio(cells, key, pick):
     """(value, name) of the corio backend whose `key` is best by `pick` (min or max)."""
-    measured = [(cells[c][key], c) for c in CORIO if isinstance(cells.get(c), dict)]
+    measured = [(cells[c][key], c) for c in CORIO
+                if isinstance(cells.get(c), dict) and cells[c][key] is not None]
     return pick(measured) if measured else (None, None)
 
 
 def print_clients(args, cells):
-    print("| client | requests/s | CPU µs per request | client CPU % | CPU vs corio |")
-    print("|---|---:|---:|---:|---:|")
+    print("| client | requests/s | CPU µs per request | user-space µs per request | "
+          "client CPU % | CPU vs corio |")
+    print("|---|---:|---:|---:|---:|---:|")
     corio_us, corio_name = best_corio(cells, "us", min)
     for client in args.clients:
         cell = cells[client]
@@ -260,11 +267,12 @@ def print_clients(args, cells):
         if client in PYTHON_REQUESTS:
             name += f" ({max(1, round(PYTHON_REQUESTS[client] * args.scale)):,} requests)"
         if not isinstance(cell, dict):
-            print(f"| {name} | {cell} | {cell} | - | - |")
+            print(f"| {name} | {cell} | {cell} | {cell} | - | - |")
             continue
-        print(f"| {name} | {cell['rps']:,.0f} | {cell['us']:.2f} | {cell['busy']:.0f} | "
-              f"{ratio(cell['us'], corio_us)} |")
+        print(f"| {name} | {cell['rps']:,.0f} | {cell['us']:.2f} | {cell['user_us']:.2f} | "
+              f"{cell['busy']:.0f} | {ratio(cell['us'], corio_us)} |")
     print()
+    corio_user, user_name = best_corio(cells, "user_us", min)
     for peer, goal in (("wrk", 1.5), ("go", 1 / 3)):
         cell = cells.get(peer)
         if corio_us and isinstance(cell, dict):
@@ -272,6 +280,9 @@ def print_clients(args, cells):
             print(f"{HEADINGS[corio_name]} CPU per request / {HEADINGS.get(peer, peer)}'s: "
                   f"{r:.2f} "
                   f"(goal at most {goal:.2f}: {'met' if r <= goal else 'not yet'})  ")
+            r = corio_user / cell["user_us"]
+            print(f"{HEADINGS[user_name]} user-space CPU per request / "
+                  f"{HEADINGS.get(peer, peer)}'s: {r:.2f}  ")
 
 
 # --- server section ------------------------------------------------------------------------
@@ -282,6 +293,8 @@ def server_commands(args, notes):
         "corio": [os.path.abspath(args.corio_server)] if args.corio_server else None,
         "corio-io_uring": IO_URING + [os.path.abspath(args.corio_server)]
         if args.corio_server else None,
+        "corio-json": [os.path.abspath(args.corio_server), "--encode-json"]
+        if args.corio_server else None,
         "nginx": ["nginx"] if shutil.which("nginx") else None,
         "go": [os.path.join(OUT, "go_http_server")],
         "aiohttp": [args.python, os.path.join(HERE, "python", "http_server.py")],
@@ -291,7 +304,7 @@ def server_commands(args, notes):
         notes.append("corio server: no --corio-server PATH given")
     if cmds["nginx"] is None:
         notes.append("nginx not found (Debian package nginx-light)")
-    drop_missing_programs(cmds, ("corio", "corio-io_uring", "go", "tokio"), notes)
+    drop_missing_programs(cmds, ("corio", "corio-io_uring", "corio-json", "go", "tokio"), notes)
     if not capture([args.python, "-c", "import uvloop, aiohttp; print('ok')"]):
         notes.append(f"aiohttp: {args.python} cannot import uvloop, aiohttp")
         cmds["aiohttp"] = None
@@ -315,21 +328,26 @@ def server_once(args, server, cmd, pins, directory):
         return None, problem
     duration = args.duration or (1.0 if args.quick else 5.0)
     try:
-        before = cpu_seconds(proc.pid)
+        before = cpu_split(proc.pid)
         try:
             code, out, wrk_err, _ = run_timed(
                 pins[0] + ["wrk", "-t1", f"-c{args.conns}", f"-d{duration:g}s", "--latency",
                            f"http://127.0.0.1:{port}/json"], duration + 30)
         except TimeoutError as e:
             return None, str(e)
-        after = cpu_seconds(proc.pid)
+        after = cpu_split(proc.pid)
         rps = re.search(r"Requests/sec:\s+([0-9.]+)", out)
         p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
         total = re.search(r"(\d+) requests in", out)
         if code != 0 or not (rps and p99 and total) or "Non-2xx" in out:
             return None, f"wrk exit status {code}\n{wrk_err}{out}\nserver stderr:\n{tail(err.name)}"
-        us = (after - before) / int(total.group(1)) * 1e6 if None not in (before, after) else None
-        return {"rps": float(rps.group(1)), "p99": latency_ms(p99.group(1)), "us": us}, None
+        requests = int(total.group(1))
+        us = user_us = None
+        if None not in (before, after):
+            us = (sum(after) - sum(before)) / requests * 1e6
+            user_us = (after[0] - before[0]) / requests * 1e6
+        return {"rps": float(rps.group(1)), "p99": latency_ms(p99.group(1)), "us": us,
+                "user_us": user_us}, None
     finally:
         complaint = stop(proc)
         if complaint and server != "nginx":
@@ -361,24 +379,25 @@ def measure_servers(args, pins, notes, errors):
             cells[server] = {k: statistics.median(s[k] for s in samples[server]
                                                   if s[k] is not None)
                              if any(s[k] is not None for s in samples[server]) else None
-                             for k in ("rps", "p99", "us")}
+                             for k in ("rps", "p99", "us", "user_us")}
     return cells
 
 
 def print_servers(args, cells):
-    print("| server | requests/s | p99 latency ms | server CPU µs per request | corio req/s vs |")
-    print("|---|---:|---:|---:|---:|")
+    print("| server | requests/s | p99 latency ms | server CPU µs per request | "
+          "user-space µs per request | corio req/s vs |")
+    print("|---|---:|---:|---:|---:|---:|")
     _, corio_name = best_corio(cells, "rps", max)
     corio = cells.get(corio_name)
     for server in args.servers:
         cell = cells[server]
         name = HEADINGS.get(server, server)
         if not isinstance(cell, dict):
-            print(f"| {name} | {cell} | {cell} | - | - |")
+            print(f"| {name} | {cell} | {cell} | - | - | - |")
             continue
-        us = f"{cell['us']:.2f}" if cell["us"] is not None else "?"
+        us, user = (f"{cell[k]:.2f}" if cell[k] is not None else "?" for k in ("us", "user_us"))
         vs = ratio(corio["rps"], cell["rps"]) if isinstance(corio, dict) else "-"
-        print(f"| {name} | {cell['rps']:,.0f} | {cell['p99']:.2f} | {us} | {vs} |")
+        print(f"| {name} | {cell['rps']:,.0f} | {cell['p99']:.2f} | {us} | {user} | {vs} |")
     nginx = cells.get("nginx")
     if isinstance(corio, dict) and isinstance(nginx, dict):
         r = corio["rps"] / nginx["rps"]
@@ -388,6 +407,10 @@ def print_servers(args, cells):
               f"{corio['p99']:.2f} ms vs "
               f"{nginx['p99']:.2f} ms (goal at least 1.10 with a lower p99: "
               f"{'met' if met else 'not yet'})  ")
+        for key, what in (("us", "CPU"), ("user_us", "user-space CPU")):
+            mine, name = best_corio(cells, key, min)
+            if mine and nginx[key]:
+                print(f"{HEADINGS[name]} {what} per request / nginx's: {mine / nginx[key]:.2f}  ")
 
 
 def main():
