@@ -98,6 +98,17 @@ class Loop {
   // Monotonic time of this loop (virtual when virtual_time is on). time() is in seconds.
   [[nodiscard]] TimePoint now() const noexcept;
   [[nodiscard]] double time() const noexcept;
+  // now() read at most once per loop turn: the first call after the loop polled for I/O and
+  // timers reads the clock, later calls in the same turn return that reading (earlier than
+  // now() by what ran since). For deadlines of timeouts long beside a loop turn, like
+  // libuv's uv_now(); sleep() and call_later() use now().
+  [[nodiscard]] TimePoint coarse_now() const noexcept {
+    if (coarse_stale_) {
+      coarse_now_ = now();
+      coarse_stale_ = false;
+    }
+    return coarse_now_;
+  }
 
   // Runs fn() on a later loop turn, after everything already scheduled (FIFO).
   template <class F>
@@ -224,6 +235,8 @@ class Loop {
   detail::IntrusiveList<detail::TaskHeader, detail::AllTasksTag> tasks_;
   std::uint64_t task_counter_ = 0;
   TimePoint virtual_now_{};
+  mutable TimePoint coarse_now_{};
+  mutable bool coarse_stale_ = true;
   bool virtual_time_ = false;
   bool debug_ = false;
   bool running_ = false;

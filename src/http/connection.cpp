@@ -28,7 +28,8 @@ constexpr std::size_t kMinRead = 4 * 1024;     // less room than this: compact o
 template <class TimeoutType, class T>
 Task<T> within(OptionalDuration limit, Task<T> task, std::string_view what) {
   if (!limit) co_return co_await std::move(task);
-  corio::Timeout scope(Loop::current().now() + std::chrono::duration_cast<Loop::Duration>(*limit));
+  corio::Timeout scope(Loop::current().coarse_now() +
+                       std::chrono::duration_cast<Loop::Duration>(*limit));
   scope.enter();
   std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> value;
   std::exception_ptr error;

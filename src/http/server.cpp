@@ -192,7 +192,7 @@ class Connection final : public detail::BodySource {
     return options;
   }
   Loop::TimePoint deadline_in(std::chrono::milliseconds delay) const {
-    return loop_->now() + std::chrono::duration_cast<Loop::Duration>(delay);
+    return loop_->coarse_now() + std::chrono::duration_cast<Loop::Duration>(delay);
   }
 
   // Deadlines (header, body, keep-alive, write, lingering) work as a corio::timeout scope

@@ -414,7 +414,7 @@ void Loop::cancel_io(detail::IoOperation& op) noexcept {
 
 void Loop::expire_timers() {
   if (timers_.empty()) return;
-  const TimePoint current = now();
+  const TimePoint current = coarse_now();
   while (detail::TimerEntry* top = timers_.top()) {
     if (top->when > current) break;
     timers_.pop();
@@ -441,6 +441,7 @@ void Loop::poll_io_and_timers(bool may_block) {
   if (virtual_time_ && may_block && reports == 0 && ready_empty() && !timers_.empty()) {
     virtual_now_ = std::max(virtual_now_, timers_.top()->when);  // idle: jump to the next timer
   }
+  coarse_stale_ = true;
   expire_timers();
 }
 

@@ -288,6 +288,24 @@ TEST(Loop, TimeIsTheMonotonicClockInSeconds) {
   });
 }
 
+// coarse_now() reads the clock once per loop turn: later calls in the same turn return that
+// reading, and the next turn reads again.
+TEST(Loop, CoarseNowIsReadOncePerTurn) {
+  corio::run([]() -> corio::Task<> {
+    auto& loop = corio::Loop::current();
+    co_await corio::sleep(std::chrono::milliseconds(1));  // start of a fresh turn
+    const auto first = loop.coarse_now();
+    EXPECT_LE(first, loop.now());
+    const auto spin_until = first + std::chrono::milliseconds(2);
+    while (loop.now() < spin_until) {  // real time: ends within 2 ms
+    }
+    EXPECT_EQ(loop.coarse_now(), first);
+    EXPECT_GE(loop.now(), spin_until);
+    co_await corio::sleep(std::chrono::milliseconds(1));
+    EXPECT_GE(loop.coarse_now(), spin_until + std::chrono::milliseconds(1));
+  });
+}
+
 TEST(Loop, VirtualTimeSleepsTenMinutesInstantly) {
   const auto wall_start = std::chrono::steady_clock::now();
   corio::run(
