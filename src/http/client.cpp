@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -170,23 +171,25 @@ Task<std::unique_ptr<Connection>> connect_with_retries(ClientState& state, const
   }
 }
 
-// Sends one request (no redirects) and returns its response with the body still unread.
-Task<Response> send_single(std::shared_ptr<ClientState> state, Request request,
-                           const Timeout& timeout) {
+// Sends one request (no redirects). On success `out` holds its response, body unread, which
+// took `request` over; on failure `request` is as it was. The response is built in place
+// (not returned through the coroutine's promise): it is big, and every move of it costs.
+Task<> send_single(ClientState& state, Request& request, const Timeout& timeout,
+                   std::optional<Response>& out) {
   const Origin origin = origin_of(request.url);
   const bool absolute_form =
-      state->proxy && state->proxy->kind == Proxy::Kind::http && origin.scheme == "http";
+      state.proxy && state.proxy->kind == Proxy::Kind::http && origin.scheme == "http";
   const std::string proxy_authorization =
-      absolute_form ? state->proxy->authorization().value_or(std::string()) : std::string();
+      absolute_form ? state.proxy->authorization().value_or(std::string()) : std::string();
   const bool head_request = request.method == "HEAD";
   const bool replayable = !request.stream;
   const Connector connector = [&state, &timeout](const Origin& o) {
-    return connect_with_retries(*state, o, timeout.connect);
+    return connect_with_retries(state, o, timeout.connect);
   };
 
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Connection> connection =
-        co_await state->pool->acquire(origin, timeout.pool, connector);
+        co_await state.pool->acquire(origin, timeout.pool, connector);
     const bool reused = connection->requests() > 0;
     std::exception_ptr failure;
     Message* head = nullptr;
@@ -197,7 +200,7 @@ Task<Response> send_single(std::shared_ptr<ClientState> state, Request request,
       failure = std::current_exception();
     } catch (...) {
       connection->close();
-      state->pool->release(std::move(connection));
+      state.pool->release(std::move(connection));
       throw;
     }
     if (failure) {
@@ -205,12 +208,12 @@ Task<Response> send_single(std::shared_ptr<ClientState> state, Request request,
       // the request never reached it, so a fresh connection may carry it once.
       const bool stale = reused && !connection->response_started() && replayable && attempt == 0;
       connection->close();
-      state->pool->release(std::move(connection));
+      state.pool->release(std::move(connection));
       if (stale) continue;
       std::rethrow_exception(failure);
     }
 
-    Response response(head->status_code, std::move(request));
+    Response& response = out.emplace(head->status_code, std::move(request));
     response.reason_phrase = std::move(head->reason);
     if (head->http_major != 1 || head->http_minor != 1) {
       response.http_version =
@@ -219,11 +222,11 @@ Task<Response> send_single(std::shared_ptr<ClientState> state, Request request,
     response.headers = Headers(std::move(head->headers), detail::valid_fields);
     const std::string_view coding =
         head_request ? std::string_view() : response.headers.first("content-encoding").value_or("");
-    ContentDecoder decoder(coding, state->options.max_body_size);
-    response.set_body_reader(std::make_shared<BodyReader>(state->pool, std::move(connection),
+    ContentDecoder decoder(coding, state.options.max_body_size);
+    response.set_body_reader(std::make_shared<BodyReader>(state.pool, std::move(connection),
                                                           std::move(decoder), timeout.read,
-                                                          state->options.max_body_size));
-    co_return response;
+                                                          state.options.max_body_size));
+    co_return;
   }
 }
 
@@ -294,32 +297,32 @@ Request redirect_request(const Request& previous, const Response& response) {
   }
 }
 
-// One hop: hooks, cookies, the exchange, and the body unless it is to be streamed. The
-// response keeps the request (a redirect is built from response.request). Transport and
-// decoding errors come out naming the request.
-Task<Response> send_hop(std::shared_ptr<ClientState> state, Request request,
-                        const SendSettings& settings) {
-  const std::string method = request.method;
-  const URL url = request.url;
+// One hop: hooks, cookies, the exchange, and the body unless it is to be streamed; the
+// response lands in `out` (as in send_single) and keeps the request (a redirect is built
+// from response.request). Transport and decoding errors come out naming the request.
+Task<> send_hop(ClientState& state, Request& request, const SendSettings& settings,
+                std::optional<Response>& out) {
   std::exception_ptr failure;
   try {
-    for (const auto& hook : state->options.event_hooks.request) co_await hook(request);
+    for (const auto& hook : state.options.event_hooks.request) co_await hook(request);
     if (!request.headers.contains("cookie")) {
-      const std::string cookie = state->options.cookies.cookie_header(request.url);
+      const std::string cookie = state.options.cookies.cookie_header(request.url);
       if (!cookie.empty()) request.headers.set("Cookie", cookie);
     }
-    Response response = co_await send_single(state, std::move(request), settings.timeout);
-    state->options.cookies.extract_cookies(response.url(), response.headers);
-    for (const auto& hook : state->options.event_hooks.response) co_await hook(response);
+    co_await send_single(state, request, settings.timeout, out);
+    Response& response = *out;
+    state.options.cookies.extract_cookies(response.url(), response.headers);
+    for (const auto& hook : state.options.event_hooks.response) co_await hook(response);
     const bool redirecting = settings.follow_redirects && response.has_redirect_location();
     if (!settings.stream || redirecting) (void)co_await response.aread();
-    co_return response;
+    co_return;
   } catch (const TransportError&) {
     failure = std::current_exception();
   } catch (const DecodingError&) {
     failure = std::current_exception();
   }
-  rethrow_naming(failure, method, url);
+  const Request& failed = out ? out->request : request;  // the response took it over
+  rethrow_naming(failure, failed.method, failed.url);
 }
 
 // The first hop's request, built when the send begins, so a call's errors come out of its
@@ -345,22 +348,24 @@ Task<Response> send_handling_redirects(std::shared_ptr<ClientState> state, First
   if (state->closed) throw std::logic_error("the AsyncClient has been closed");
   const auto started = std::chrono::steady_clock::now();
   std::vector<Response> history;
+  std::optional<Response> hop;  // each hop's response, built in place
   for (;;) {
-    Response response = co_await send_hop(state, std::move(request), settings);
+    co_await send_hop(*state, request, settings, hop);
+    Response& response = *hop;
     response.elapsed = std::chrono::steady_clock::now() - started;
     if (!settings.follow_redirects || !response.has_redirect_location()) {
       // Only the final response carries the history (copies of copies would nest).
       response.history = std::move(history);
-      co_return response;
+      co_return std::move(response);
     }
     if (static_cast<int>(history.size()) >= state->options.max_redirects) {
       throw TooManyRedirects("exceeded the maximum of " +
                              std::to_string(state->options.max_redirects) +
                              " redirects, the last to " + std::string(response.url().str()));
     }
-    Request next = redirect_request(response.request, response);
+    request = redirect_request(response.request, response);
     history.push_back(std::move(response));
-    request = std::move(next);
+    hop.reset();
   }
 }
 
