@@ -67,6 +67,10 @@ void append_chunk_size(std::string& out, std::size_t size) {
   out.append("\r\n");
 }
 
+[[noreturn]] void throw_write_error(const net::NetworkError& e) {
+  throw WriteError(std::string("writing the request: ") + e.what());
+}
+
 }  // namespace
 
 Connection::Connection(std::unique_ptr<net::Transport> transport, Origin origin)
@@ -94,8 +98,17 @@ Task<> Connection::write(std::string_view bytes, OptionalDuration write_timeout)
     co_await within<WriteTimeout>(write_timeout, transport_->write_all(bytes),
                                   "writing the request");
   } catch (const net::NetworkError& e) {
-    throw WriteError(std::string("writing the request: ") + e.what());
+    throw_write_error(e);
   }
+}
+
+bool Connection::write_now(std::string_view& bytes) {
+  try {
+    bytes.remove_prefix(transport_->write_now(std::as_bytes(std::span(bytes))));
+  } catch (const net::NetworkError& e) {
+    throw_write_error(e);
+  }
+  return bytes.empty();
 }
 
 Task<> Connection::send(const Request& request, bool absolute_form,
@@ -128,7 +141,8 @@ Task<> Connection::send(const Request& request, bool absolute_form,
 
   if (!request.stream) {
     head.append(request.content);
-    co_await write(head, write_timeout);
+    std::string_view rest(head);
+    if (!write_now(rest)) co_await write(rest, write_timeout);
     if (head.capacity() > kReadChunk) std::string().swap(head);  // a large body's copy
   } else {
     co_await write(head, write_timeout);

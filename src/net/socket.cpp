@@ -192,13 +192,25 @@ Task<std::size_t> StreamSocket::write_some(std::span<const std::byte> data) {
       if (n == -EINTR || n == -EAGAIN) continue;
       throw_network_error(-n, "write to", peer_.to_string());
     }
-    const ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
-    if (n >= 0) co_return static_cast<std::size_t>(n);
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN) throw_network_error(errno, "write to", peer_.to_string());
-    io_->clear_writable();
-    co_await io_->writable();
+    const std::ptrdiff_t n = send_once(data);
+    if (n > 0 || (n == 0 && data.empty())) co_return static_cast<std::size_t>(n);
+    if (n == 0) co_await io_->writable();
   }
+}
+
+std::size_t StreamSocket::write_now(std::span<const std::byte> data) {
+  if (!fd_.valid() || io_->native()) return 0;  // closed: write_some throws; io_uring batches
+  const std::ptrdiff_t n = send_once(data);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
+std::ptrdiff_t StreamSocket::send_once(std::span<const std::byte> data) {
+  const ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+  if (n >= 0) return n;
+  if (errno == EINTR) return -1;
+  if (errno != EAGAIN) throw_network_error(errno, "write to", peer_.to_string());
+  io_->clear_writable();
+  return 0;
 }
 
 Task<> Transport::write_all(std::span<const std::byte> data) {

@@ -180,6 +180,40 @@ TEST(Tcp, CancellingAWriteInFlightSendsExactlyWhatItReports) {
   });
 }
 
+// write_now sends what the kernel takes at once without suspending (epoll), answers 0 once
+// the send buffer is full, and leaves io_uring's writes to write_some's batched path.
+TEST(Tcp, WriteNowSendsWhatTheKernelTakesAtOnce) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    TcpStream client = co_await TcpStream::connect(listener.local_address());
+    TcpStream server = co_await listener.accept();
+    const std::string_view text = "sent at once";
+    const std::size_t first = client.write_now(std::as_bytes(std::span(text)));
+    if (corio::Loop::current().backend() == corio::BackendKind::io_uring) {
+      EXPECT_EQ(first, 0u);
+      co_return;
+    }
+    EXPECT_EQ(first, text.size());
+    const std::string chunk(1 << 20, 'x');
+    std::size_t queued = first;
+    bool full = false;
+    for (int i = 0; i < 1000 && !full; ++i) {  // the peer reads nothing: the buffers fill up
+      const std::size_t n = client.write_now(std::as_bytes(std::span(chunk)));
+      full = n == 0;
+      queued += n;
+    }
+    EXPECT_TRUE(full) << queued << " bytes queued without the send buffer filling";
+    client.shutdown_write();
+    const std::string received = co_await read_all(server);
+    EXPECT_EQ(received.size(), queued);
+    EXPECT_TRUE(received.starts_with(text));
+    client.close();
+    EXPECT_EQ(client.write_now(std::as_bytes(std::span(text))), 0u);
+    EXPECT_THROW(co_await client.write_some(std::as_bytes(std::span(text))),
+                 corio::net::BrokenPipeError);
+  });
+}
+
 TEST(Tcp, RefusedConnectionNamesThePeer) {
   corio::run([]() -> corio::Task<> {
     SocketAddress closed_port;

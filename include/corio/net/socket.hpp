@@ -99,6 +99,8 @@ class StreamSocket : public Transport {
   // reached it, the count is returned and the task raises CancelledError at its next
   // suspension).
   Task<std::size_t> write_some(std::span<const std::byte> data) override;
+  // On epoll, one send(); on io_uring, 0 (its writes are batched in the ring).
+  std::size_t write_now(std::span<const std::byte> data) override;
   using Transport::write_all;
 
   // Half-close (shutdown(SHUT_WR)): the peer reads EOF; reading stays possible.
@@ -136,6 +138,9 @@ class StreamSocket : public Transport {
   static int start_connect(int fd, const SocketAddress& peer);
   // Finishes a connect that start_connect left in `state` and raises its error, if any.
   Task<> finish_connect(int state);
+  // One non-blocking send(): the bytes sent, 0 on EAGAIN (the fd is then marked not
+  // writable), -1 on EINTR. Throws NetworkError for other failures.
+  std::ptrdiff_t send_once(std::span<const std::byte> data);
 
   // Declared so that the registration is dropped before the descriptor is closed.
   detail::FileDescriptor fd_;

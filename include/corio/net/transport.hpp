@@ -24,6 +24,11 @@ class Transport {
   // safe: nothing was written, or what was is counted in the result and the task raises
   // CancelledError at its next suspension.
   virtual Task<std::size_t> write_some(std::span<const std::byte> data) = 0;
+  // Writes what the transport takes at once, without suspending, and returns how many bytes
+  // that was: 0 when none fit now, or when the transport has no such path (TLS; sockets on
+  // io_uring, which batches its writes). write_all's fast path for callers that want to skip
+  // a coroutine frame when the kernel takes everything. Throws as write_some does.
+  virtual std::size_t write_now(std::span<const std::byte>) { return 0; }
   // Writes everything. Cancellation: a prefix may have been written.
   Task<> write_all(std::span<const std::byte> data);
   Task<> write_all(std::string_view text) { return write_all(std::as_bytes(std::span(text))); }
