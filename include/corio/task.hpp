@@ -81,6 +81,7 @@ class Promise final : public PromiseBase {
   T take_result() {
     if constexpr (std::is_copy_constructible_v<T>) {
       check_result();
+      if (!value_) throw InvalidStateError("corio: task result was already taken");
       return *value_;
     } else {
       return move_out();
