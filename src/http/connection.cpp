@@ -104,11 +104,10 @@ Task<> Connection::write(std::string_view bytes, OptionalDuration write_timeout)
 
 bool Connection::write_now(std::string_view& bytes) {
   try {
-    bytes.remove_prefix(transport_->write_now(std::as_bytes(std::span(bytes))));
+    return transport_->try_write_all(bytes);
   } catch (const net::NetworkError& e) {
     throw_write_error(e);
   }
-  return bytes.empty();
 }
 
 Task<> Connection::send(const Request& request, bool absolute_form,

@@ -81,8 +81,9 @@ class Connection {
   // Feeds buffered bytes to the parser.
   void parse_buffered();
   Task<> write(std::string_view bytes, OptionalDuration write_timeout);
-  // write()'s fast path: sends what the socket takes at once, without write()'s coroutine
-  // frames; true when that was all of `bytes`, else `bytes` is left holding the rest.
+  // write()'s fast path (Transport::try_write_all, its errors named as write()'s): sends what
+  // the socket takes at once, without write()'s coroutine frames; true when that was all of
+  // `bytes`, else `bytes` is left holding the rest.
   bool write_now(std::string_view& bytes);
 
   std::unique_ptr<net::Transport> transport_;

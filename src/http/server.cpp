@@ -219,12 +219,6 @@ class Connection final : public detail::BodySource {
   Task<bool> read_head(Loop::TimePoint deadline);
   Task<bool> serve_request();
   Task<> write(std::string_view data);
-  // write()'s fast path: sends what the socket takes at once, without write()'s coroutine
-  // frames; true when that was all of `data`, else `data` is left holding the rest.
-  bool write_now(std::string_view& data) {
-    data.remove_prefix(transport_->write_now(std::as_bytes(std::span(data))));
-    return data.empty();
-  }
   Task<> send_response(ServerResponse& response, bool head_request, int http_minor,
                        bool& keep_alive, Answer& answer);
   Task<bool> discard_body();
@@ -482,8 +476,9 @@ Task<> Connection::send_response(ServerResponse& response, bool head_request, in
     cursor += piece.size();
   });
   if (body_inline) answer.body_bytes = response.body.size();
+  // Most responses go out whole at once, without write()'s coroutine frames.
   std::string_view rest(out_);
-  if (!write_now(rest)) co_await write(rest);
+  if (!transport_->try_write_all(rest)) co_await write(rest);
   if (!send_body || !streamed) co_return;
   std::exception_ptr failure;
   while (true) {

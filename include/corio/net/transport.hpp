@@ -29,6 +29,12 @@ class Transport {
   // io_uring, which batches its writes). write_all's fast path for callers that want to skip
   // a coroutine frame when the kernel takes everything. Throws as write_some does.
   virtual std::size_t write_now(std::span<const std::byte>) { return 0; }
+  // write_now() over `text`: true when it took everything, else `text` keeps what is left
+  // (for write_all). Throws as write_some does.
+  bool try_write_all(std::string_view& text) {
+    text.remove_prefix(write_now(std::as_bytes(std::span(text))));
+    return text.empty();
+  }
   // Writes everything. Cancellation: a prefix may have been written.
   Task<> write_all(std::span<const std::byte> data);
   Task<> write_all(std::string_view text) { return write_all(std::as_bytes(std::span(text))); }
