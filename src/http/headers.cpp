@@ -55,17 +55,26 @@ std::string_view trim_ows(std::string_view text) noexcept {
   return text;
 }
 
+void validate_header_value(std::string_view name, std::string_view value) {
+  static constexpr auto kForbidden = [] {
+    std::array<bool, 256> table{};
+    table['\r'] = table['\n'] = table['\0'] = true;
+    return table;
+  }();
+  const bool forbidden = std::any_of(
+      value.begin(), value.end(), [](char c) { return kForbidden[static_cast<unsigned char>(c)]; });
+  if (forbidden) {
+    throw LocalProtocolError("invalid value for header '" + std::string(name) +
+                             "': it contains CR, LF or NUL");
+  }
+}
+
 void validate_header(std::string_view name, std::string_view value) {
   if (!is_token(name)) {
     throw LocalProtocolError("invalid header name '" + std::string(name) +
                              "': a header name is a non-empty token (RFC 9110 5.6.2)");
   }
-  const bool forbidden = std::any_of(value.begin(), value.end(),
-                                     [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
-  if (forbidden) {
-    throw LocalProtocolError("invalid value for header '" + std::string(name) +
-                             "': it contains CR, LF or NUL");
-  }
+  validate_header_value(name, value);
 }
 
 Headers::Headers(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {

@@ -169,7 +169,9 @@ Task<ServerResponse> Router::dispatch(ServerRequest& request) const {
     PathParams params;
     if (!match(route, request.raw_path(), &params)) continue;
     if (route.method == "*" || route.method == method) {
-      request.set_path_params(std::move(params));
+      // A route without parameters (most) leaves a fresh request's empty map alone.
+      if (!params.empty() || !request.path_params().empty())
+        request.set_path_params(std::move(params));
       return route.handler(request);
     }
     if (method == "HEAD" && route.method == "GET" && get_route == nullptr) {

@@ -219,8 +219,25 @@ class Connection final : public detail::BodySource {
   Task<bool> read_head(Loop::TimePoint deadline);
   Task<bool> serve_request();
   Task<> write(std::string_view data);
-  Task<> send_response(ServerResponse& response, bool head_request, int http_minor,
-                       bool& keep_alive, Answer& answer);
+  // How a response's body goes out after its head.
+  struct Framing {
+    bool streamed = false;  // from the producer, after the head
+    bool chunked = false;   // in chunks (HTTP/1.1); else raw, and the connection closes
+  };
+  // Puts the response's head, and a body sent inline, into out_; settles keep_alive (a
+  // handler's "Connection: close", a streamed body on HTTP/1.0) and the answer's status.
+  // Not a coroutine: most responses then go out through sent_at_once() with no frame.
+  Framing frame_response(ServerResponse& response, bool head_request, int http_minor,
+                         bool& keep_alive, Answer& answer);
+  // Tries to send out_ whole at once; true when it went and no body streams after it, else
+  // `unsent` is what finish_response() must send.
+  bool sent_at_once(Framing framing, std::string_view& unsent) {
+    unsent = out_;
+    return transport_->try_write_all(unsent) && !framing.streamed;
+  }
+  // Sends `unsent` (the rest of out_), then a streamed body.
+  Task<> finish_response(std::string_view unsent, ServerResponse& response, Framing framing,
+                         bool& keep_alive, Answer& answer);
   Task<bool> discard_body();
   Task<> answer_error(int status, std::string detail);
   Task<> linger();
@@ -374,8 +391,8 @@ Task<> Connection::write(std::string_view data) {
   if (end_wait(failure)) throw net::NetworkError(ETIMEDOUT, "writing to " + remote_.to_string());
 }
 
-Task<> Connection::send_response(ServerResponse& response, bool head_request, int http_minor,
-                                 bool& keep_alive, Answer& answer) {
+Connection::Framing Connection::frame_response(ServerResponse& response, bool head_request,
+                                               int http_minor, bool& keep_alive, Answer& answer) {
   if (response.status < 200 || response.status > 999) {
     state_->report("handler returned status " + std::to_string(response.status) +
                    "; answering 500");
@@ -386,7 +403,9 @@ Task<> Connection::send_response(ServerResponse& response, bool head_request, in
   const bool bodiless_status = status == 204 || status == 304;
   const bool send_body = !head_request && !bodiless_status;
   const bool streamed = static_cast<bool>(response.producer);
-  bool chunked = false;
+  Framing framing;
+  framing.streamed = send_body && streamed;
+  bool& chunked = framing.chunked;
   bool has_server = false;
   bool has_date = false;
   bool has_length = false;
@@ -443,9 +462,9 @@ Task<> Connection::send_response(ServerResponse& response, bool head_request, in
     }
     for (const auto& [name, value] : response.headers) {
       const Field field = classify(name);
-      const bool framing = field == Field::content_length || field == Field::transfer_encoding ||
-                           field == Field::connection;
-      if (framing && (own_length || field != Field::content_length)) continue;
+      const bool framing_field = field == Field::content_length ||
+                                 field == Field::transfer_encoding || field == Field::connection;
+      if (framing_field && (own_length || field != Field::content_length)) continue;
       emit(name);
       emit(": "sv);
       emit(value);
@@ -476,10 +495,13 @@ Task<> Connection::send_response(ServerResponse& response, bool head_request, in
     cursor += piece.size();
   });
   if (body_inline) answer.body_bytes = response.body.size();
-  // Most responses go out whole at once, without write()'s coroutine frames.
-  std::string_view rest(out_);
-  if (!transport_->try_write_all(rest)) co_await write(rest);
-  if (!send_body || !streamed) co_return;
+  return framing;
+}
+
+Task<> Connection::finish_response(std::string_view unsent, ServerResponse& response,
+                                   Framing framing, bool& keep_alive, Answer& answer) {
+  if (!unsent.empty()) co_await write(unsent);
+  if (!framing.streamed) co_return;
   std::exception_ptr failure;
   while (true) {
     std::optional<std::string> piece;
@@ -493,7 +515,7 @@ Task<> Connection::send_response(ServerResponse& response, bool head_request, in
     if (failure || !piece) break;
     if (piece->empty()) continue;
     answer.body_bytes += piece->size();
-    if (chunked) {
+    if (framing.chunked) {
       out_.clear();
       append_number(out_, piece->size(), 16);
       out_ += "\r\n";
@@ -507,7 +529,7 @@ Task<> Connection::send_response(ServerResponse& response, bool head_request, in
   if (failure) {
     keep_alive = false;  // the client sees the body end without its last chunk
     state_->report("streamed body failed: " + describe(failure));
-  } else if (chunked) {
+  } else if (framing.chunked) {
     co_await write("0\r\n\r\n");
   }
 }
@@ -570,7 +592,10 @@ Task<> Connection::answer_error(int status, std::string detail) {
   bool keep_alive = false;
   Answer answer;
   try {
-    co_await send_response(response, false, 1, keep_alive, answer);
+    const Framing framing = frame_response(response, false, 1, keep_alive, answer);
+    std::string_view unsent;
+    if (!sent_at_once(framing, unsent))
+      co_await finish_response(unsent, response, framing, keep_alive, answer);
   } catch (const CancelledError&) {
     throw;
   } catch (...) {
@@ -658,7 +683,10 @@ Task<bool> Connection::serve_request() {
   if (!body_done && continue_pending_) must_close = true;
   if (must_close || state_->shutting_down) keep_alive = false;
   Answer answer;
-  co_await send_response(response, head_request, http_minor, keep_alive, answer);
+  const Framing framing = frame_response(response, head_request, http_minor, keep_alive, answer);
+  std::string_view unsent;
+  if (!sent_at_once(framing, unsent))
+    co_await finish_response(unsent, response, framing, keep_alive, answer);
   log(&request, answer, started);
   if (keep_alive && !body_done) {
     const bool drained = co_await discard_body();
@@ -695,7 +723,10 @@ Task<> Connection::run() {
       }
       idle_ = false;
       if (requests_ != 0) head_deadline = deadline_in(options.header_timeout);
-      const bool head = co_await read_head(head_deadline);
+      // A head that arrived whole is parsed here, without read_head()'s frame.
+      feed();
+      bool head = parser_.headers_complete();
+      if (!head) head = co_await read_head(head_deadline);
       if (!head) break;  // the client closed within a head
       const bool keep_alive = co_await serve_request();
       if (!keep_alive) {

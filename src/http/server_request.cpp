@@ -47,8 +47,8 @@ QueryParams decoded_params(const boost::urls::url_view& view) {
 }  // namespace
 
 ServerRequest::ServerRequest(std::string method, std::string target, int http_major, int http_minor,
-                             Headers headers, net::SocketAddress remote_address, bool keep_alive,
-                             detail::BodySource* body)
+                             Headers headers, const net::SocketAddress& remote_address,
+                             bool keep_alive, detail::BodySource* body)
     : method_(std::move(method)),
       target_(std::move(target)),
       headers_(std::move(headers)),

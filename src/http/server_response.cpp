@@ -24,9 +24,10 @@ ServerResponse ServerResponse::json(const nlohmann::json& value, int status) {
 
 ServerResponse ServerResponse::content(std::string body, std::string_view content_type,
                                        int status) {
+  validate_header_value("Content-Type", content_type);
   ServerResponse response;
   response.status = status;
-  response.headers.add("Content-Type", content_type);
+  response.headers.add(detail::valid_fields, "Content-Type", content_type);
   response.body = std::move(body);
   return response;
 }

@@ -93,5 +93,7 @@ class Headers {
 
 // Throws LocalProtocolError unless `name` is a token and `value` holds no CR, LF or NUL.
 void validate_header(std::string_view name, std::string_view value);
+// The value's half of validate_header (`name` only names the field in the message).
+void validate_header_value(std::string_view name, std::string_view value);
 
 }  // namespace corio::http

@@ -56,7 +56,7 @@ class ServerRequest {
   // origin-form ("/p?q"), absolute-form ("http://h/p"), "*" nor CONNECT's authority-form
   // leaves target_valid() false, and the server answers 400 without calling a handler.
   ServerRequest(std::string method, std::string target, int http_major, int http_minor,
-                Headers headers, net::SocketAddress remote_address, bool keep_alive,
+                Headers headers, const net::SocketAddress& remote_address, bool keep_alive,
                 detail::BodySource* body);
   ServerRequest(const ServerRequest&) = delete;
   ServerRequest& operator=(const ServerRequest&) = delete;
