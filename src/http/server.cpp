@@ -214,7 +214,27 @@ class Connection final : public detail::BodySource {
   bool end_wait(const std::exception_ptr& failure);
   static void on_timer(corio::detail::TimerEntry* entry) noexcept;
 
-  Task<bool> fill(Loop::TimePoint deadline);
+  // co_await fill(deadline): reads more bytes into in_ by `deadline` (TimeoutError after);
+  // false at the end of the stream. An awaitable, not a coroutine: the transport's read is
+  // awaited directly and the deadline's bookkeeping runs around it, saving a frame per read.
+  class Fill {
+   public:
+    Fill(Connection& connection, Task<std::size_t> read)
+        : connection_(connection),
+          read_(std::move(read)),
+          inner_(std::move(read_).operator co_await()) {}
+    bool await_ready() const noexcept { return false; }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) noexcept {
+      return inner_.await_suspend(caller);
+    }
+    bool await_resume();
+
+   private:
+    Connection& connection_;
+    Task<std::size_t> read_;  // owns the read's frame while it is awaited
+    Task<std::size_t>::Awaiter inner_;
+  };
+  Fill fill(Loop::TimePoint deadline);
   void feed();
   Task<bool> read_head(Loop::TimePoint deadline);
   Task<bool> serve_request();
@@ -306,7 +326,7 @@ void Connection::on_timer(corio::detail::TimerEntry* entry) noexcept {
   self->waiter_->cancel();
 }
 
-Task<bool> Connection::fill(Loop::TimePoint deadline) {
+Connection::Fill Connection::fill(Loop::TimePoint deadline) {
   if (in_start_ == in_end_) {
     in_start_ = in_end_ = 0;
   } else if (in_end_ == kReadBuffer) {
@@ -317,17 +337,22 @@ Task<bool> Connection::fill(Loop::TimePoint deadline) {
   if (in_end_ == kReadBuffer) throw std::logic_error("corio.http: read buffer full");
   const std::span<std::byte> space(reinterpret_cast<std::byte*>(in_.get()) + in_end_,
                                    kReadBuffer - in_end_);
+  Fill awaitable(*this, transport_->read_some(space));
   begin_wait(deadline);
+  return awaitable;
+}
+
+bool Connection::Fill::await_resume() {
   std::size_t n = 0;
   std::exception_ptr failure;
   try {
-    n = co_await transport_->read_some(space);
+    n = inner_.await_resume();
   } catch (...) {
     failure = std::current_exception();
   }
-  if (end_wait(failure)) throw TimeoutError();
-  in_end_ += n;
-  co_return n != 0;
+  if (connection_.end_wait(failure)) throw TimeoutError();
+  connection_.in_end_ += n;
+  return n != 0;
 }
 
 void Connection::feed() {
@@ -447,53 +472,55 @@ Connection::Framing Connection::frame_response(ServerResponse& response, bool he
   const std::string_view length_text(
       length_digits,
       std::to_chars(length_digits, length_digits + sizeof length_digits, response.body.size()).ptr);
-  // The head (and a sized body) as pieces, walked twice: to size the buffer, then to fill it.
-  const auto pieces = [&](auto&& emit) {
-    emit("HTTP/1.1 "sv);
-    emit(status_text);
-    emit(" "sv);
-    emit(reason_phrase(status));
-    emit("\r\n"sv);
-    if (!has_server) emit("Server: corio\r\n"sv);
-    if (!has_date) {
-      emit("Date: "sv);
-      emit(http_date());
-      emit("\r\n"sv);
-    }
-    for (const auto& [name, value] : response.headers) {
-      const Field field = classify(name);
-      const bool framing_field = field == Field::content_length ||
-                                 field == Field::transfer_encoding || field == Field::connection;
-      if (framing_field && (own_length || field != Field::content_length)) continue;
-      emit(name);
-      emit(": "sv);
-      emit(value);
-      emit("\r\n"sv);
-    }
-    if (chunked) {
-      emit("Transfer-Encoding: chunked\r\n"sv);
-    } else if (!bodiless_status && !streamed && own_length) {
-      emit("Content-Length: "sv);
-      emit(length_text);
-      emit("\r\n"sv);
-    }
-    if (!keep_alive) {
-      emit("Connection: close\r\n"sv);
-    } else if (http_minor == 0) {
-      emit("Connection: keep-alive\r\n"sv);
-    }
-    emit("\r\n"sv);
-    if (body_inline) emit(std::string_view(response.body));
-  };
-  std::size_t size = 0;
-  pieces([&size](std::string_view piece) { size += piece.size(); });
-  out_.resize(size);
+  // The head (and a sized body) is copied into out_ in one pass, sized first by a bound: the
+  // status line and the server's own fields (at most 131 bytes besides the reason phrase),
+  // the handler's fields and the body.
+  const std::string_view reason = reason_phrase(status);
+  std::size_t bound = 131 + reason.size() + (body_inline ? response.body.size() : 0);
+  for (const auto& [name, value] : response.headers) bound += name.size() + value.size() + 4;
+  out_.resize(bound);
   char* cursor = out_.data();
-  pieces([&cursor](std::string_view piece) {
+  const auto emit = [&cursor](std::string_view piece) {
     if (piece.empty()) return;  // its data() may be null
     std::memcpy(cursor, piece.data(), piece.size());
     cursor += piece.size();
-  });
+  };
+  emit("HTTP/1.1 "sv);
+  emit(status_text);
+  emit(" "sv);
+  emit(reason);
+  emit("\r\n"sv);
+  if (!has_server) emit("Server: corio\r\n"sv);
+  if (!has_date) {
+    emit("Date: "sv);
+    emit(http_date());
+    emit("\r\n"sv);
+  }
+  for (const auto& [name, value] : response.headers) {
+    const Field field = classify(name);
+    const bool framing_field = field == Field::content_length ||
+                               field == Field::transfer_encoding || field == Field::connection;
+    if (framing_field && (own_length || field != Field::content_length)) continue;
+    emit(name);
+    emit(": "sv);
+    emit(value);
+    emit("\r\n"sv);
+  }
+  if (chunked) {
+    emit("Transfer-Encoding: chunked\r\n"sv);
+  } else if (!bodiless_status && !streamed && own_length) {
+    emit("Content-Length: "sv);
+    emit(length_text);
+    emit("\r\n"sv);
+  }
+  if (!keep_alive) {
+    emit("Connection: close\r\n"sv);
+  } else if (http_minor == 0) {
+    emit("Connection: keep-alive\r\n"sv);
+  }
+  emit("\r\n"sv);
+  if (body_inline) emit(std::string_view(response.body));
+  out_.resize(static_cast<std::size_t>(cursor - out_.data()));
   if (body_inline) answer.body_bytes = response.body.size();
   return framing;
 }

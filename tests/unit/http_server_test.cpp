@@ -266,6 +266,41 @@ TEST(HttpServer, ContentSendsAReadyBodyWithItsTypeAndStatus) {
                corio::http::LocalProtocolError);
 }
 
+// The head is written into a buffer sized by a bound: its largest form (the longest reason
+// phrase, every field the server adds, HTTP/1.0 keep-alive) comes out whole and exact.
+TEST(HttpServer, TheLargestHeadTheServerWritesComesOutWhole) {
+  Router router;
+  const std::string body(123456, 'b');
+  router.get("/big", [&body](ServerRequest&) -> Task<ServerResponse> {
+    ServerResponse response = ServerResponse::content(body, "text/plain", 431);
+    response.headers.add("X-Long", std::string(300, 'v'));
+    co_return response;
+  });
+  with_server(std::move(router), quiet_options(), [&body](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET /big HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 431);
+    EXPECT_EQ(m.reason, "Request Header Fields Too Large");
+    EXPECT_EQ(header(m, "x-long"), std::string(300, 'v'));
+    EXPECT_EQ(header(m, "content-length"), "123456");
+    EXPECT_EQ(header(m, "connection"), "keep-alive");
+    EXPECT_EQ(m.body, body);
+    co_await client.send("GET /big HTTP/1.0\r\n\r\n");
+    const std::string raw = co_await client.read_to_eof();
+    const std::string head = raw.substr(0, raw.find("\r\n\r\n") + 4);
+    EXPECT_TRUE(
+        head.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                         "Server: corio\r\nDate: "))
+        << head;
+    EXPECT_TRUE(
+        head.ends_with(" GMT\r\nContent-Type: text/plain\r\nX-Long: " + std::string(300, 'v') +
+                       "\r\nContent-Length: 123456\r\nConnection: close\r\n\r\n"))
+        << head;
+    EXPECT_EQ(raw.size(), head.size() + body.size());
+  });
+}
+
 TEST(HttpServer, KeepAliveServesManyRequestsOnOneConnection) {
   with_server(demo_router(), quiet_options(), [](Server& server, std::uint16_t port) -> Task<> {
     auto client = co_await RawClient::connect(port);
