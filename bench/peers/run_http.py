@@ -380,7 +380,32 @@ def measure_servers(args, pins, notes, errors):
                                                   if s[k] is not None)
                              if any(s[k] is not None for s in samples[server]) else None
                              for k in ("rps", "p99", "us", "user_us")}
-    return cells
+    rounds = {s: samples[s] for s in args.servers if samples[s] and s not in failed}
+    return cells, rounds
+
+
+def print_paired(rounds):
+    """corio/nginx ratios taken within each round (every server ran once per round, in turn),
+    so that a slow minute of the shared VM weighs on both sides of a ratio."""
+    nginx = rounds.get("nginx")
+    corios = [s for s in ("corio", "corio-io_uring") if s in rounds]
+    if not nginx or len(nginx) < 2 or not corios:
+        return
+    print()
+    print(f"Paired by round ({len(nginx)} rounds; in each, every server ran once, in turn): "
+          "corio / nginx within a round, median (lowest–highest); below 1 is better for "
+          "latency and CPU, above 1 for requests/s.")
+    print()
+    print("| corio | requests/s | p99 latency | server CPU per request | user-space CPU per request |")
+    print("|---|---:|---:|---:|---:|")
+    for name in corios:
+        cells = []
+        for key in ("rps", "p99", "us", "user_us"):
+            ratios = [a[key] / b[key] for a, b in zip(rounds[name], nginx)
+                      if a[key] is not None and b[key]]
+            cells.append(f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+                         if ratios else "?")
+        print(f"| {HEADINGS[name]} | " + " | ".join(cells) + " |")
 
 
 def print_servers(args, cells):
@@ -437,13 +462,14 @@ def main():
         print()
         print_clients(args, cells)
     if "server" in args.sections:
-        cells = measure_servers(args, pins, notes, errors)
+        cells, rounds = measure_servers(args, pins, notes, errors)
         print()
         print(f"Server: hello-JSON, `wrk -t1 -c{args.conns} -d"
               f"{args.duration or (1 if args.quick else 5):g}s --latency` on the other core; "
               "server CPU µs per request from /proc/PID/stat over the wrk run.")
         print()
         print_servers(args, cells)
+        print_paired(rounds)
     print_notes(notes, errors)
     return 0
 
