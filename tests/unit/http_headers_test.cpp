@@ -72,6 +72,23 @@ TEST(Headers, RejectsHeaderInjectionAndBadNames) {
   }
 }
 
+// The value's half alone (ServerResponse::content's check): CR, LF and NUL anywhere, every
+// other byte (tabs, obs-text) accepted, and the message names the field.
+TEST(Headers, ValidateHeaderValueRejectsLineBreaksAndNulAnywhere) {
+  using corio::http::validate_header_value;
+  EXPECT_NO_THROW(validate_header_value("Content-Type", "text/html; charset=\"utf-8\"\t\xff"));
+  EXPECT_NO_THROW(validate_header_value("X", ""));
+  for (const std::string& bad : {std::string("\rtext"), std::string("te\nxt"),
+                                 std::string("text\0", 5), std::string(40, 'a') + "\r"}) {
+    try {
+      validate_header_value("Content-Type", bad);
+      ADD_FAILURE() << "accepted a value with CR, LF or NUL";
+    } catch (const corio::http::LocalProtocolError& e) {
+      EXPECT_NE(std::string(e.what()).find("'Content-Type'"), std::string::npos) << e.what();
+    }
+  }
+}
+
 // Every way in checks, so what writes a Headers out can trust it.
 TEST(Headers, ConstructorsCheckEveryField) {
   corio::http::HeaderList smuggled{{"X", "ok"}, {"Y", "a\r\nEvil: 1"}};
