@@ -246,14 +246,17 @@ class Connection final : public detail::BodySource {
   };
   // Puts the response's head, and a body sent inline, into out_; settles keep_alive (a
   // handler's "Connection: close", a streamed body on HTTP/1.0) and the answer's status.
-  // Not a coroutine: most responses then go out through sent_at_once() with no frame.
+  // Not a coroutine: most responses then go out through respond() with no frame.
   Framing frame_response(ServerResponse& response, bool head_request, int http_minor,
                          bool& keep_alive, Answer& answer);
-  // Tries to send out_ whole at once; true when it went and no body streams after it, else
-  // `unsent` is what finish_response() must send.
-  bool sent_at_once(Framing framing, std::string_view& unsent) {
-    unsent = out_;
-    return transport_->try_write_all(unsent) && !framing.streamed;
+  // Frames the response into out_ and sends what the kernel takes at once: nullopt when that
+  // was all of it, else the Task, to be awaited, that sends the rest and a streamed body.
+  std::optional<Task<>> respond(ServerResponse& response, bool head_request, int http_minor,
+                                bool& keep_alive, Answer& answer) {
+    const Framing framing = frame_response(response, head_request, http_minor, keep_alive, answer);
+    std::string_view unsent = out_;
+    if (transport_->try_write_all(unsent) && !framing.streamed) return std::nullopt;
+    return finish_response(unsent, response, framing, keep_alive, answer);
   }
   // Sends `unsent` (the rest of out_), then a streamed body. Not a coroutine: a sized
   // response is just the write (on io_uring, every response), one frame fewer.
@@ -624,10 +627,7 @@ Task<> Connection::answer_error(int status, std::string detail) {
   bool keep_alive = false;
   Answer answer;
   try {
-    const Framing framing = frame_response(response, false, 1, keep_alive, answer);
-    std::string_view unsent;
-    if (!sent_at_once(framing, unsent))
-      co_await finish_response(unsent, response, framing, keep_alive, answer);
+    if (auto rest = respond(response, false, 1, keep_alive, answer)) co_await std::move(*rest);
   } catch (const CancelledError&) {
     throw;
   } catch (...) {
@@ -715,10 +715,8 @@ Task<bool> Connection::serve_request() {
   if (!body_done && continue_pending_) must_close = true;
   if (must_close || state_->shutting_down) keep_alive = false;
   Answer answer;
-  const Framing framing = frame_response(response, head_request, http_minor, keep_alive, answer);
-  std::string_view unsent;
-  if (!sent_at_once(framing, unsent))
-    co_await finish_response(unsent, response, framing, keep_alive, answer);
+  if (auto rest = respond(response, head_request, http_minor, keep_alive, answer))
+    co_await std::move(*rest);
   log(&request, answer, started);
   if (keep_alive && !body_done) {
     const bool drained = co_await discard_body();
