@@ -50,8 +50,8 @@ class BodyReader {
 // What copies of one Response share: the body once read, and the reader until then.
 struct BodyState {
   std::optional<std::string> content;
-  std::shared_ptr<BodyReader> reader;
-  bool consumed = false;  // an iterator or aread() took the body
+  std::optional<BodyReader> reader;  // in place: one allocation with the state
+  bool consumed = false;             // an iterator or aread() took the body
 };
 
 }  // namespace corio::http::detail

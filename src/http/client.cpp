@@ -223,9 +223,10 @@ Task<> send_single(ClientState& state, Request& request, const Timeout& timeout,
     const std::string_view coding =
         head_request ? std::string_view() : response.headers.first("content-encoding").value_or("");
     ContentDecoder decoder(coding, state.options.max_body_size);
-    response.set_body_reader(std::make_shared<BodyReader>(state.pool, std::move(connection),
-                                                          std::move(decoder), timeout.read,
-                                                          state.options.max_body_size));
+    auto body = std::make_shared<BodyState>();
+    body->reader.emplace(state.pool, std::move(connection), std::move(decoder), timeout.read,
+                         state.options.max_body_size);
+    response.set_body(std::move(body));
     co_return;
   }
 }

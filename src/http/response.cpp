@@ -16,11 +16,6 @@ void Response::set_content(std::string content) {
   body_->content = std::move(content);
 }
 
-void Response::set_body_reader(std::shared_ptr<detail::BodyReader> reader) {
-  body_ = std::make_shared<detail::BodyState>();
-  body_->reader = std::move(reader);
-}
-
 const std::string& Response::content() const {
   if (!body_ || !body_->content) {
     throw ResponseNotRead(

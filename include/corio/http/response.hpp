@@ -29,7 +29,6 @@
 namespace corio::http {
 
 namespace detail {
-class BodyReader;
 struct BodyState;
 }  // namespace detail
 
@@ -111,9 +110,9 @@ class Response {
   [[nodiscard]] bool is_stream_consumed() const noexcept;
   [[nodiscard]] bool is_closed() const noexcept;
 
-  // Used by AsyncClient: a complete body, or a streamed one still to be read.
+  // Used by AsyncClient: a complete body, or the state of one still to be read.
   void set_content(std::string content);
-  void set_body_reader(std::shared_ptr<detail::BodyReader> reader);
+  void set_body(std::shared_ptr<detail::BodyState> body) noexcept { body_ = std::move(body); }
 
  private:
   std::shared_ptr<detail::BodyState> body_;  // shared by copies
