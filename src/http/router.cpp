@@ -169,9 +169,7 @@ Task<ServerResponse> Router::dispatch(ServerRequest& request) const {
     PathParams params;
     if (!match(route, request.raw_path(), &params)) continue;
     if (route.method == "*" || route.method == method) {
-      // A route without parameters (most) leaves a fresh request's empty map alone.
-      if (!params.empty() || !request.path_params().empty())
-        request.set_path_params(std::move(params));
+      request.set_path_params(std::move(params));
       return route.handler(request);
     }
     if (method == "HEAD" && route.method == "GET" && get_route == nullptr) {

@@ -107,8 +107,11 @@ class ServerRequest {
   // that is not JSON, and what body() throws.
   Task<nlohmann::json> json();
 
-  // Used by the router once a route matched.
-  void set_path_params(PathParams params) noexcept { path_params_ = std::move(params); }
+  // Used by the router once a route matched. A route without parameters (the usual case)
+  // leaves an empty map alone.
+  void set_path_params(PathParams&& params) noexcept {
+    if (!params.empty() || !path_params_.empty()) path_params_ = std::move(params);
+  }
   // Used by the server once the response is sent, to reuse the fields' storage for the next
   // request; headers() is empty afterwards.
   [[nodiscard]] HeaderList take_header_fields() noexcept { return std::move(headers_).fields(); }
