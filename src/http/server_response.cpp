@@ -5,43 +5,16 @@
 
 namespace corio::http {
 
-ServerResponse ServerResponse::text(std::string text, int status) {
-  ServerResponse response;
-  response.status = status;
-  // A constant field: skips Headers::add's check, on every response.
-  response.headers.add(detail::valid_fields, "Content-Type", "text/plain; charset=utf-8");
-  response.body = std::move(text);
-  return response;
-}
+namespace {
 
-ServerResponse ServerResponse::json(const nlohmann::json& value, int status) {
-  ServerResponse response;
-  response.status = status;
-  response.headers.add(detail::valid_fields, "Content-Type", "application/json");
-  response.body = value.dump();
-  return response;
-}
-
-ServerResponse ServerResponse::content(std::string body, std::string_view content_type,
-                                       int status) {
-  validate_header_value("Content-Type", content_type);
+// A response with `status` and this Content-Type, a value that is constant or was checked
+// (so that the constant ones skip Headers::add's check on every response).
+ServerResponse with_type(int status, std::string_view content_type) {
   ServerResponse response;
   response.status = status;
   response.headers.add(detail::valid_fields, "Content-Type", content_type);
-  response.body = std::move(body);
   return response;
 }
-
-ServerResponse ServerResponse::stream(BodyProducer producer, int status,
-                                      std::string_view content_type) {
-  ServerResponse response;
-  response.status = status;
-  response.headers.add("Content-Type", content_type);
-  response.producer = std::move(producer);
-  return response;
-}
-
-namespace {
 
 std::string exception_text(int status, const std::string& detail) {
   if (status < 400 || status > 599) {
@@ -53,6 +26,34 @@ std::string exception_text(int status, const std::string& detail) {
 }
 
 }  // namespace
+
+ServerResponse ServerResponse::text(std::string text, int status) {
+  ServerResponse response = with_type(status, "text/plain; charset=utf-8");
+  response.body = std::move(text);
+  return response;
+}
+
+ServerResponse ServerResponse::json(const nlohmann::json& value, int status) {
+  ServerResponse response = with_type(status, "application/json");
+  response.body = value.dump();
+  return response;
+}
+
+ServerResponse ServerResponse::content(std::string body, std::string_view content_type,
+                                       int status) {
+  validate_header_value("Content-Type", content_type);
+  ServerResponse response = with_type(status, content_type);
+  response.body = std::move(body);
+  return response;
+}
+
+ServerResponse ServerResponse::stream(BodyProducer producer, int status,
+                                      std::string_view content_type) {
+  validate_header_value("Content-Type", content_type);
+  ServerResponse response = with_type(status, content_type);
+  response.producer = std::move(producer);
+  return response;
+}
 
 HTTPException::HTTPException(int status_code, std::string detail)
     : std::runtime_error(exception_text(status_code, detail)),
