@@ -80,9 +80,7 @@ class Promise final : public PromiseBase {
   // moves it out when T cannot be copied.
   T take_result() {
     if constexpr (std::is_copy_constructible_v<T>) {
-      check_result();
-      if (!value_) throw InvalidStateError("corio: task result was already taken");
-      return *value_;
+      return stored();
     } else {
       return move_out();
     }
@@ -97,10 +95,14 @@ class Promise final : public PromiseBase {
   }
 
  private:
-  T move_out() {
+  // The value, or rethrows; InvalidStateError when a move already took it.
+  T& stored() {
     check_result();
     if (!value_) throw InvalidStateError("corio: task result was already taken");
-    T out = std::move(*value_);
+    return *value_;
+  }
+  T move_out() {
+    T out = std::move(stored());
     value_.reset();
     return out;
   }
