@@ -31,8 +31,13 @@ namespace {
 // TLS talks to the descriptor through this BIO rather than OpenSSL's socket BIO
 // (SSL_set_fd), which writes with write(2): a peer that resets the connection would raise
 // SIGPIPE and kill the process. Here writes use send(MSG_NOSIGNAL), as StreamSocket does.
+// Reads follow StreamSocket's pattern: a short read means the receive queue is empty, so
+// the next read waits for readiness instead of spending a recv(2) on EAGAIN. Read-ahead is
+// on (TlsState), so OpenSSL asks for its whole buffer and a short read is the usual case:
+// one recv(2) takes in every record that has arrived, not a 5-byte header and then a body.
 struct SocketBio {
   int fd = -1;  // -1 once the stream is closed: a late call fails with EBADF
+  corio::detail::IoRegistration* io = nullptr;  // the socket's; null once closed
 };
 
 int bio_write(BIO* bio, const char* data, std::size_t length, std::size_t* written) {
@@ -51,11 +56,17 @@ int bio_write(BIO* bio, const char* data, std::size_t length, std::size_t* writt
 }
 
 int bio_read(BIO* bio, char* data, std::size_t length, std::size_t* read) {
-  const int fd = static_cast<SocketBio*>(BIO_get_data(bio))->fd;
+  const SocketBio& endpoint = *static_cast<SocketBio*>(BIO_get_data(bio));
   BIO_clear_retry_flags(bio);
+  if (endpoint.io != nullptr && endpoint.io->drained()) {
+    BIO_set_retry_read(bio);
+    return 0;
+  }
   for (;;) {
-    const ssize_t n = ::recv(fd, data, length, 0);
+    const ssize_t n = ::recv(endpoint.fd, data, length, 0);
     if (n > 0) {
+      if (static_cast<std::size_t>(n) < length && endpoint.io != nullptr)
+        endpoint.io->note_drained();
       *read = static_cast<std::size_t>(n);
       return 1;
     }
@@ -187,8 +198,10 @@ struct TlsState {
       throw TlsError(ENOMEM, "BIO_new: " + join_openssl_errors(take_openssl_errors()));
     }
     bio.fd = socket->fd();
+    bio.io = &socket->io();
     BIO_set_data(b, &bio);
     SSL_set_bio(ssl.get(), b, b);  // the SSL owns the BIO from here
+    SSL_set_read_ahead(ssl.get(), 1);
     if (server) {
       SSL_set_accept_state(ssl.get());
     } else {
@@ -244,6 +257,7 @@ struct TlsState {
   // cut off from the descriptor number (which may be reused).
   void close() noexcept {
     bio.fd = -1;
+    bio.io = nullptr;
     if (socket) socket->close();
     read_gate.open();
     write_gate.open();
