@@ -5,13 +5,15 @@ libcurl, aiohttp and httpx; corio's server against nginx, Go net/http, aiohttp a
 Usage: run_http.py [--corio-client PATH] [--corio-server PATH] [--sections client,server]
                    [--quick] [--runs 3] [--requests 200000] [--conns 50] [--duration 5]
                    [--clients a,b,...] [--servers a,b,...] [--client-cpu 0] [--server-cpu 1]
-                   [--python PATH]
+                   [--python PATH] [--tls]
 
 Client section: one nginx (one process, `return 200` of a JSON body) pinned to SERVER_CPU;
 every client, pinned to CLIENT_CPU, sends GETs over --conns keep-alive connections and
 reports its own CPU time and wall time over the requests (wrk: for --duration seconds, its
 CPU from wait4). Server section: every server in turn, fresh, pinned to SERVER_CPU, loaded
-by `wrk -t1 -c50 -d<duration>s --latency` pinned to CLIENT_CPU. --runs runs per cell,
+by `wrk -t1 -c50 -d<duration>s --latency` pinned to CLIENT_CPU. --tls runs the client
+section over HTTPS: nginx gets a certificate made for the run, and every client trusts it
+through SSL_CERT_FILE (wrk does not check it). --runs runs per cell,
 interleaved across peers; medians. Build the peers first with bench/peers/build. See
 bench/peers/README.md, "HTTP client" and "HTTP server".
 """
@@ -73,6 +75,7 @@ def parse_args():
     default_python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
     p.add_argument("--python", default=default_python, help="interpreter with uvloop, aiohttp, "
                    "httpx")
+    p.add_argument("--tls", action="store_true", help="client section over HTTPS")
     args = p.parse_args()
     args.runs = args.runs or (1 if args.quick else 3)
     args.requests = args.requests or (20000 if args.quick else 200000)
@@ -89,10 +92,24 @@ def parse_args():
     return args
 
 
-def nginx_config(directory, port):
-    """Writes nginx.conf for one process answering every request with the JSON body."""
+def make_certificate(directory):
+    """A self-signed P-256 certificate for 127.0.0.1 in `directory`: (cert path, key path)."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days",
+                    "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def nginx_config(directory, port, tls=None):
+    """Writes nginx.conf for one process answering every request with the JSON body; tls:
+    (certificate, key) to listen with."""
     for sub in ("logs", "tmp"):
         os.makedirs(os.path.join(directory, sub), exist_ok=True)
+    listen = f"127.0.0.1:{port}"
+    if tls:
+        listen += f" ssl; ssl_certificate {tls[0]}; ssl_certificate_key {tls[1]}"
     path = os.path.join(directory, "nginx.conf")
     with open(path, "w") as f:
         f.write(f"""daemon off;
@@ -106,7 +123,7 @@ http {{
   keepalive_requests 100000000;
   client_body_temp_path {directory}/tmp;
   server {{
-    listen 127.0.0.1:{port};
+    listen {listen};
     location / {{ default_type application/json; return 200 '{HELLO}'; }}
   }}
 }}
@@ -211,11 +228,15 @@ def measure_clients(args, pins, notes, errors):
     cells = {c: "n/a" for c in args.clients}
     with tempfile.TemporaryDirectory(prefix="run-http-nginx-") as directory:
         port = free_port()
-        nginx, nginx_err, problem = start_server(nginx_config(directory, port), pins[1], port)
+        tls = make_certificate(directory) if args.tls else None
+        if tls:
+            os.environ["SSL_CERT_FILE"] = tls[0]  # every client started from here trusts it
+        nginx, nginx_err, problem = start_server(nginx_config(directory, port, tls), pins[1],
+                                                 port)
         if problem:
             errors.append(f"client section: nginx: {problem}")
             return cells
-        url = f"http://127.0.0.1:{port}/json"
+        url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/json"
         samples = {c: [] for c in args.clients}
         failed = set()
         try:
@@ -277,9 +298,10 @@ def print_clients(args, cells):
         cell = cells.get(peer)
         if corio_us and isinstance(cell, dict):
             r = corio_us / cell["us"]
+            verdict = ("" if args.tls else
+                       f" (goal at most {goal:.2f}: {'met' if r <= goal else 'not yet'})")
             print(f"{HEADINGS[corio_name]} CPU per request / {HEADINGS.get(peer, peer)}'s: "
-                  f"{r:.2f} "
-                  f"(goal at most {goal:.2f}: {'met' if r <= goal else 'not yet'})  ")
+                  f"{r:.2f}{verdict}  ")
             r = corio_user / cell["user_us"]
             print(f"{HEADINGS[user_name]} user-space CPU per request / "
                   f"{HEADINGS.get(peer, peer)}'s: {r:.2f}  ")
@@ -455,8 +477,9 @@ def main():
     if "client" in args.sections:
         cells = measure_clients(args, pins, notes, errors)
         print()
-        print(f"Client: GET /json from nginx (one process, `return 200`), {args.conns} keep-alive "
-              f"connections, {args.requests:,} requests per compiled client (wrk: "
+        over = " over HTTPS (the certificate: self-signed ECDSA P-256)" if args.tls else ""
+        print(f"Client: GET /json from nginx{over} (one process, `return 200`), {args.conns} "
+              f"keep-alive connections, {args.requests:,} requests per compiled client (wrk: "
               f"{args.duration or (1 if args.quick else 3):g} s). CPU µs per request is the "
               "client's user + system time over the requests / requests; lower is better.")
         print()
