@@ -187,26 +187,31 @@ Task<> send_single(ClientState& state, Request& request, const Timeout& timeout,
     return connect_with_retries(state, o, timeout.connect);
   };
 
-  for (int attempt = 0;; ++attempt) {
+  for (;;) {
     std::unique_ptr<Connection> connection =
         co_await state.pool->acquire(origin, timeout.pool, connector);
     const bool reused = connection->requests() > 0;
     std::exception_ptr failure;
+    bool stale = false;
     Message* head = nullptr;
     try {
       co_await connection->send(request, absolute_form, proxy_authorization, timeout.write);
       head = co_await connection->read_head(head_request, timeout.read);
+    } catch (const TimeoutException&) {
+      failure = std::current_exception();  // the server may be working on the request
+    } catch (const LocalProtocolError&) {
+      failure = std::current_exception();  // would fail the same way again
     } catch (const TransportError&) {
+      // A keep-alive connection the server had closed while idle fails (EOF, reset, broken
+      // pipe) before any response byte: the request never reached a live server, so it goes
+      // out again. Each retry drops a reused connection and a fresh one is never retried, so
+      // pooled connections that all died at once (a server restart) are skipped in turn.
       failure = std::current_exception();
+      stale = reused && !connection->response_started() && replayable;
     } catch (...) {
-      connection->close();
-      state.pool->release(std::move(connection));
-      throw;
+      failure = std::current_exception();
     }
     if (failure) {
-      // A keep-alive connection the server had closed fails before any response byte:
-      // the request never reached it, so a fresh connection may carry it once.
-      const bool stale = reused && !connection->response_started() && replayable && attempt == 0;
       connection->close();
       state.pool->release(std::move(connection));
       if (stale) continue;

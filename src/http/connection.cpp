@@ -167,7 +167,6 @@ void Connection::parse_buffered() {
   const auto result = parser_.feed(std::span<const char>(buffer_.get() + start_, end_ - start_));
   start_ += result.consumed;
   if (start_ == end_) start_ = end_ = 0;
-  if (result.consumed > 0) response_started_ = true;
 }
 
 Task<bool> Connection::fill(OptionalDuration read_timeout) {
@@ -194,6 +193,7 @@ Task<bool> Connection::fill(OptionalDuration read_timeout) {
   }
   end_ += n;
   if (n == 0) eof_ = true;
+  if (n > 0) response_started_ = true;  // even bytes the parser then rejects
   co_return n > 0;
 }
 

@@ -57,7 +57,7 @@ class Connection {
   // the body has ended (nothing appended then). Throws as read_head().
   Task<bool> read_body(std::string& out, OptionalDuration read_timeout);
 
-  // Whether a response was ever started on this connection (false: a stale keep-alive
+  // Whether any byte of a response to the last request arrived (false: a stale keep-alive
   // connection that failed before any response byte may be retried on a fresh one).
   [[nodiscard]] bool response_started() const noexcept { return response_started_; }
 

@@ -79,6 +79,66 @@ TEST(AsyncClient, ARequestOnAStaleKeepAliveConnectionIsRetriedOnAFreshOne) {
   });
 }
 
+// The retry above is for a request that never reached a live server. A server that got the
+// request and is slow to answer must not get it twice (a POST would be applied twice), nor
+// the caller wait out the read timeout twice.
+TEST(AsyncClient, AReadTimeoutOnAReusedConnectionIsNotRetried) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      Answer answer = ok("x");
+      if (seen.message.target == "/slow") answer.delay = 2s;
+      return answer;
+    });
+    ClientOptions options;
+    options.timeout.read = 200ms;
+    AsyncClient client(std::move(options));
+    (void)co_await client.get(server->url());
+    RequestOptions order;
+    order.content = "one order";
+    EXPECT_THROW((void)co_await client.post(server->url("/slow"), std::move(order)),
+                 corio::http::ReadTimeout);
+    EXPECT_EQ(server->requests().size(), 2u);
+    co_await server->close();
+  });
+}
+
+// Bytes that do not parse are the server's answer, not a sign of a connection that died
+// while idle: the request is not sent again.
+TEST(AsyncClient, AMalformedAnswerOnAReusedConnectionIsNotRetried) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      if (seen.message.target == "/bad") return Answer{"garbage\r\n\r\n"};
+      return ok("x");
+    });
+    AsyncClient client;
+    (void)co_await client.get(server->url());
+    EXPECT_THROW((void)co_await client.get(server->url("/bad")), corio::http::RemoteProtocolError);
+    EXPECT_EQ(server->requests().size(), 2u);
+  });
+}
+
+// A server restart or idle timeout closes every pooled connection at once: each stale one
+// is dropped in turn and the request goes out on a fresh connection.
+TEST(AsyncClient, EveryStaleIdleConnectionIsSkippedForAFreshOne) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      Answer answer = ok("fine");
+      answer.delay = 100ms;       // the first three overlap: three connections
+      answer.close_after = true;  // without saying Connection: close
+      return answer;
+    });
+    AsyncClient client;
+    std::vector<corio::JoinHandle<Response>> calls;
+    for (int i = 0; i < 3; ++i) calls.push_back(corio::spawn(client.get(server->url())));
+    for (auto& call : calls) EXPECT_EQ((co_await call).content(), "fine");
+    EXPECT_EQ(server->connections(), 3);
+    co_await corio::sleep(50ms);  // the server's FINs arrive
+    EXPECT_EQ((co_await client.get(server->url())).content(), "fine");
+    EXPECT_EQ(server->connections(), 4);
+    co_await server->close();
+  });
+}
+
 TEST(AsyncClient, ConnectionCloseFromTheServerIsHonoured) {
   corio::run([]() -> corio::Task<> {
     auto server = co_await TestServer::start([](const SeenRequest&) {

@@ -19,6 +19,11 @@
 // not an error until raise_for_status(). Cancellation: safe; a connection in the middle of
 // a request is closed, never reused. Owns: the response; nothing else stays behind.
 //
+// Retries: a request that fails on a pooled keep-alive connection before any byte of an
+// answer arrived (EOF, reset, broken pipe: the server closed it while it was idle) is sent
+// again on another connection, whatever its method; a streamed body is not. A timeout, or
+// an answer that does not parse, is never retried.
+//
 // Lifetime: requests in flight keep the client's pool and jar alive, so destroying the
 // client does not break them; its destructor closes the idle connections at once, and
 // `co_await client.aclose()` does so explicitly (httpx's `async with`).
