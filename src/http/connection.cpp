@@ -11,6 +11,7 @@
 
 #include <corio/errors.hpp>
 #include <corio/http/errors.hpp>
+#include <corio/http/headers.hpp>
 #include <corio/loop.hpp>
 #include <corio/net/errors.hpp>
 #include <corio/timeout.hpp>
@@ -67,6 +68,21 @@ void append_chunk_size(std::string& out, std::size_t size) {
   out.append("\r\n");
 }
 
+// The request carries "Connection: close" (among other options or not): the connection
+// ends with this exchange whatever the response says (RFC 9112 9.6).
+bool asks_to_close(const Headers& headers) {
+  for (const auto& [name, value] : headers) {
+    if (!iequals(name, "connection")) continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      if (iequals(trim_ows(rest.substr(0, comma)), "close")) return true;
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+  return false;
+}
+
 [[noreturn]] void throw_write_error(const net::NetworkError& e) {
   throw WriteError(std::string("writing the request: ") + e.what());
 }
@@ -116,7 +132,7 @@ Task<> Connection::send(const Request& request, bool absolute_form,
   ++requests_;
   done_ = false;
   response_started_ = false;
-  keep_alive_ = true;
+  keep_alive_ = !asks_to_close(request.headers);
   if (!is_token(request.method)) {
     throw LocalProtocolError("invalid HTTP method '" + request.method + "'");
   }
@@ -233,7 +249,7 @@ Task<bool> Connection::read_body(std::string& out, OptionalDuration read_timeout
       co_return true;
     }
     if (parser_.message_complete()) {
-      keep_alive_ = parser_.current().keep_alive;
+      keep_alive_ = keep_alive_ && parser_.current().keep_alive;
       parser_.next_message();  // the head's fields were moved into the Response
       done_ = true;
       broken_ = false;

@@ -61,8 +61,9 @@ class Connection {
   // connection that failed before any response byte may be retried on a fresh one).
   [[nodiscard]] bool response_started() const noexcept { return response_started_; }
 
-  // The whole response was read, both sides agreed to keep the connection, nothing is
-  // left over, and nothing failed.
+  // The whole response was read, both sides agreed to keep the connection (neither said
+  // Connection: close; an HTTP/1.0 response said keep-alive), nothing is left over, and
+  // nothing failed.
   [[nodiscard]] bool reusable() const noexcept;
 
   [[nodiscard]] Clock::time_point idle_since() const noexcept { return idle_since_; }

@@ -150,6 +150,63 @@ TEST(AsyncClient, ConnectionCloseFromTheServerIsHonoured) {
   });
 }
 
+// HTTP/1.0 closes after each response unless both sides said keep-alive (RFC 9112 9.3).
+TEST(AsyncClient, AnHttp10ResponseIsReusedOnlyWithKeepAlive) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      if (seen.message.target == "/kept") {
+        return Answer{"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 4\r\n\r\nkept"};
+      }
+      return Answer{"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold"};  // the server stays open
+    });
+    AsyncClient client;
+    Response old = co_await client.get(server->url());
+    EXPECT_EQ(old.http_version, "HTTP/1.0");
+    EXPECT_EQ(old.content(), "old");
+    EXPECT_EQ((co_await client.get(server->url("/kept"))).content(), "kept");
+    EXPECT_EQ(server->connections(), 2);
+    EXPECT_EQ((co_await client.get(server->url("/kept"))).content(), "kept");
+    EXPECT_EQ(server->connections(), 2);
+  });
+}
+
+// A request that says Connection: close ends its connection too (h11 does the same), even
+// when the server does not echo it.
+TEST(AsyncClient, ARequestSayingConnectionCloseIsNotReused) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) { return ok("x"); });
+    AsyncClient client;
+    RequestOptions closing;
+    closing.headers.set("Connection", "close");
+    (void)co_await client.get(server->url(), std::move(closing));
+    EXPECT_EQ(server->requests().at(0).message.header("connection"), "close");
+    (void)co_await client.get(server->url());
+    EXPECT_EQ(server->connections(), 2);
+    for (int i = 0; i < 100 && server->closed_by_peer() == 0; ++i) co_await corio::sleep(1ms);
+    EXPECT_EQ(server->closed_by_peer(), 1);
+  });
+}
+
+// Neither Content-Length nor chunked: the body is everything up to the server's close.
+TEST(AsyncClient, ABodyDelimitedByCloseIsReadToEofAndTheConnectionDropped) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      return Answer{.bytes = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end",
+                    .close_after = true};
+    });
+    AsyncClient client;
+    EXPECT_EQ((co_await client.get(server->url())).content(), "until the end");
+    Response streamed = co_await client.stream("GET", server->url());
+    std::string body;
+    auto bytes = streamed.aiter_bytes();
+    while (auto piece = co_await bytes.next()) body += *piece;
+    EXPECT_EQ(body, "until the end");
+    EXPECT_TRUE(streamed.is_closed());
+    EXPECT_EQ(server->connections(), 2);
+    EXPECT_EQ(server->requests().size(), 2u);  // no request was lost on a dead connection
+  });
+}
+
 TEST(AsyncClient, AMalformedResponseRaisesRemoteProtocolErrorAndIsNotReused) {
   corio::run([]() -> corio::Task<> {
     int calls = 0;
