@@ -219,9 +219,17 @@ Task<Message*> Connection::read_head(bool no_body, OptionalDuration read_timeout
   for (;;) {
     parse_buffered();
     if (parser_.headers_complete()) {
-      if (parser_.current().status_code >= 200) {
+      const int status = parser_.current().status_code;
+      if (status >= 200) {
         broken_ = false;
         co_return &parser_.current();
+      }
+      if (status == 101) {
+        // What follows is another protocol; the client has no way to speak it, and llhttp
+        // would parse nothing more.
+        throw RemoteProtocolError(
+            "the server switched protocols (101 Switching Protocols), which the client does "
+            "not support");
       }
       if (parser_.message_complete()) {
         parser_.next_message();  // an interim 1xx response: the real one follows

@@ -47,9 +47,10 @@ class Connection {
   Task<> send(const Request& request, bool absolute_form, std::string_view proxy_authorization,
               OptionalDuration write_timeout);
 
-  // Reads up to the end of the final response's head (1xx interim responses are skipped).
-  // no_body: the response has no body whatever it says (an answer to HEAD). The caller may
-  // move the status line's and the headers' fields out of the message.
+  // Reads up to the end of the final response's head (1xx interim responses are skipped;
+  // a 101 is a RemoteProtocolError: the client cannot switch protocols). no_body: the
+  // response has no body whatever it says (an answer to HEAD). The caller may move the
+  // status line's and the headers' fields out of the message.
   // Throws ReadTimeout, ReadError, RemoteProtocolError.
   Task<Message*> read_head(bool no_body, OptionalDuration read_timeout);
 

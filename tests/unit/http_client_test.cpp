@@ -720,6 +720,56 @@ TEST(AsyncClient, InterimResponsesAreSkipped) {
   });
 }
 
+// 204 and 304 end at their head whatever Content-Length says (RFC 9112 6.3): the client
+// neither waits for a body nor reads the next answer as one.
+TEST(AsyncClient, NoContentAndNotModifiedDoNotWaitForABody) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      if (seen.message.target == "/204") {
+        return Answer{"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n"};
+      }
+      if (seen.message.target == "/304") {
+        return Answer{"HTTP/1.1 304 Not Modified\r\nContent-Length: 7\r\nETag: \"v1\"\r\n\r\n"};
+      }
+      return ok("after");
+    });
+    ClientOptions options;
+    options.timeout.read = 2s;  // waiting for the declared body would end in ReadTimeout
+    AsyncClient client(std::move(options));
+    Response none = co_await client.get(server->url("/204"));
+    EXPECT_EQ(none.status_code, 204);
+    EXPECT_EQ(none.content(), "");
+    Response cached = co_await client.get(server->url("/304"));
+    EXPECT_EQ(cached.status_code, 304);
+    EXPECT_EQ(cached.headers.get("etag"), "\"v1\"");
+    EXPECT_EQ(cached.content(), "");
+    EXPECT_EQ((co_await client.get(server->url("/next"))).content(), "after");
+    EXPECT_EQ(server->connections(), 1);
+  });
+}
+
+// 101 answers an Upgrade request; to a request without one it is a protocol violation, not
+// an interim response to skip (h11 rejects it as well).
+TEST(AsyncClient, AnUnaskedSwitchingProtocolsIsAProtocolError) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) {
+      return Answer{
+          "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+          "not http any more"};
+    });
+    ClientOptions options;
+    options.timeout.read = 2s;
+    AsyncClient client(std::move(options));
+    try {
+      (void)co_await client.get(server->url());
+      ADD_FAILURE() << "a 101 to a plain GET was accepted";
+    } catch (const corio::http::RemoteProtocolError& e) {
+      EXPECT_NE(std::string(e.what()).find("101"), std::string::npos) << e.what();
+    }
+    co_await server->close();
+  });
+}
+
 TEST(AsyncClient, BaseUrlParamsAndHeadersMergeAsInHttpx) {
   corio::run([]() -> corio::Task<> {
     auto server = co_await TestServer::start([](const SeenRequest& seen) {
