@@ -6,6 +6,7 @@
 #include <exception>
 #include <optional>
 #include <span>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -92,8 +93,10 @@ bool asks_to_close(const Headers& headers) {
 Connection::Connection(std::unique_ptr<net::Transport> transport, Origin origin)
     : transport_(std::move(transport)),
       origin_(std::move(origin)),
-      parser_(ParserOptions{
-          .body_sink = [this](std::string_view piece) { body_pending_.append(piece); }}) {}
+      parser_(ParserOptions{.body_sink = [this](std::string_view piece) {
+        body_pending_.append(piece);
+        body_received_ += piece.size();
+      }}) {}
 
 bool Connection::reusable() const noexcept {
   return done_ && keep_alive_ && !broken_ && !eof_ && start_ == end_ && is_open();
@@ -132,6 +135,7 @@ Task<> Connection::send(const Request& request, bool absolute_form,
   ++requests_;
   done_ = false;
   response_started_ = false;
+  body_received_ = 0;
   keep_alive_ = !asks_to_close(request.headers);
   if (!is_token(request.method)) {
     throw LocalProtocolError("invalid HTTP method '" + request.method + "'");
@@ -237,7 +241,6 @@ Task<Message*> Connection::read_head(bool no_body, OptionalDuration read_timeout
       }
     }
     if (eof_) {
-      if (parser_.finish()) continue;
       throw RemoteProtocolError(
           response_started_ ? "the server closed the connection inside the response head"
                             : "the server closed the connection without sending a response");
@@ -266,8 +269,14 @@ Task<bool> Connection::read_body(std::string& out, OptionalDuration read_timeout
     parse_buffered();
     if (!body_pending_.empty() || parser_.message_complete()) continue;
     if (eof_) {
-      if (parser_.finish()) continue;
-      throw RemoteProtocolError("the server closed the connection before the body ended");
+      const Message& message = parser_.current();
+      if (!message.chunked && !message.content_length && parser_.finish()) continue;  // at close
+      std::string what = message.chunked
+                             ? "the server closed the connection inside the chunked body ("
+                             : "the server closed the connection before the body ended (";
+      what += std::to_string(body_received_);
+      if (message.content_length) what += " of " + std::to_string(*message.content_length);
+      throw RemoteProtocolError(what + " bytes received)");
     }
     const bool got_bytes = co_await fill(read_timeout);
     (void)got_bytes;

@@ -99,6 +99,7 @@ class Connection {
   std::size_t end_ = 0;
   std::string head_;          // the request head being written, reused from request to request
   std::string body_pending_;  // body bytes the parser delivered, not yet handed out
+  std::uint64_t body_received_ = 0;  // body bytes of the current response so far
   std::size_t requests_ = 0;
   bool eof_ = false;
   bool broken_ = false;

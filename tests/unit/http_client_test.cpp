@@ -228,6 +228,68 @@ TEST(AsyncClient, AMalformedResponseRaisesRemoteProtocolErrorAndIsNotReused) {
   });
 }
 
+// Each malformed answer raises RemoteProtocolError naming the fault, and its connection is
+// dropped: the next request goes out on a fresh one.
+TEST(AsyncClient, MalformedResponsesNameTheFaultAndDropTheConnection) {
+  struct Case {
+    const char* what;
+    const char* bytes;
+    bool close_after;
+    const char* named;  // in the error text
+  };
+  static const Case kCases[] = {
+      {"garbage status line", "HTPT/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false,
+       "HPE_INVALID_CONSTANT"},
+      {"status code not a number", "HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n", false,
+       "HPE_INVALID_STATUS"},
+      {"header without colon", "HTTP/1.1 200 OK\r\nX-No-Colon\r\nContent-Length: 0\r\n\r\n", false,
+       "HPE_INVALID_HEADER_TOKEN"},
+      {"Content-Length with Transfer-Encoding",
+       "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", false,
+       "HPE_UNEXPECTED_CONTENT_LENGTH"},
+      {"negative Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", false,
+       "HPE_INVALID_CONTENT_LENGTH"},
+      {"overflowing Content-Length",
+       "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n", false,
+       "HPE_INVALID_CONTENT_LENGTH"},
+      {"bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", false,
+       "HPE_INVALID_CHUNK_SIZE"},
+      {"truncated chunked body", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+       true, "closed the connection inside the chunked body (2 bytes received)"},
+      {"body shorter than Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", true,
+       "closed the connection before the body ended (3 of 10 bytes received)"},
+      {"head cut short", "HTTP/1.1 200 OK\r\nContent-Le", true, "inside the response head"},
+  };
+  corio::run([]() -> corio::Task<> {
+    const Case* current = nullptr;
+    auto server = co_await TestServer::start([&](const SeenRequest& seen) {
+      if (seen.message.target == "/good") return ok("good");
+      return Answer{.bytes = current->bytes, .close_after = current->close_after};
+    });
+    AsyncClient client;
+    std::size_t done = 0;
+    for (const Case& c : kCases) {
+      current = &c;
+      try {
+        (void)co_await client.get(server->url("/bad"));
+        ADD_FAILURE() << c.what << ": accepted";
+      } catch (const corio::http::RemoteProtocolError& e) {
+        EXPECT_NE(std::string(e.what()).find(c.named), std::string::npos)
+            << c.what << ": " << e.what();
+        EXPECT_NE(std::string(e.what()).find("GET " + server->url("/bad")), std::string::npos)
+            << c.what << ": " << e.what();
+      }
+      EXPECT_EQ((co_await client.get(server->url("/good"))).content(), "good") << c.what;
+      ++done;
+      EXPECT_EQ(server->requests().size(), 2 * done) << c.what << ": a request went out twice";
+      // Each bad answer's connection is dropped; the good one after it stays pooled and
+      // carries the next bad request.
+      EXPECT_EQ(server->connections(), static_cast<int>(done) + 1)
+          << c.what << ": a bad connection was reused";
+    }
+  });
+}
+
 TEST(AsyncClient, AServerThatHangsUpWithoutAnsweringRaisesRemoteProtocolError) {
   corio::run([]() -> corio::Task<> {
     auto server = co_await TestServer::start(
