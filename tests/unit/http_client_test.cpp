@@ -475,6 +475,44 @@ TEST(AsyncClient, ConcurrentRequestsShareALimitedPoolInTurn) {
   });
 }
 
+// A waiter with a pool timeout to spare is handed the connection the moment it is released.
+TEST(AsyncClient, APoolWaiterGetsTheConnectionWhenItIsReleased) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) { return ok("body"); });
+    ClientOptions options;
+    options.limits.max_connections = 1;
+    options.timeout.pool = 10s;
+    AsyncClient client(std::move(options));
+    Response held = co_await client.stream("GET", server->url());
+    auto waiting = corio::spawn(client.get(server->url()));
+    for (int i = 0; i < 5; ++i) co_await corio::yield_now();
+    EXPECT_FALSE(waiting.done());  // parked in the pool
+    EXPECT_EQ(co_await held.aread(), "body");
+    EXPECT_EQ((co_await waiting).content(), "body");
+    EXPECT_EQ(server->connections(), 1);
+  });
+}
+
+// A connection closed instead of pooled (a stream closed early) hands its slot on: the
+// waiter opens a new one.
+TEST(AsyncClient, APoolWaiterGetsTheSlotOfAClosedConnection) {
+  corio::run([]() -> corio::Task<> {
+    auto server =
+        co_await TestServer::start([](const SeenRequest&) { return ok(std::string(100000, 'b')); });
+    ClientOptions options;
+    options.limits.max_connections = 1;
+    options.timeout.pool = 10s;
+    AsyncClient client(std::move(options));
+    Response held = co_await client.stream("GET", server->url());
+    auto waiting = corio::spawn(client.get(server->url()));
+    for (int i = 0; i < 5; ++i) co_await corio::yield_now();
+    EXPECT_FALSE(waiting.done());
+    co_await held.aclose();
+    EXPECT_EQ((co_await waiting).content().size(), 100000u);
+    EXPECT_EQ(server->connections(), 2);
+  });
+}
+
 // Parity: httpx test_redirects.py test_redirect_302 / test_redirect_303 / test_redirect_307.
 TEST(AsyncClient, RedirectsFollowRfc9110MethodRules) {
   corio::run([]() -> corio::Task<> {
@@ -918,6 +956,15 @@ TEST(AsyncClient, EventHooksSeeEveryRequestAndResponse) {
   });
 }
 
+// Cancelling a request at any stage gives its pool slot back: with max_connections = 1 and
+// a short pool timeout, a leaked slot would turn the next request into a PoolTimeout.
+ClientOptions one_connection_options() {
+  ClientOptions options;
+  options.limits.max_connections = 1;
+  options.timeout.pool = 1s;
+  return options;
+}
+
 TEST(AsyncClient, ACancelledRequestClosesItsConnection) {
   corio::run([]() -> corio::Task<> {
     auto server = co_await TestServer::start([](const SeenRequest& seen) {
@@ -925,7 +972,7 @@ TEST(AsyncClient, ACancelledRequestClosesItsConnection) {
       if (seen.message.target == "/slow") answer.delay = 5s;
       return answer;
     });
-    AsyncClient client;
+    AsyncClient client(one_connection_options());
     auto slow = corio::spawn(client.get(server->url("/slow")));
     co_await corio::sleep(50ms);
     slow.cancel();
@@ -933,6 +980,76 @@ TEST(AsyncClient, ACancelledRequestClosesItsConnection) {
     EXPECT_EQ((co_await client.get(server->url("/fast"))).content(), "done");
     EXPECT_EQ(server->connections(), 2);
     co_await server->close();
+  });
+}
+
+TEST(AsyncClient, CancellingAConnectFreesItsPoolSlot) {
+  corio::run([]() -> corio::Task<> {
+    corio_test::Blackhole hole = co_await corio_test::blackhole("127.0.0.1");
+    auto server = co_await TestServer::start([](const SeenRequest&) { return ok("x"); });
+    AsyncClient client(one_connection_options());
+    auto connecting = corio::spawn(client.get("http://" + hole.address().to_string() + "/"));
+    co_await corio::sleep(50ms);
+    EXPECT_FALSE(connecting.done());
+    connecting.cancel();
+    EXPECT_THROW((void)co_await connecting, corio::CancelledError);
+    EXPECT_EQ((co_await client.get(server->url())).content(), "x");
+  });
+}
+
+TEST(AsyncClient, CancellingAPoolWaitLeavesNoWaiterBehind) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest&) { return ok("x"); });
+    ClientOptions options = one_connection_options();
+    options.timeout.pool = std::nullopt;
+    AsyncClient client(std::move(options));
+    Response held = co_await client.stream("GET", server->url());
+    auto waiting = corio::spawn(client.get(server->url()));
+    for (int i = 0; i < 5; ++i) co_await corio::yield_now();
+    waiting.cancel();
+    EXPECT_THROW((void)co_await waiting, corio::CancelledError);
+    EXPECT_EQ(co_await held.aread(), "x");  // released: a dead waiter must not take it
+    EXPECT_EQ((co_await client.get(server->url())).content(), "x");
+    EXPECT_EQ(server->connections(), 1);
+  });
+}
+
+TEST(AsyncClient, CancellingAnUploadClosesItsConnectionAndFreesItsSlot) {
+  corio::run([]() -> corio::Task<> {
+    // Accepted by the kernel, never read: the upload stalls once the socket buffers fill.
+    auto listener = corio::net::TcpListener::bind(corio::net::SocketAddress::parse("127.0.0.1", 0));
+    auto server = co_await TestServer::start([](const SeenRequest&) { return ok("x"); });
+    AsyncClient client(one_connection_options());
+    RequestOptions upload;
+    upload.content = std::string(std::size_t{64} << 20, 'u');
+    auto uploading = corio::spawn(
+        client.post("http://127.0.0.1:" + std::to_string(listener.local_address().port()) + "/",
+                    std::move(upload)));
+    co_await corio::sleep(100ms);
+    EXPECT_FALSE(uploading.done());
+    uploading.cancel();
+    EXPECT_THROW((void)co_await uploading, corio::CancelledError);
+    EXPECT_EQ((co_await client.get(server->url())).content(), "x");
+  });
+}
+
+TEST(AsyncClient, CancellingABodyReadClosesItsConnectionAndFreesItsSlot) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      if (seen.message.target == "/partial") {
+        return Answer{"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part"};  // then silence
+      }
+      return ok("x");
+    });
+    AsyncClient client(one_connection_options());
+    auto reading = corio::spawn(client.get(server->url("/partial")));
+    for (int i = 0; i < 100 && server->requests().empty(); ++i) co_await corio::sleep(1ms);
+    co_await corio::sleep(50ms);  // the head and part of the body are in
+    EXPECT_FALSE(reading.done());
+    reading.cancel();
+    EXPECT_THROW((void)co_await reading, corio::CancelledError);
+    EXPECT_EQ((co_await client.get(server->url())).content(), "x");
+    EXPECT_EQ(server->connections(), 2);  // the half-read one was closed, not reused
   });
 }
 
