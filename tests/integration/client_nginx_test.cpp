@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "nginx_fixture.hpp"
 #include "test_certificates.hpp"
@@ -24,20 +25,24 @@ const auto* const g_certificates =
 
 class ClientAgainstNginx : public ::testing::Test {
  protected:
+  // After a request here nginx closes the connection once it has been idle for 1 s.
+  static constexpr const char* kBrief =
+      "    location = /brief { keepalive_timeout 1s; return 200 \"brief\\n\"; }\n";
+
   void SetUp() override {
     std::ofstream(nginx_.root_dir() / "hello.txt") << "hello from nginx\n";
     text_.reserve(300000);
     for (int i = 0; text_.size() < 300000; ++i) text_ += "line " + std::to_string(i) + "\n";
     std::ofstream(nginx_.root_dir() / "big.txt", std::ios::binary) << text_;
-    nginx_.start(
-        "    keepalive_requests 3;\n"
-        "    gzip on; gzip_types text/plain; gzip_min_length 1;\n"
-        "    location = /old { return 301 /hello.txt; }\n"
-        "    location = /loop { return 302 /loop; }\n",
-        "  server {\n    listen 127.0.0.1:" + std::to_string(nginx_.tls_port()) +
-            " ssl;\n    ssl_certificate " + test_file("server.crt") +
-            ";\n    ssl_certificate_key " + test_file("server.key") + ";\n    root " +
-            nginx_.root_dir().string() + ";\n  }\n");
+    nginx_.start(std::string("    keepalive_requests 3;\n"
+                             "    gzip on; gzip_types text/plain; gzip_min_length 1;\n"
+                             "    location = /old { return 301 /hello.txt; }\n"
+                             "    location = /loop { return 302 /loop; }\n") +
+                     kBrief,
+                 "  server {\n    listen 127.0.0.1:" + std::to_string(nginx_.tls_port()) +
+                     " ssl;\n    ssl_certificate " + test_file("server.crt") +
+                     ";\n    ssl_certificate_key " + test_file("server.key") + ";\n    root " +
+                     nginx_.root_dir().string() + ";\n" + kBrief + "  }\n");
   }
 
   [[nodiscard]] std::string url(const std::string& path) const {
@@ -92,6 +97,28 @@ TEST_F(ClientAgainstNginx, SurvivesKeepAliveLimitsAcrossManyRequests) {
     for (int i = 0; i < 10; ++i) {
       Response response = co_await client.get(url("/hello.txt"));
       EXPECT_EQ(response.content(), "hello from nginx\n");
+    }
+  });
+}
+
+// nginx closes an idle keep-alive connection after keepalive_timeout (on https with a TLS
+// close_notify first); the client's keepalive_expiry is longer, so the next request, a POST,
+// meets the dead pooled connection and must go out again on a fresh one.
+TEST_F(ClientAgainstNginx, ARequestAfterNginxClosedTheIdleConnectionGoesOutAgain) {
+  corio::run([&]() -> corio::Task<> {
+    ClientOptions options;
+    options.ca_file = test_file("ca.crt");
+    options.limits.keepalive_expiry = std::chrono::seconds(30);
+    AsyncClient client(std::move(options));
+    const std::vector<std::string> targets{url("/brief"), https_url("/brief")};
+    for (const std::string& target : targets) {
+      EXPECT_EQ((co_await client.get(target)).text(), "brief\n");
+      co_await corio::sleep(std::chrono::milliseconds(1500));
+      corio::http::RequestOptions post;
+      post.content = "order";
+      Response response = co_await client.post(target, std::move(post));
+      EXPECT_EQ(response.status_code, 200) << target;
+      EXPECT_EQ(response.text(), "brief\n") << target;
     }
   });
 }

@@ -24,6 +24,15 @@ using corio_test::TestServer;
 
 namespace {
 
+// One connection at most and a short pool timeout: a request that leaked its pool slot
+// turns the next one into a PoolTimeout.
+ClientOptions one_connection_options() {
+  ClientOptions options;
+  options.limits.max_connections = 1;
+  options.timeout.pool = 1s;
+  return options;
+}
+
 // The article's call: status, headers, body, json.
 TEST(AsyncClient, GetReturnsStatusHeadersAndJson) {
   corio::run([]() -> corio::Task<> {
@@ -752,6 +761,59 @@ TEST(AsyncClient, AStreamClosedEarlyClosesItsConnection) {
   });
 }
 
+// The owner of a half-read stream lets it go without aclose(): the connection is closed,
+// its slot freed.
+TEST(AsyncClient, AStreamDroppedHalfReadClosesItsConnection) {
+  corio::run([]() -> corio::Task<> {
+    auto server =
+        co_await TestServer::start([](const SeenRequest&) { return ok(std::string(100000, 'x')); });
+    AsyncClient client(one_connection_options());
+    {
+      Response response = co_await client.stream("GET", server->url());
+      auto bytes = response.aiter_bytes();
+      EXPECT_TRUE((co_await bytes.next()).has_value());
+    }
+    EXPECT_EQ((co_await client.get(server->url())).content().size(), 100000u);
+    EXPECT_EQ(server->connections(), 2);
+  });
+}
+
+// An error in the middle of the body (here max_body_size) closes the connection: the rest
+// of that body is never read as the next response.
+TEST(AsyncClient, AnErrorMidBodyClosesItsConnection) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      if (seen.message.target == "/big") return ok(std::string(200000, 'b'));
+      return ok("small");
+    });
+    ClientOptions options = one_connection_options();
+    options.max_body_size = 1000;
+    AsyncClient client(std::move(options));
+    EXPECT_THROW((void)co_await client.get(server->url("/big")), corio::http::DecodingError);
+    EXPECT_EQ((co_await client.get(server->url())).content(), "small");
+    EXPECT_EQ(server->connections(), 2);
+  });
+}
+
+// Bytes after the end of a response are no answer to anything: the connection is dropped
+// rather than read from again.
+TEST(AsyncClient, BytesAfterAResponseKeepItsConnectionOutOfThePool) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      if (seen.message.target == "/extra") {
+        return Answer{"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1 418 Extra\r\n\r\n"};
+      }
+      return ok("next");
+    });
+    AsyncClient client;
+    EXPECT_EQ((co_await client.get(server->url("/extra"))).content(), "x");
+    Response next = co_await client.get(server->url());
+    EXPECT_EQ(next.status_code, 200);
+    EXPECT_EQ(next.content(), "next");
+    EXPECT_EQ(server->connections(), 2);
+  });
+}
+
 TEST(AsyncClient, GzipBodiesAreDecodedAndCapped) {
   std::string plain(200000, 'z');
   std::string gz(compressBound(plain.size()) + 64, '\0');
@@ -956,15 +1018,8 @@ TEST(AsyncClient, EventHooksSeeEveryRequestAndResponse) {
   });
 }
 
-// Cancelling a request at any stage gives its pool slot back: with max_connections = 1 and
-// a short pool timeout, a leaked slot would turn the next request into a PoolTimeout.
-ClientOptions one_connection_options() {
-  ClientOptions options;
-  options.limits.max_connections = 1;
-  options.timeout.pool = 1s;
-  return options;
-}
-
+// Cancelling a request at any stage gives its pool slot back (one_connection_options():
+// a leaked slot turns the next request into a PoolTimeout).
 TEST(AsyncClient, ACancelledRequestClosesItsConnection) {
   corio::run([]() -> corio::Task<> {
     auto server = co_await TestServer::start([](const SeenRequest& seen) {
