@@ -195,8 +195,20 @@ Task<> send_single(ClientState& state, Request& request, const Timeout& timeout,
     bool stale = false;
     Message* head = nullptr;
     try {
-      co_await connection->send(request, absolute_form, proxy_authorization, timeout.write);
-      head = co_await connection->read_head(head_request, timeout.read);
+      std::exception_ptr write_failure;
+      try {
+        co_await connection->send(request, absolute_form, proxy_authorization, timeout.write);
+      } catch (const WriteError&) {
+        // A server may answer early (413, 401) and close without reading the rest of the
+        // body: its response is read anyway, as httpcore does. Nothing there: the WriteError.
+        write_failure = std::current_exception();
+      }
+      try {
+        head = co_await connection->read_head(head_request, timeout.read);
+      } catch (const TransportError&) {
+        if (write_failure && !connection->response_started()) std::rethrow_exception(write_failure);
+        throw;
+      }
     } catch (const TimeoutException&) {
       failure = std::current_exception();  // the server may be working on the request
     } catch (const LocalProtocolError&) {

@@ -136,7 +136,7 @@ Task<> Connection::send(const Request& request, bool absolute_form,
   done_ = false;
   response_started_ = false;
   body_received_ = 0;
-  keep_alive_ = !asks_to_close(request.headers);
+  keep_alive_ = false;  // until the whole request is out
   if (!is_token(request.method)) {
     throw LocalProtocolError("invalid HTTP method '" + request.method + "'");
   }
@@ -180,6 +180,7 @@ Task<> Connection::send(const Request& request, bool absolute_form,
     if (chunked) co_await write("0\r\n\r\n", write_timeout);
   }
   broken_ = false;
+  keep_alive_ = !asks_to_close(request.headers);
 }
 
 void Connection::parse_buffered() {

@@ -3,7 +3,8 @@
 //
 // Every operation takes its own deadline and raises the client's errors (WriteTimeout,
 // ReadTimeout, WriteError, ReadError, RemoteProtocolError). After any failure the
-// connection is broken: reusable() is false and the pool closes it.
+// connection is broken: reusable() is false and the pool closes it. The response to a
+// request whose send() failed may still be read (a server that answered early and closed).
 #pragma once
 
 #include <chrono>

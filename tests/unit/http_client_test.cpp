@@ -404,6 +404,34 @@ TEST(AsyncClient, AnUploadThatStallsRaisesWriteTimeout) {
   });
 }
 
+// A server may answer before the body is in (413, 401) and close without reading the rest;
+// the upload then fails with a reset. httpcore reads the response anyway and returns it
+// rather than the WriteError, and so does corio.
+TEST(AsyncClient, AnAnswerSentBeforeTheUploadEndedIsReturned) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await corio::net::start_server(
+        [](corio::net::StreamReader reader, corio::net::StreamWriter writer) -> corio::Task<> {
+          (void)co_await reader.readuntil("\r\n\r\n");  // the head only, never the body
+          writer.write(
+              "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 8\r\n\r\n"
+              "too big!");
+          co_await writer.drain();
+          writer.close();  // unread body bytes: the kernel answers the upload with a reset
+          co_await writer.wait_closed();
+        },
+        "127.0.0.1", 0);
+    const std::string url =
+        "http://127.0.0.1:" + std::to_string(server.sockets().at(0).port()) + "/upload";
+    AsyncClient client;
+    RequestOptions upload;
+    upload.content = std::string(std::size_t{64} << 20, 'u');  // more than socket buffers
+    Response response = co_await client.post(url, std::move(upload));
+    EXPECT_EQ(response.status_code, 413);
+    EXPECT_EQ(response.content(), "too big!");
+    server.close_clients();
+  });
+}
+
 TEST(AsyncClient, AnIdleConnectionPastKeepaliveExpiryIsNotReused) {
   corio::run([]() -> corio::Task<> {
     auto server = co_await TestServer::start([](const SeenRequest&) { return ok("x"); });

@@ -22,7 +22,8 @@
 // Retries: a request that fails on a pooled keep-alive connection before any byte of an
 // answer arrived (EOF, reset, broken pipe: the server closed it while it was idle) is sent
 // again on another connection, whatever its method; a streamed body is not. A timeout, or
-// an answer that does not parse, is never retried.
+// an answer that does not parse, is never retried. A server that answers before the body
+// is all sent (413, 401) and closes: that response is returned, not the WriteError.
 //
 // Lifetime: requests in flight keep the client's pool and jar alive, so destroying the
 // client does not break them; its destructor closes the idle connections at once, and
