@@ -10,8 +10,9 @@
 // when everything has finished, the failures are raised together as ExceptionGroup (the
 // body's own non-cancellation exception included). Children that end cancelled are not
 // failures. Cancelling the task that runs the group cancels every child, waits for them,
-// and re-raises CancelledError. Because the group always waits for its children, they may
-// safely reference the caller's locals.
+// and re-raises CancelledError; if children failed too, ExceptionGroup is raised instead and
+// the cancel stays pending, raised at the task's next suspension. Because the group always
+// waits for its children, they may safely reference the caller's locals.
 #pragma once
 
 #include <coroutine>

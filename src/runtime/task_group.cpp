@@ -97,7 +97,14 @@ void TaskGroup::finish() {
   if (parent_cancel_requested_ && parent_->uncancel() == 0) propagate_cancel_ = nullptr;
   if (propagate_cancel_ && errors_.empty()) std::rethrow_exception(propagate_cancel_);
   if (body_error_ && !is_cancelled_error(body_error_)) errors_.push_back(body_error_);
-  if (!errors_.empty()) throw ExceptionGroup("unhandled errors in a TaskGroup", errors_);
+  if (errors_.empty()) return;
+  // The errors win over an outside cancel, but that cancel must not be lost: re-arm it so
+  // the task raises CancelledError at its next suspension (Python 3.13, gh-116720).
+  if (parent_->cancelling() > 0) {
+    parent_->uncancel();
+    parent_->cancel();
+  }
+  throw ExceptionGroup("unhandled errors in a TaskGroup", errors_);
 }
 
 }  // namespace corio

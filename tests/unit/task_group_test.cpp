@@ -245,3 +245,245 @@ TEST(TaskGroup, SpawningAfterAFailureThrows) {
     EXPECT_TRUE(raised) << "the group did not raise its ExceptionGroup";
   });
 }
+
+// Parity: test_taskgroup_21-style — a body awaiting the very child that fails sees the
+// group's CancelledError, not the child's error, so the error is reported once.
+TEST(TaskGroup, BodyAwaitingTheFailingChildReportsTheErrorOnce) {
+  corio::run([]() -> corio::Task<> {
+    bool body_cancelled = false;
+    try {
+      co_await corio::task_group([&](corio::TaskGroup& group) -> corio::Task<> {
+        auto child = group.spawn([]() -> corio::Task<> {
+          co_await corio::yield_now();
+          throw std::runtime_error("child failed");
+        });
+        try {
+          co_await child;
+        } catch (const corio::CancelledError&) {
+          body_cancelled = true;
+          throw;
+        }
+      });
+      ADD_FAILURE() << "no ExceptionGroup";
+    } catch (const corio::ExceptionGroup& group) {
+      EXPECT_EQ(group.exceptions().size(), 1u);
+    }
+    EXPECT_TRUE(body_cancelled);
+    EXPECT_EQ(corio::current_task().cancelling(), 0u);
+  });
+}
+
+// Parity: the "foo()" example in taskgroups.py — after catching the group's failure, the
+// task goes on awaiting with no cancellation left over from the group.
+TEST(TaskGroup, TaskCatchingTheGroupsFailureCarriesOnUncancelled) {
+  corio::run([]() -> corio::Task<> {
+    try {
+      co_await corio::task_group([](corio::TaskGroup& group) -> corio::Task<> {
+        group.spawn([]() -> corio::Task<> {
+          co_await corio::sleep(1ms);
+          throw std::runtime_error("crash soon");
+        });
+        co_await corio::sleep(1h);
+      });
+    } catch (const corio::ExceptionGroup&) {
+    }
+    co_await corio::sleep(1ms);  // must not raise CancelledError
+    EXPECT_EQ(corio::current_task().cancelling(), 0u);
+  });
+}
+
+// Parity: test_children_error_and_body_error-like cases — the body, interrupted by a failing
+// child, raising an error of its own: both are in the group.
+TEST(TaskGroup, BodyErrorRaisedAfterAChildFailedJoinsTheChildsError) {
+  corio::run([]() -> corio::Task<> {
+    try {
+      co_await corio::task_group([](corio::TaskGroup& group) -> corio::Task<> {
+        group.spawn([]() -> corio::Task<> {
+          co_await corio::sleep(1ms);
+          throw std::runtime_error("child");
+        });
+        try {
+          co_await corio::sleep(1h);
+        } catch (const corio::CancelledError&) {
+          throw std::logic_error("body");
+        }
+      });
+      ADD_FAILURE() << "no ExceptionGroup";
+    } catch (const corio::ExceptionGroup& group) {
+      EXPECT_EQ(group.exceptions().size(), 2u);
+      if (group.exceptions().size() != 2u) co_return;
+      EXPECT_THROW(std::rethrow_exception(group.exceptions()[0]), std::runtime_error);
+      EXPECT_THROW(std::rethrow_exception(group.exceptions()[1]), std::logic_error);
+    }
+    EXPECT_EQ(corio::current_task().cancelling(), 0u);
+  });
+}
+
+// Parity: test_taskgroup_04-like — a child cancelled on its own is not a failure: the group
+// finishes normally and the other children complete.
+TEST(TaskGroup, ChildCancelledOnItsOwnIsNotAFailure) {
+  corio::run([]() -> corio::Task<> {
+    bool sibling_done = false;
+    co_await corio::task_group([&](corio::TaskGroup& group) -> corio::Task<> {
+      auto doomed = group.spawn([]() -> corio::Task<> { co_await corio::sleep(1h); });
+      group.spawn([&]() -> corio::Task<> {
+        co_await corio::sleep(2ms);
+        sibling_done = true;
+      });
+      co_await corio::sleep(1ms);
+      doomed.cancel();
+    });
+    EXPECT_TRUE(sibling_done);
+    EXPECT_EQ(corio::current_task().cancelling(), 0u);
+  });
+}
+
+// Parity: test_taskgroup_23-like — while the group waits in its exit, a running child may
+// still spawn a sibling; the group waits for that one too.
+TEST(TaskGroup, ChildMaySpawnASiblingWhileTheGroupWaitsForIt) {
+  corio::run([]() -> corio::Task<> {
+    bool late_ran = false;
+    co_await corio::task_group([&](corio::TaskGroup& group) -> corio::Task<> {
+      group.spawn([&]() -> corio::Task<> {
+        co_await corio::sleep(1ms);
+        group.spawn([&]() -> corio::Task<> {
+          co_await corio::sleep(1ms);
+          late_ran = true;
+        });
+      });
+      co_return;
+    });
+    EXPECT_TRUE(late_ran);
+  });
+}
+
+// Parity: test_taskgroup_15/16-like — nested groups: the inner group's failure reaches the
+// outer body as an ExceptionGroup, which the outer group wraps, cancelling its own children.
+TEST(TaskGroup, NestedGroupFailureIsWrappedByTheOuterGroup) {
+  corio::run([]() -> corio::Task<> {
+    bool outer_child_cancelled = false;
+    try {
+      co_await corio::task_group([&](corio::TaskGroup& outer) -> corio::Task<> {
+        outer.spawn([&]() -> corio::Task<> {
+          try {
+            co_await corio::sleep(1h);
+          } catch (const corio::CancelledError&) {
+            outer_child_cancelled = true;
+            throw;
+          }
+        });
+        co_await corio::task_group([](corio::TaskGroup& inner) -> corio::Task<> {
+          inner.spawn([]() -> corio::Task<> {
+            co_await corio::sleep(1ms);
+            throw std::runtime_error("inner child");
+          });
+          co_await corio::sleep(1h);
+        });
+      });
+      ADD_FAILURE() << "no ExceptionGroup";
+    } catch (const corio::ExceptionGroup& group) {
+      EXPECT_EQ(group.exceptions().size(), 1u);
+      if (group.exceptions().size() == 1u) {
+        EXPECT_THROW(std::rethrow_exception(group.exceptions()[0]), corio::ExceptionGroup);
+      }
+    }
+    EXPECT_TRUE(outer_child_cancelled);
+    EXPECT_EQ(corio::current_task().cancelling(), 0u);
+  });
+}
+
+// Parity: test_taskgroup_10-like — an outside cancel of a task running nested groups is one
+// CancelledError all the way out, not an ExceptionGroup.
+TEST(TaskGroup, OutsideCancelPassesThroughNestedGroupsAsCancelledError) {
+  corio::run([]() -> corio::Task<> {
+    int cancelled = 0;
+    auto runner = corio::spawn([&]() -> corio::Task<> {
+      co_await corio::task_group([&](corio::TaskGroup& outer) -> corio::Task<> {
+        outer.spawn([&]() -> corio::Task<> {
+          try {
+            co_await corio::sleep(1h);
+          } catch (const corio::CancelledError&) {
+            ++cancelled;
+            throw;
+          }
+        });
+        co_await corio::task_group([&](corio::TaskGroup& inner) -> corio::Task<> {
+          inner.spawn([&]() -> corio::Task<> {
+            try {
+              co_await corio::sleep(1h);
+            } catch (const corio::CancelledError&) {
+              ++cancelled;
+              throw;
+            }
+          });
+          co_await corio::sleep(1h);
+        });
+      });
+    });
+    co_await corio::sleep(1ms);
+    runner.cancel();
+    EXPECT_THROW(co_await runner, corio::CancelledError);
+    EXPECT_EQ(cancelled, 2);
+  });
+}
+
+// Parity: test_taskgroup_cancel_while_error (gh-116720, Python 3.13) — when an outside
+// cancel and a child failure meet, the ExceptionGroup is raised but the outside cancel is
+// not lost: the task raises CancelledError at its next suspension.
+TEST(TaskGroup, OutsideCancelMeetingAChildFailureIsNotLost) {
+  corio::run([]() -> corio::Task<> {
+    bool caught_group = false;
+    bool carried_on = false;
+    auto runner = corio::spawn([&]() -> corio::Task<> {
+      try {
+        co_await corio::task_group([](corio::TaskGroup& group) -> corio::Task<> {
+          group.spawn([]() -> corio::Task<> {
+            try {
+              co_await corio::sleep(1h);
+            } catch (const corio::CancelledError&) {
+              throw std::runtime_error("failed while cancelled");
+            }
+          });
+          co_await corio::sleep(1h);
+        });
+      } catch (const corio::ExceptionGroup& group) {
+        caught_group = true;
+        EXPECT_EQ(group.exceptions().size(), 1u);
+      }
+      co_await corio::sleep(1ms);
+      carried_on = true;
+    });
+    co_await corio::sleep(1ms);
+    runner.cancel();
+    EXPECT_THROW(co_await runner, corio::CancelledError);
+    EXPECT_TRUE(caught_group);
+    EXPECT_FALSE(carried_on);
+  });
+}
+
+// Parity: gh-116720's nested case — inner and outer groups both see a child fail at the same
+// moment: nothing hangs, both errors come out, and no cancellation is left behind.
+TEST(TaskGroup, NestedGroupsFailingTogetherRaiseBothErrorsAndLeaveNoCancel) {
+  corio::run([]() -> corio::Task<> {
+    try {
+      co_await corio::task_group([](corio::TaskGroup& outer) -> corio::Task<> {
+        outer.spawn([]() -> corio::Task<> {
+          co_await corio::sleep(1ms);
+          throw std::runtime_error("outer child");
+        });
+        co_await corio::task_group([](corio::TaskGroup& inner) -> corio::Task<> {
+          inner.spawn([]() -> corio::Task<> {
+            co_await corio::sleep(1ms);
+            throw std::logic_error("inner child");
+          });
+          co_await corio::sleep(1h);
+        });
+      });
+      ADD_FAILURE() << "no ExceptionGroup";
+    } catch (const corio::ExceptionGroup& group) {
+      EXPECT_EQ(group.exceptions().size(), 2u);
+    }
+    EXPECT_EQ(corio::current_task().cancelling(), 0u);
+    co_await corio::sleep(1ms);  // must not raise CancelledError
+  });
+}
