@@ -128,9 +128,17 @@ detail::body_task_t<F> timeout(std::chrono::duration<Rep, Period> delay, F body)
 
 // Awaits `awaitable` (a Task or JoinHandle) for at most `delay`.
 // Throws TimeoutError on expiry; a JoinHandle's task is cancelled then (asyncio.wait_for).
+// With `delay` <= 0 a Task never starts (it is dropped, TimeoutError raised), as asyncio
+// never starts the coroutine; a JoinHandle already done still returns its value.
 template <class A, class Rep, class Period>
 auto wait_for(A awaitable, std::chrono::duration<Rep, Period> delay)
     -> Task<typename std::remove_cvref_t<A>::value_type> {
+  if constexpr (std::is_same_v<A, Task<typename A::value_type>>) {
+    if (delay <= delay.zero()) {
+      awaitable.release().destroy();  // never ran: not a "never awaited" coroutine to report
+      throw TimeoutError();
+    }
+  }
   co_return co_await timeout(delay, [&awaitable]() -> Task<typename A::value_type> {
     co_return co_await std::move(awaitable);
   });
