@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <corio/corio.hpp>
 
+#include <chrono>
 #include <deque>
 #include <string>
 #include <vector>
@@ -447,4 +448,34 @@ TEST(Condition, NotifyBeforeTheWaiterStartsWaitingIsNotRemembered) {
     cond.release();
     co_await waiter;
   });
+}
+
+// Parity: ConditionTests.test_timeout_in_block — a wait ended by a timeout raises
+// TimeoutError with the lock held again, even when another task held the lock at the expiry.
+TEST(Condition, WaitEndedByATimeoutRaisesTimeoutErrorWithTheLockHeld) {
+  using namespace std::chrono_literals;
+  corio::run(
+      []() -> corio::Task<> {
+        corio::Condition cond;
+        auto& loop = corio::Loop::current();
+        const auto start = loop.now();
+        auto holder = corio::spawn([&]() -> corio::Task<> {
+          auto guard = co_await cond.lock();  // taken while the waiter waits
+          co_await corio::sleep(5s);          // still held when the timeout fires at 1s
+        });
+        co_await cond.acquire();
+        bool timed_out = false;
+        try {
+          co_await corio::timeout(1s, [&]() -> corio::Task<> { co_await cond.wait(); });
+        } catch (const corio::TimeoutError&) {
+          timed_out = true;
+        }
+        EXPECT_TRUE(timed_out);
+        EXPECT_TRUE(cond.locked());
+        EXPECT_EQ(loop.now() - start, 5s);
+        EXPECT_EQ(corio::current_task().cancelling(), 0u);
+        cond.release();
+        co_await holder;
+      },
+      {.virtual_time = true});
 }

@@ -302,3 +302,52 @@ TEST(Gather, BadTaskInVectorStartsNothingAndLeaksNothing) {
     EXPECT_EQ(freed, 2);
   });
 }
+
+// Parity: test_constructor_empty_sequence — gathering nothing returns nothing, at once.
+TEST(Gather, EmptyVectorReturnsAnEmptyVector) {
+  corio::run([]() -> corio::Task<> {
+    auto values = co_await corio::gather(std::vector<corio::Task<int>>{});
+    EXPECT_TRUE(values.empty());
+    auto outcomes =
+        co_await corio::gather(corio::return_exceptions, std::vector<corio::JoinHandle<int>>{});
+    EXPECT_TRUE(outcomes.empty());
+  });
+}
+
+// Parity: test_cancel_gather_2 / bpo-32684 — cancelling the awaiter raises CancelledError even
+// with return_exceptions, and even when every child swallows its cancel and returns a value.
+TEST(Gather, CancelledAwaiterRaisesCancelledErrorEvenWithReturnExceptions) {
+  corio::run([]() -> corio::Task<> {
+    int swallowed = 0;
+    auto stubborn = [&]() -> corio::Task<int> {
+      try {
+        co_await corio::sleep(1h);
+      } catch (const corio::CancelledError&) {
+        ++swallowed;
+      }
+      co_return 1;
+    };
+    auto outer = corio::spawn([&]() -> corio::Task<> {
+      co_await corio::gather(corio::return_exceptions, stubborn(), stubborn());
+    });
+    co_await corio::sleep(1ms);
+    outer.cancel();
+    EXPECT_THROW(co_await outer, corio::CancelledError);
+    EXPECT_EQ(swallowed, 2);
+  });
+}
+
+// Parity: test_return_exceptions with a child cancelled on its own (tuple form).
+TEST(Gather, ReturnExceptionsTupleHoldsAChildCancelledOnItsOwn) {
+  corio::run([]() -> corio::Task<> {
+    auto victim = corio::spawn(after(1h, 0));
+    auto other = corio::spawn(after(1ms, 2));
+    co_await corio::yield_now();
+    victim.cancel();
+    auto [a, b] = co_await corio::gather(corio::return_exceptions, victim, other);
+    EXPECT_TRUE(a.cancelled());
+    EXPECT_TRUE(b.has_value());
+    if (b.has_value()) EXPECT_EQ(*b, 2);
+    EXPECT_EQ(corio::current_task().cancelling(), 0u);
+  });
+}

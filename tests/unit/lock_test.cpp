@@ -4,6 +4,7 @@
 #include <corio/corio.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -366,4 +367,34 @@ TEST(Lock, CancelledGuardedWaiterHoldsNothing) {
     lock.release();
     EXPECT_FALSE(lock.locked());
   });
+}
+
+// A lock acquisition abandoned by a timeout holds nothing and gives up its queue place: the
+// next waiter gets the lock on release.
+TEST(Lock, AcquireAbandonedByATimeoutRaisesTimeoutErrorAndPassesItsTurnOn) {
+  using namespace std::chrono_literals;
+  corio::run(
+      []() -> corio::Task<> {
+        corio::Lock lock;
+        std::vector<int> order;
+        co_await lock.acquire();
+        auto impatient = corio::spawn([&]() -> corio::Task<> {
+          try {
+            co_await corio::timeout(1s, [&]() -> corio::Task<> { co_await lock.acquire(); });
+            order.push_back(1);
+          } catch (const corio::TimeoutError&) {
+            order.push_back(-1);
+          }
+        });
+        auto patient = corio::spawn(acquire_and_record(lock, order, 2));
+        co_await corio::sleep(2s);
+        EXPECT_EQ(order, (std::vector{-1}));
+        lock.release();
+        co_await patient;
+        co_await impatient;
+        EXPECT_EQ(order, (std::vector{-1, 2}));
+        EXPECT_TRUE(lock.locked());
+        lock.release();
+      },
+      {.virtual_time = true});
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -144,4 +145,115 @@ TEST(Shield, CancellingTheAwaiterLeavesTheInnerTaskRunning) {
 TEST(Shield, ReturnsTheInnerResult) {
   corio::run([]() -> corio::Task<> { EXPECT_EQ(co_await corio::shield(after(1s, 8)), 8); },
              kVirtual);
+}
+
+// Parity: test_wait_first_exception_in_wait's counterpart — FIRST_EXCEPTION with no failure
+// waits for every task, like ALL_COMPLETED.
+TEST(Wait, FirstExceptionWithoutAFailureWaitsForEveryTask) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto& loop = corio::Loop::current();
+        const auto start = loop.now();
+        std::vector<corio::JoinHandle<int>> handles{corio::spawn(after(1s, 1)),
+                                                    corio::spawn(after(3s, 3))};
+        auto [done, pending] = co_await corio::wait(handles, corio::FIRST_EXCEPTION);
+        EXPECT_EQ(done.size(), 2u);
+        EXPECT_TRUE(pending.empty());
+        EXPECT_EQ(loop.now() - start, 3s);
+      },
+      kVirtual);
+}
+
+// Parity: test_wait_really_done — tasks already done count at once, whatever return_when.
+TEST(Wait, TasksAlreadyDoneAreReturnedWithoutWaiting) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto& loop = corio::Loop::current();
+        auto quick = corio::spawn([]() -> corio::Task<int> { co_return 1; });
+        auto slow = corio::spawn(after(1h, 2));
+        co_await corio::yield_now();
+        const auto start = loop.now();
+        std::vector<corio::JoinHandle<int>> handles{quick, slow};
+        auto [done, pending] = co_await corio::wait(std::move(handles), corio::FIRST_COMPLETED);
+        EXPECT_EQ(loop.now(), start);
+        EXPECT_EQ(done.size(), 1u);
+        EXPECT_EQ(pending.size(), 1u);
+        slow.cancel();
+      },
+      kVirtual);
+}
+
+// Parity: test_wait_with_timeout's cancellation side — cancelling the waiter raises
+// CancelledError there and leaves the tasks running (wait never cancels them).
+TEST(Wait, CancellingTheWaiterLeavesTheTasksRunning) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto task = corio::spawn(after(2s, 7));
+        auto waiter = corio::spawn([task]() -> corio::Task<> {
+          std::vector<corio::JoinHandle<int>> handles{task};
+          co_await corio::wait(std::move(handles));
+        });
+        co_await corio::sleep(1s);
+        waiter.cancel();
+        EXPECT_THROW(co_await waiter, corio::CancelledError);
+        EXPECT_FALSE(task.done());
+        EXPECT_EQ(co_await task, 7);
+      },
+      kVirtual);
+}
+
+// Parity: test_as_completed_with_unused_timeout / empty input — nothing to hand out.
+TEST(AsCompleted, EmptyListEndsAtOnce) {
+  corio::run([]() -> corio::Task<> {
+    auto next_done = corio::as_completed(std::vector<corio::JoinHandle<int>>{}, 1s);
+    EXPECT_FALSE((co_await next_done.next()).has_value());
+  });
+}
+
+// Parity: test_as_completed_with_timeout — the timeout cancels nothing: the slow task runs on.
+TEST(AsCompleted, TimeoutLeavesTheSlowTaskRunning) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto slow = corio::spawn(after(1h, 2));
+        auto next_done = corio::as_completed(std::vector<corio::JoinHandle<int>>{slow}, 1s);
+        EXPECT_THROW(co_await next_done.next(), corio::TimeoutError);
+        EXPECT_FALSE(slow.done());
+        EXPECT_EQ(co_await slow, 2);
+      },
+      kVirtual);
+}
+
+// Parity: test_shield_exception — the inner task's failure reaches the awaiter.
+TEST(Shield, InnerFailureIsRaised) {
+  corio::run([]() -> corio::Task<> {
+    auto inner = corio::spawn([]() -> corio::Task<int> {
+      co_await corio::yield_now();
+      throw std::runtime_error("inner");
+    });
+    EXPECT_THROW(co_await corio::shield(inner), std::runtime_error);
+  });
+}
+
+// Parity: test_shield_cancel_inner — cancelling the inner task cancels the shielded await.
+TEST(Shield, CancellingTheInnerTaskRaisesCancelledErrorInTheAwaiter) {
+  corio::run(
+      []() -> corio::Task<> {
+        auto inner = corio::spawn(after(1h, 1));
+        auto outer = corio::spawn(
+            [inner]() -> corio::Task<int> { co_return co_await corio::shield(inner); });
+        co_await corio::sleep(1s);
+        inner.cancel();
+        EXPECT_THROW(co_await outer, corio::CancelledError);
+        EXPECT_TRUE(inner.cancelled());
+      },
+      kVirtual);
+}
+
+// Parity: test_shield_result — a task already done is not waited for.
+TEST(Shield, DoneTaskReturnsAtOnce) {
+  corio::run([]() -> corio::Task<> {
+    auto inner = corio::spawn([]() -> corio::Task<int> { co_return 3; });
+    co_await corio::yield_now();
+    EXPECT_EQ(co_await corio::shield(inner), 3);
+  });
 }
