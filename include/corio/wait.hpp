@@ -58,17 +58,19 @@ Task<WaitResult<T>> wait(std::vector<JoinHandle<T>> handles, ReturnWhen return_w
 
 namespace detail {
 
-// Records tasks in the order they finish and lets one task wait for the next.
+// Records tasks in the order they finish and lets one task wait for the next. A task that
+// finishes once `deadline` has passed is not recorded (asyncio stops listening then).
 class CompletionQueue {
  public:
-  explicit CompletionQueue(std::vector<TaskHeader*> tasks);
+  CompletionQueue(std::vector<TaskHeader*> tasks, std::optional<Loop::TimePoint> deadline);
   ~CompletionQueue();
   CompletionQueue(const CompletionQueue&) = delete;
   CompletionQueue& operator=(const CompletionQueue&) = delete;
 
-  // Index of the next task to finish; npos when all were returned. Throws TimeoutError when
-  // `deadline` passes first, CancelledError if the waiting task is cancelled.
-  Task<std::size_t> next(std::optional<Loop::TimePoint> deadline);
+  // Index of the next task to finish; npos when all were accounted for. Throws TimeoutError
+  // when the deadline passes first, and from then on once per task that had not finished
+  // by then; CancelledError if the waiting task is cancelled.
+  Task<std::size_t> next();
   [[nodiscard]] std::size_t remaining() const noexcept { return remaining_; }
 
  private:
@@ -82,27 +84,28 @@ class CompletionQueue {
   std::vector<Node> nodes_;
   std::deque<std::size_t> finished_;
   std::size_t remaining_;
+  std::optional<Loop::TimePoint> deadline_;
 };
 
 }  // namespace detail
 
 // asyncio.as_completed: hands out the tasks in the order they finish. The returned handles
-// are done, so awaiting them does not suspend.
+// are done, so awaiting them does not suspend. Once the timeout passes, the tasks that
+// finished before it are still handed out, then each task still pending at the timeout
+// costs one TimeoutError (it keeps running, but is never handed out), then the end.
 template <class T>
 class AsCompleted {
  public:
   explicit AsCompleted(std::vector<JoinHandle<T>> handles,
                        std::optional<Loop::Duration> timeout = std::nullopt)
-      : handles_(std::move(handles)), queue_(headers(handles_)) {
-    if (timeout) deadline_ = Loop::current().now() + *timeout;
-  }
+      : handles_(std::move(handles)), queue_(headers(handles_), deadline(timeout)) {}
 
   // The next finished task, or std::nullopt once every task was handed out.
   // Suspends: until a task finishes. Throws TimeoutError once the timeout (counted from
   // construction) passes, CancelledError if the waiting task is cancelled.
   // Cancellation: safe; a task finishing meanwhile is handed out by the next call.
   Task<std::optional<JoinHandle<T>>> next() {
-    const std::size_t index = co_await queue_.next(deadline_);
+    const std::size_t index = co_await queue_.next();
     if (index == detail::ChildrenWait::npos) co_return std::nullopt;
     co_return handles_[index];
   }
@@ -116,9 +119,13 @@ class AsCompleted {
     return out;
   }
 
+  static std::optional<Loop::TimePoint> deadline(std::optional<Loop::Duration> timeout) {
+    if (!timeout) return std::nullopt;
+    return Loop::current().now() + *timeout;
+  }
+
   std::vector<JoinHandle<T>> handles_;
   detail::CompletionQueue queue_;
-  std::optional<Loop::TimePoint> deadline_;
 };
 
 template <class T>

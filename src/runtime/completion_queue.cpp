@@ -3,8 +3,12 @@
 
 namespace corio::detail {
 
-CompletionQueue::CompletionQueue(std::vector<TaskHeader*> tasks)
-    : tasks_(std::move(tasks)), nodes_(tasks_.size()), remaining_(tasks_.size()) {
+CompletionQueue::CompletionQueue(std::vector<TaskHeader*> tasks,
+                                 std::optional<Loop::TimePoint> deadline)
+    : tasks_(std::move(tasks)),
+      nodes_(tasks_.size()),
+      remaining_(tasks_.size()),
+      deadline_(deadline) {
   for (std::size_t i = 0; i < tasks_.size(); ++i) {
     if (tasks_[i]->done()) {
       finished_.push_back(i);
@@ -21,20 +25,25 @@ CompletionQueue::~CompletionQueue() {
   for (auto& node : nodes_) static_cast<ListNode<DoneTag>&>(node).unlink();
 }
 
-void CompletionQueue::on_done(DoneWaiter* waiter, TaskHeader&) noexcept {
+void CompletionQueue::on_done(DoneWaiter* waiter, TaskHeader& task) noexcept {
   auto* node = static_cast<Node*>(waiter);
-  node->owner->finished_.push_back(node->index);
+  CompletionQueue* self = node->owner;
+  if (self->deadline_ && task.loop()->now() >= *self->deadline_) return;  // too late
+  self->finished_.push_back(node->index);
 }
 
-Task<std::size_t> CompletionQueue::next(std::optional<Loop::TimePoint> deadline) {
+Task<std::size_t> CompletionQueue::next() {
   if (remaining_ == 0) co_return ChildrenWait::npos;
   if (finished_.empty()) {
     std::vector<TaskHeader*> pending;
     for (std::size_t i = 0; i < tasks_.size(); ++i) {
       if (static_cast<ListNode<DoneTag>&>(nodes_[i]).linked()) pending.push_back(tasks_[i]);
     }
-    co_await ChildrenWait(pending, WaitMode::first_completed, deadline);
-    if (finished_.empty()) throw TimeoutError("as_completed: timed out");
+    co_await ChildrenWait(pending, WaitMode::first_completed, deadline_);
+    if (finished_.empty()) {
+      --remaining_;  // this task is accounted for by the TimeoutError, as in asyncio
+      throw TimeoutError("as_completed: timed out");
+    }
   }
   const std::size_t index = finished_.front();
   finished_.pop_front();

@@ -257,3 +257,25 @@ TEST(Shield, DoneTaskReturnsAtOnce) {
     EXPECT_EQ(co_await corio::shield(inner), 3);
   });
 }
+
+// Parity: as_completed's timeout (3.13 _AsCompletedIterator._handle_timeout) — once the
+// timeout passes, what finished before it is still handed out, every task still pending
+// then costs one TimeoutError, and a task finishing later is never handed out.
+TEST(AsCompleted, AfterTheTimeoutEachPendingTaskIsATimeoutErrorThenTheEnd) {
+  corio::run(
+      []() -> corio::Task<> {
+        std::vector<corio::JoinHandle<int>> handles{
+            corio::spawn(after(1s, 1)), corio::spawn(after(2s, 2)), corio::spawn(after(20s, 3)),
+            corio::spawn(after(30s, 4))};
+        auto next_done = corio::as_completed(handles, 10s);
+        co_await corio::sleep(15s);  // 1 and 2 finished before the timeout, nobody was asking
+        EXPECT_EQ((co_await next_done.next())->result(), 1);
+        EXPECT_EQ((co_await next_done.next())->result(), 2);
+        co_await corio::sleep(1min);  // 3 and 4 finished after it
+        EXPECT_THROW(co_await next_done.next(), corio::TimeoutError);
+        EXPECT_THROW(co_await next_done.next(), corio::TimeoutError);
+        EXPECT_FALSE((co_await next_done.next()).has_value());
+        EXPECT_EQ(next_done.remaining(), 0u);
+      },
+      kVirtual);
+}
