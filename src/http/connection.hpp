@@ -76,6 +76,8 @@ class Connection {
   // Closes gracefully (TLS sends close_notify first). Never throws for the peer's failures.
   Task<> aclose();
   [[nodiscard]] bool is_open() const noexcept { return transport_ && transport_->is_open(); }
+  // The server closed this connection or wrote to it unasked (Transport::is_readable()).
+  [[nodiscard]] bool peer_spoke() noexcept { return !transport_ || transport_->is_readable(); }
 
  private:
   // Reads once from the transport into buffer_ (growing it only while a message does not

@@ -217,6 +217,16 @@ Task<> Transport::write_all(std::span<const std::byte> data) {
   while (!data.empty()) data = data.subspan(co_await write_some(data));
 }
 
+bool StreamSocket::is_readable() noexcept {
+  if (!fd_.valid()) return true;  // a read returns the end of the stream at once
+  std::byte probe{};
+  for (;;) {
+    if (::recv(fd_.get(), &probe, 1, MSG_PEEK | MSG_DONTWAIT) >= 0) return true;  // data, or EOF
+    if (errno == EINTR) continue;
+    return errno != EAGAIN && errno != EWOULDBLOCK;  // an error the next read raises at once
+  }
+}
+
 Task<> StreamSocket::aclose() {
   close();
   co_return;

@@ -553,6 +553,11 @@ bool TlsStream::is_open() const noexcept {
   return state_ && state_->open();
 }
 
+bool TlsStream::is_readable() noexcept {
+  if (!is_open()) return true;
+  return SSL_has_pending(state_->ssl.get()) == 1 || state_->socket->is_readable();
+}
+
 SocketAddress TlsStream::local_address() const {
   const detail::TlsState& s = *live(state_);
   if (!s.open()) throw NetworkError(EBADF, "local_address of a closed TLS stream");

@@ -825,6 +825,29 @@ TEST(AsyncClient, AnErrorMidBodyClosesItsConnection) {
 
 // Bytes after the end of a response are no answer to anything: the connection is dropped
 // rather than read from again.
+// httpcore's check before reuse: an idle connection the server wrote to unasked is out of
+// step (its next "answer" would be that 408), so the request goes out on a fresh one.
+TEST(AsyncClient, AnIdleConnectionTheServerWroteToIsNotReused) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      Answer answer = ok("fine");
+      if (seen.message.target == "/first") {
+        answer.later = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n";
+      }
+      return answer;
+    });
+    AsyncClient client;
+    EXPECT_EQ((co_await client.get(server->url("/first"))).content(), "fine");
+    co_await corio::sleep(300ms);  // the 408 arrives; the connection idles past the check
+    Response second = co_await client.get(server->url("/second"));
+    EXPECT_EQ(second.status_code, 200);
+    EXPECT_EQ(second.content(), "fine");
+    EXPECT_EQ(server->connections(), 2);
+    EXPECT_EQ(server->requests().size(), 2u);
+    EXPECT_EQ(server->requests().back().connection, 2);
+  });
+}
+
 TEST(AsyncClient, BytesAfterAResponseKeepItsConnectionOutOfThePool) {
   corio::run([]() -> corio::Task<> {
     auto server = co_await TestServer::start([](const SeenRequest& seen) {

@@ -27,6 +27,9 @@ struct Answer {
   bool close_after = false;
   // Sleep before answering (to trip the client's read timeout).
   std::chrono::milliseconds delay{0};
+  // Sent unasked 50 ms after the answer, the connection left open: what a server that times
+  // out an idle connection writes just before closing it (a 408).
+  std::string later;
 };
 
 inline Answer ok(std::string body, std::string extra_headers = {}) {
@@ -117,6 +120,11 @@ class TestServer {
       }
       writer.write(answer.bytes);
       co_await writer.drain();
+      if (!answer.later.empty()) {
+        co_await corio::sleep(std::chrono::milliseconds(50));
+        writer.write(answer.later);
+        co_await writer.drain();
+      }
       if (answer.close_after) {
         writer.close();
         co_return;

@@ -214,6 +214,29 @@ TEST(Tcp, WriteNowSendsWhatTheKernelTakesAtOnce) {
   });
 }
 
+// What an HTTP pool asks of an idle connection before reusing it: has the peer spoken?
+TEST(Tcp, IsReadableTellsUnreadBytesAndTheEndOfTheStreamFromSilence) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    TcpStream client = co_await TcpStream::connect(listener.local_address());
+    TcpStream server = co_await listener.accept();
+    EXPECT_FALSE(client.is_readable());
+    co_await server.write_all("x");
+    co_await corio::sleep(20ms);  // loopback delivers at once; this only gives it room
+    EXPECT_TRUE(client.is_readable());
+    EXPECT_TRUE(client.is_readable()) << "peeking must not consume the byte";
+    std::string one(1, '\0');
+    EXPECT_EQ(co_await client.read_some(bytes(one)), 1u);
+    EXPECT_EQ(one, "x");
+    EXPECT_FALSE(client.is_readable());
+    server.close();
+    co_await corio::sleep(20ms);
+    EXPECT_TRUE(client.is_readable());  // the FIN: a read returns 0 at once
+    client.close();
+    EXPECT_TRUE(client.is_readable());
+  });
+}
+
 TEST(Tcp, RefusedConnectionNamesThePeer) {
   corio::run([]() -> corio::Task<> {
     SocketAddress closed_port;

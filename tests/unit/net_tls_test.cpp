@@ -412,6 +412,30 @@ TEST(TlsStream, AcloseSendsCloseNotifyAndCloseDoesNot) {
   });
 }
 
+// Records OpenSSL read ahead count as unread input, as bytes still in the socket do.
+TEST(TlsStream, IsReadableSeesRecordsOpensslHoldsAndTheClosingAlert) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    auto [client, server] = co_await tls_pair(listener, client_context(), server_context());
+    co_await server.write_all("hi");
+    EXPECT_EQ(co_await read_exactly(client, 2), "hi");  // takes in the session tickets too
+    EXPECT_FALSE(client.is_readable());
+    co_await server.write_all("ab");  // two records
+    co_await server.write_all("cd");
+    co_await corio::sleep(20ms);
+    EXPECT_TRUE(client.is_readable());
+    EXPECT_EQ(co_await read_exactly(client, 2), "ab");  // "cd" is read ahead, in OpenSSL
+    EXPECT_TRUE(client.is_readable());
+    EXPECT_EQ(co_await read_exactly(client, 2), "cd");
+    EXPECT_FALSE(client.is_readable());
+    co_await server.aclose();  // close_notify, then FIN
+    co_await corio::sleep(20ms);
+    EXPECT_TRUE(client.is_readable());
+    client.close();
+    EXPECT_TRUE(client.is_readable());
+  });
+}
+
 TEST(TlsStream, LargeTransferKeepsEveryByteWhileReadingAndWritingConcurrently) {
   corio::run([]() -> corio::Task<> {
     auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));

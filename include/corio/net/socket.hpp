@@ -112,6 +112,8 @@ class StreamSocket : public Transport {
   // BrokenPipeError.
   void close() noexcept override;
   [[nodiscard]] bool is_open() const noexcept override { return fd_.valid(); }
+  // One recv(MSG_PEEK | MSG_DONTWAIT) of a byte.
+  [[nodiscard]] bool is_readable() noexcept override;
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }
 
   [[nodiscard]] SocketAddress local_address() const override;

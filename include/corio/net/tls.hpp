@@ -241,6 +241,8 @@ class TlsStream : public Transport {
   // write in progress throws BrokenPipeError (as with StreamSocket). Accessors keep working.
   void close() noexcept override;
   [[nodiscard]] bool is_open() const noexcept override;
+  // Records OpenSSL already holds count (a close_notify too), then the socket's own check.
+  [[nodiscard]] bool is_readable() noexcept override;
 
   // Throws NetworkError(EBADF) when closed.
   [[nodiscard]] SocketAddress local_address() const override;

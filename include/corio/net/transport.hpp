@@ -48,6 +48,11 @@ class Transport {
   // Immediate close; idempotent.
   virtual void close() noexcept = 0;
   [[nodiscard]] virtual bool is_open() const noexcept = 0;
+  // True when a read would not wait: the peer sent bytes or ended the stream (or the
+  // connection broke, or it is closed here) and nothing has read that yet. Does not
+  // suspend; costs a system call on sockets. httpcore's is_readable(): a pooled connection
+  // that is readable while idle is dead or out of step. This default cannot tell: false.
+  [[nodiscard]] virtual bool is_readable() noexcept { return false; }
 
   [[nodiscard]] virtual SocketAddress local_address() const = 0;
   [[nodiscard]] virtual const SocketAddress& peer_address() const noexcept = 0;
