@@ -24,6 +24,8 @@
 // again on another connection, whatever its method; a streamed body is not. A timeout, or
 // an answer that does not parse, is never retried. A server that answers before the body
 // is all sent (413, 401) and closes: that response is returned, not the WriteError.
+// Before reuse, a connection idle for 100 ms or more is checked (one recv with MSG_PEEK):
+// if the server closed it or wrote to it unasked (a 408 before closing), it is dropped.
 //
 // Lifetime: requests in flight keep the client's pool and jar alive, so destroying the
 // client does not break them; its destructor closes the idle connections at once, and
