@@ -404,3 +404,29 @@ TEST(Spawn, TenMillionYieldsKeepMemoryFlat) {
   ASSERT_GT(before, 0);
   EXPECT_LT(after - before, 1024) << "RSS grew by " << (after - before) << " KiB";
 }
+
+// Parity: test_uncancel_resets_must_cancel (Python 3.13) — a cancel taken back with uncancel()
+// before it was delivered is gone: the task runs as if never cancelled.
+TEST(Spawn, CancelTakenBackBeforeTheFirstStepLetsTheTaskRun) {
+  corio::run([]() -> corio::Task<> {
+    auto handle = corio::spawn([]() -> corio::Task<int> {
+      co_await corio::yield_now();
+      co_return 5;
+    });
+    EXPECT_TRUE(handle.cancel());
+    EXPECT_EQ(handle.uncancel(), 0u);
+    EXPECT_EQ(co_await handle, 5);
+  });
+}
+
+TEST(Spawn, SelfCancelTakenBackDoesNotRaise) {
+  corio::run([]() -> corio::Task<> {
+    auto handle = corio::spawn([]() -> corio::Task<int> {
+      corio::current_task().cancel();
+      corio::current_task().uncancel();
+      co_await corio::yield_now();
+      co_return 6;
+    });
+    EXPECT_EQ(co_await handle, 6);
+  });
+}
