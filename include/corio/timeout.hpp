@@ -134,7 +134,8 @@ template <class A, class Rep, class Period>
 auto wait_for(A awaitable, std::chrono::duration<Rep, Period> delay)
     -> Task<typename std::remove_cvref_t<A>::value_type> {
   if constexpr (std::is_same_v<A, Task<typename A::value_type>>) {
-    if (delay <= delay.zero()) {
+    // An empty or already started Task goes on to the await, which says what is wrong.
+    if (delay <= delay.zero() && awaitable.valid() && !awaitable.started()) {
       awaitable.release().destroy();  // never ran: not a "never awaited" coroutine to report
       throw TimeoutError();
     }

@@ -494,6 +494,7 @@ TEST(WaitFor, ZeroOrNegativeTimeoutNeverStartsATask) {
         EXPECT_THROW(co_await corio::wait_for(body(), 0s), corio::TimeoutError);
         EXPECT_THROW(co_await corio::wait_for(body(), -1s), corio::TimeoutError);
         EXPECT_FALSE(started);
+        EXPECT_THROW(co_await corio::wait_for(corio::Task<int>(), 0s), corio::InvalidStateError);
       },
       kVirtual);
 }
