@@ -73,13 +73,7 @@ void append_chunk_size(std::string& out, std::size_t size) {
 // ends with this exchange whatever the response says (RFC 9112 9.6).
 bool asks_to_close(const Headers& headers) {
   for (const auto& [name, value] : headers) {
-    if (!iequals(name, "connection")) continue;
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      if (iequals(trim_ows(rest.substr(0, comma)), "close")) return true;
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
+    if (iequals(name, "connection") && list_has(value, "close")) return true;
   }
   return false;
 }

@@ -55,6 +55,12 @@ std::string_view trim_ows(std::string_view text) noexcept {
   return text;
 }
 
+bool list_has(std::string_view value, std::string_view token) noexcept {
+  bool found = false;
+  for_each_list_item(value, [&](std::string_view item) { found = found || iequals(item, token); });
+  return found;
+}
+
 void validate_header_value(std::string_view name, std::string_view value) {
   static constexpr auto kForbidden = [] {
     std::array<bool, 256> table{};

@@ -376,18 +376,14 @@ class ParserImpl {
       }
     }
     if (request && (p->flags & F_TRANSFER_ENCODING) != 0) {
+      bool unknown = false;
       for (const auto& [name, value] : m.headers) {
         if (!iequals(name, "transfer-encoding")) continue;
-        std::string_view rest = value;
-        while (!rest.empty()) {
-          const auto comma = rest.find(',');
-          const auto coding = trim_ows(rest.substr(0, comma));
-          if (!coding.empty() && !known_transfer_coding(coding)) {
-            return s.fail("unsupported transfer coding", ProtocolErrorKind::not_implemented);
-          }
-          rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-        }
+        for_each_list_item(value, [&unknown](std::string_view coding) {
+          unknown = unknown || !known_transfer_coding(coding);
+        });
       }
+      if (unknown) return s.fail("unsupported transfer coding", ProtocolErrorKind::not_implemented);
     }
     if (request) return 0;
     // RFC 9112 6.3: 1xx (other than 101, which llhttp treats as an upgrade), 204 and 304

@@ -103,14 +103,10 @@ struct ConnectionTokens {
 
 // Adds the tokens of one Connection field's value.
 void add_connection_tokens(std::string_view value, ConnectionTokens& tokens) {
-  std::string_view rest = value;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    const std::string_view token = trim_ows(rest.substr(0, comma));
+  for_each_list_item(value, [&tokens](std::string_view token) {
     if (iequals(token, "close")) tokens.close = true;
     if (iequals(token, "keep-alive")) tokens.keep_alive = true;
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-  }
+  });
 }
 
 ConnectionTokens connection_tokens(const HeaderList& headers) {

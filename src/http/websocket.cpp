@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <deque>
 #include <exception>
 #include <string>
@@ -66,18 +65,8 @@ std::string accept_for(std::string_view key) {
 std::vector<std::string> header_tokens(const Headers& headers, std::string_view name) {
   std::vector<std::string> tokens;
   for (std::string_view value : headers.get_list(name)) {
-    while (!value.empty()) {
-      const auto comma = value.find(',');
-      std::string_view item = value.substr(0, comma);
-      value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
-      const auto first = item.find_first_not_of(" \t");
-      if (first == std::string_view::npos) continue;
-      item = item.substr(first, item.find_last_not_of(" \t") - first + 1);
-      std::string token(item);
-      std::transform(token.begin(), token.end(), token.begin(),
-                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-      tokens.push_back(std::move(token));
-    }
+    for_each_list_item(value,
+                       [&tokens](std::string_view item) { tokens.push_back(ascii_lower(item)); });
   }
   return tokens;
 }

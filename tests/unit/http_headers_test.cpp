@@ -117,3 +117,21 @@ TEST(HeaderText, TrimOwsTakesSpacesAndTabsOnly) {
   EXPECT_EQ(corio::http::trim_ows("\r\nx\r\n"), "\r\nx\r\n");
   EXPECT_EQ(corio::http::trim_ows(" \t "), "");
 }
+
+TEST(HeaderText, ListItemsAreTrimmedAndEmptyOnesSkipped) {
+  std::vector<std::string> items;
+  corio::http::for_each_list_item(" gzip ,, chunked\t,",
+                                  [&](std::string_view item) { items.emplace_back(item); });
+  EXPECT_EQ(items, (std::vector<std::string>{"gzip", "chunked"}));
+  items.clear();
+  corio::http::for_each_list_item("", [&](std::string_view item) { items.emplace_back(item); });
+  corio::http::for_each_list_item(" , ", [&](std::string_view item) { items.emplace_back(item); });
+  EXPECT_TRUE(items.empty());
+}
+
+TEST(HeaderText, ListHasMatchesWholeItemsIgnoringCase) {
+  EXPECT_TRUE(corio::http::list_has("keep-alive, Close", "close"));
+  EXPECT_TRUE(corio::http::list_has("close", "close"));
+  EXPECT_FALSE(corio::http::list_has("closed, enclose", "close"));
+  EXPECT_FALSE(corio::http::list_has("", "close"));
+}

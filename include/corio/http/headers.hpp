@@ -32,6 +32,20 @@ namespace corio::http {
 [[nodiscard]] std::string ascii_lower(std::string_view text);
 // `text` without RFC 9110 optional whitespace (spaces and tabs) at either end.
 [[nodiscard]] std::string_view trim_ows(std::string_view text) noexcept;
+// Calls fn(item) for each item of a comma-separated field value (RFC 9110 5.6.1, e.g.
+// Connection, Transfer-Encoding), in order, trimmed; empty items are skipped.
+template <class F>
+void for_each_list_item(std::string_view value, F&& fn) {
+  while (!value.empty()) {
+    const auto comma = value.find(',');
+    const std::string_view item = trim_ows(value.substr(0, comma));
+    if (!item.empty()) fn(item);
+    value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+  }
+}
+// Whether a comma-separated field value lists `token`, ignoring case ("close" in
+// "keep-alive, Close").
+[[nodiscard]] bool list_has(std::string_view value, std::string_view token) noexcept;
 
 namespace detail {
 // Marks fields known to be valid: the parser's output and the library's own constant
