@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 using corio::http::Headers;
 
 // Parity: test_headers — lookups ignore case, spelling is kept.
