@@ -35,11 +35,12 @@ Task<std::optional<std::string>> BodyReader::next() {
   if (!connection_) throw StreamClosed("the response was closed before its body was read");
   try {
     std::string decoded;
+    const bool identity = decoder_.is_identity();  // nothing to undo: no copy through raw_
     while (decoded.empty()) {
       raw_.clear();
-      const bool more = co_await connection_->read_body(raw_, read_timeout_);
+      const bool more = co_await connection_->read_body(identity ? decoded : raw_, read_timeout_);
       if (more) {
-        decoder_.feed(raw_, decoded);
+        if (!identity) decoder_.feed(raw_, decoded);
         body_size_ += decoded.size();
         if (body_size_ > max_body_size_) {
           throw DecodingError("the response body exceeds max_body_size (" +

@@ -43,7 +43,7 @@ class BodyReader {
   OptionalDuration read_timeout_;
   std::uint64_t max_body_size_;
   std::uint64_t body_size_ = 0;
-  std::string raw_;
+  std::string raw_;  // coded bytes on their way to the decoder (identity bodies skip it)
   bool finished_ = false;
 };
 

@@ -332,7 +332,7 @@ Task<> send_hop(ClientState& state, Request& request, const SendSettings& settin
     state.options.cookies.extract_cookies(response.url(), response.headers);
     for (const auto& hook : state.options.event_hooks.response) co_await hook(response);
     const bool redirecting = settings.follow_redirects && response.has_redirect_location();
-    if (!settings.stream || redirecting) (void)co_await response.aread();
+    if (!settings.stream || redirecting) co_await response.read_all();
     co_return;
   } catch (const TransportError&) {
     failure = std::current_exception();

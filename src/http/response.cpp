@@ -129,19 +129,27 @@ Response::LineIterator Response::aiter_lines() {
   return LineIterator(aiter_bytes());
 }
 
-Task<std::string> Response::aread() {
+Task<> Response::read_all() {
   if (!body_) set_content({});
-  if (body_->content) co_return *body_->content;
+  if (body_->content) co_return;
   if (body_->consumed) throw StreamConsumed("the body of this response was already consumed");
   body_->consumed = true;
   std::string all;
   for (;;) {
     std::optional<std::string> piece = co_await body_->reader->next();
     if (!piece) break;
-    all.append(*piece);
+    if (all.empty()) {
+      all = std::move(*piece);  // most bodies come in one piece
+    } else {
+      all.append(*piece);
+    }
   }
   body_->content = std::move(all);
   body_->reader.reset();
+}
+
+Task<std::string> Response::aread() {
+  co_await read_all();
   co_return *body_->content;
 }
 

@@ -112,6 +112,8 @@ class Response {
 
   // Used by AsyncClient: a complete body, or the state of one still to be read.
   void set_content(std::string content);
+  // Used by AsyncClient: aread() without handing back a copy of the body.
+  Task<> read_all();
   void set_body(std::shared_ptr<detail::BodyState> body) noexcept { body_ = std::move(body); }
 
  private:
