@@ -11,9 +11,10 @@ Client section: one nginx (one process, `return 200` of a JSON body) pinned to S
 every client, pinned to CLIENT_CPU, sends GETs over --conns keep-alive connections and
 reports its own CPU time and wall time over the requests (wrk: for --duration seconds, its
 CPU from wait4). Server section: every server in turn, fresh, pinned to SERVER_CPU, loaded
-by `wrk -t1 -c50 -d<duration>s --latency` pinned to CLIENT_CPU. --tls runs the client
-section over HTTPS: nginx gets a certificate made for the run, and every client trusts it
-through SSL_CERT_FILE (wrk does not check it). --runs runs per cell,
+by `wrk -t1 -c50 -d<duration>s --latency` pinned to CLIENT_CPU. --tls runs both sections
+over HTTPS with a certificate made for the run: every client trusts it through
+SSL_CERT_FILE (wrk does not check it); in the server section only corio, nginx and Go
+serve HTTPS (the others are n/a). --runs runs per cell,
 interleaved across peers; medians. Build the peers first with bench/peers/build. See
 bench/peers/README.md, "HTTP client" and "HTTP server".
 """
@@ -46,6 +47,8 @@ IO_URING = ["env", "CORIO_BACKEND=io_uring"]
 PYTHON_REQUESTS = {"aiohttp": 20000, "httpx": 4000}
 HELLO = '{"message":"Hello, World!"}'
 RUN_LIMIT = 120.0  # s for one client run
+# Server peers without an HTTPS option: n/a under --tls (corio-json only changes the body).
+TLS_LESS_SERVERS = ("corio-json", "aiohttp", "tokio")
 
 
 def drop_missing_programs(cmds, names, notes):
@@ -75,7 +78,7 @@ def parse_args():
     default_python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
     p.add_argument("--python", default=default_python, help="interpreter with uvloop, aiohttp, "
                    "httpx")
-    p.add_argument("--tls", action="store_true", help="client section over HTTPS")
+    p.add_argument("--tls", action="store_true", help="HTTPS in both sections")
     args = p.parse_args()
     args.runs = args.runs or (1 if args.quick else 3)
     args.requests = args.requests or (20000 if args.quick else 200000)
@@ -338,13 +341,16 @@ def latency_ms(text):
     return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
 
 
-def server_once(args, server, cmd, pins, directory):
-    """One fresh server under wrk: ({"rps", "p99", "us"}, None) or (None, error text)."""
+def server_once(args, server, cmd, pins, directory, tls):
+    """One fresh server under wrk: ({"rps", "p99", "us"}, None) or (None, error text).
+    tls: (certificate, key) to serve HTTPS with, or None."""
     port = free_port()
     if server == "nginx":
-        argv = nginx_config(os.path.join(directory, f"nginx-{port}"), port)
+        argv = nginx_config(os.path.join(directory, f"nginx-{port}"), port, tls)
     else:
         argv = cmd + ["--port", str(port)]
+        if tls:
+            argv += ["--cert", tls[0], "--key", tls[1]] if server == "go" else ["--tls", *tls]
     proc, err, problem = start_server(argv, pins[1], port)
     if problem:
         return None, problem
@@ -354,7 +360,8 @@ def server_once(args, server, cmd, pins, directory):
         try:
             code, out, wrk_err, _ = run_timed(
                 pins[0] + ["wrk", "-t1", f"-c{args.conns}", f"-d{duration:g}s", "--latency",
-                           f"http://127.0.0.1:{port}/json"], duration + 30)
+                           f"{'https' if tls else 'http'}://127.0.0.1:{port}/json"],
+                duration + 30)
         except TimeoutError as e:
             return None, str(e)
         after = cpu_split(proc.pid)
@@ -381,6 +388,11 @@ def measure_servers(args, pins, notes, errors):
     cells = {s: "n/a" for s in args.servers}
     with tempfile.TemporaryDirectory(prefix="run-http-servers-") as directory:
         cmds = server_commands(args, notes)
+        tls = make_certificate(directory) if args.tls else None
+        for server in TLS_LESS_SERVERS if tls else ():
+            if cmds.get(server):
+                notes.append(f"{server}: no HTTPS in this benchmark's peer (n/a with --tls)")
+                cmds[server] = None
         samples = {s: [] for s in args.servers}
         failed = set()
         for run in range(args.runs):
@@ -389,7 +401,7 @@ def measure_servers(args, pins, notes, errors):
                     continue
                 if sys.stderr.isatty():
                     print(f"run_http: server {server}, run {run + 1}", file=sys.stderr)
-                sample, error = server_once(args, server, cmds[server], pins, directory)
+                sample, error = server_once(args, server, cmds[server], pins, directory, tls)
                 if error:
                     failed.add(server)
                     cells[server] = "err"
@@ -449,11 +461,11 @@ def print_servers(args, cells):
     if isinstance(corio, dict) and isinstance(nginx, dict):
         r = corio["rps"] / nginx["rps"]
         met = r >= 1.1 and corio["p99"] < nginx["p99"]
+        verdict = ("" if args.tls else
+                   f" (goal at least 1.10 with a lower p99: {'met' if met else 'not yet'})")
         print()
         print(f"{HEADINGS[corio_name]} requests/s / nginx's: {r:.2f}, p99 "
-              f"{corio['p99']:.2f} ms vs "
-              f"{nginx['p99']:.2f} ms (goal at least 1.10 with a lower p99: "
-              f"{'met' if met else 'not yet'})  ")
+              f"{corio['p99']:.2f} ms vs {nginx['p99']:.2f} ms{verdict}  ")
         for key, what in (("us", "CPU"), ("user_us", "user-space CPU")):
             mine, name = best_corio(cells, key, min)
             if mine and nginx[key]:
@@ -487,7 +499,8 @@ def main():
     if "server" in args.sections:
         cells, rounds = measure_servers(args, pins, notes, errors)
         print()
-        print(f"Server: hello-JSON, `wrk -t1 -c{args.conns} -d"
+        over = " over HTTPS" if args.tls else ""
+        print(f"Server: hello-JSON{over}, `wrk -t1 -c{args.conns} -d"
               f"{args.duration or (1 if args.quick else 5):g}s --latency` on the other core; "
               "server CPU µs per request from /proc/PID/stat over the wrk run.")
         print()

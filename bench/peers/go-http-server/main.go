@@ -1,10 +1,11 @@
 // bench/peers/go-http-server — the Go net/http peer of the HTTP server benchmark
 // (bench/peers/README.md, "HTTP server"): GOMAXPROCS=1, the standard library's server.
 //
-// Usage: go-http-server --port PORT
+// Usage: go-http-server --port PORT [--cert CERT --key KEY]
 //
 // Answers GET /json with {"message":"Hello, World!"} (application/json, encoded per request
-// with encoding/json) on 127.0.0.1:PORT; prints "ready" once listening, exits 0 on SIGTERM.
+// with encoding/json) on 127.0.0.1:PORT, over TLS with --cert and --key (PEM files); prints
+// "ready" once listening, exits 0 on SIGTERM.
 package main
 
 import (
@@ -27,9 +28,11 @@ type message struct {
 func main() {
 	runtime.GOMAXPROCS(1)
 	port := flag.Int("port", 8080, "port on 127.0.0.1")
+	cert := flag.String("cert", "", "TLS certificate chain (PEM)")
+	key := flag.String("key", "", "TLS private key (PEM)")
 	flag.Parse()
-	if *port < 0 || *port > 65535 || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: go-http-server --port PORT")
+	if *port < 0 || *port > 65535 || flag.NArg() != 0 || (*cert == "") != (*key == "") {
+		fmt.Fprintln(os.Stderr, "usage: go-http-server --port PORT [--cert CERT --key KEY]")
 		os.Exit(2)
 	}
 	mux := http.NewServeMux()
@@ -50,7 +53,12 @@ func main() {
 		os.Exit(0)
 	}()
 	fmt.Println("ready")
-	if err := http.Serve(ln, mux); err != nil {
+	if *cert != "" {
+		err = http.ServeTLS(ln, mux, *cert, *key)
+	} else {
+		err = http.Serve(ln, mux)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "go-http-server:", err)
 		os.Exit(1)
 	}
