@@ -544,14 +544,14 @@ FeedResult ParserImpl::feed(std::span<const char> data) {
   }
   base_ += consumed;
   if (!slices_.empty()) {
-    auto slices = std::move(slices_);
-    slices_.clear();
     try {
-      for (auto slice : slices) options_.body_sink(slice);
+      for (auto slice : slices_) options_.body_sink(slice);
     } catch (...) {
+      slices_.clear();
       state_ = State::failed;
       throw;
     }
+    slices_.clear();  // keeps its capacity for the next body
   }
   return {consumed, state_ == State::complete};
 }

@@ -83,8 +83,9 @@ struct ParserOptions {
   // HEAD). Per message: set_expect_no_body().
   bool expect_no_body = false;
   // If set, body bytes go here, one call per contiguous piece, from inside feed(), instead
-  // of into Message::body. The view is valid only during the call. An exception thrown by
-  // the sink propagates out of feed(); the parser is then in error until reset().
+  // of into Message::body. The view is valid only during the call; the sink must not feed
+  // this parser. An exception thrown by the sink propagates out of feed(); the parser is
+  // then in error until reset().
   std::function<void(std::string_view)> body_sink;
 };
 
