@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include <corio/errors.hpp>
 #include <corio/net/errors.hpp>
 
 namespace corio::net {
@@ -18,6 +19,9 @@ StreamReader::StreamReader(std::shared_ptr<Transport> transport, std::size_t lim
 
 Task<bool> StreamReader::fill() {
   if (eof_) co_return false;
+  if (filling_) {
+    throw RuntimeError("StreamReader: a read while another task is already waiting for data");
+  }
   if (start_ > 0 && start_ == buffer_.size()) {
     buffer_.clear();
     start_ = 0;
@@ -28,13 +32,21 @@ Task<bool> StreamReader::fill() {
   const std::size_t old_size = buffer_.size();
   buffer_.resize(old_size + kReadChunk);
   std::size_t n = 0;
+  filling_ = true;
   try {
     n = co_await transport_->read_some(
         std::as_writable_bytes(std::span(buffer_.data() + old_size, kReadChunk)));
-  } catch (...) {
+  } catch (const CancelledError&) {
+    filling_ = false;
     buffer_.resize(old_size);
     throw;
+  } catch (...) {
+    filling_ = false;
+    buffer_.resize(old_size);
+    error_ = std::current_exception();
+    throw;
   }
+  filling_ = false;
   buffer_.resize(old_size + n);
   if (n == 0) eof_ = true;
   co_return n > 0;
@@ -49,6 +61,7 @@ std::string StreamReader::take(std::size_t n) {
 Task<std::string> StreamReader::read(std::ptrdiff_t n) {
   // One co_return and no co_await inside conditions: g++ 12 miscompiled the shorter form
   // of this function (it trapped at -O2).
+  if (error_) std::rethrow_exception(error_);
   std::string out;
   if (n < 0) {
     for (;;) {
@@ -67,6 +80,7 @@ Task<std::string> StreamReader::read(std::ptrdiff_t n) {
 }
 
 Task<std::string> StreamReader::readexactly(std::size_t n) {
+  if (error_) std::rethrow_exception(error_);
   while (buffered() < n) {
     const bool more = co_await fill();
     if (!more) {
@@ -79,20 +93,25 @@ Task<std::string> StreamReader::readexactly(std::size_t n) {
 
 Task<std::string> StreamReader::readuntil(std::string_view separator) {
   if (separator.empty()) throw std::invalid_argument("readuntil: separator must not be empty");
-  std::size_t searched = 0;  // offset into the unread bytes already known to hold no match
+  if (error_) std::rethrow_exception(error_);
+  // The limit counts the bytes before the separator, as asyncio's does: a separator may
+  // still end up to separator.size() - 1 bytes past it.
+  std::size_t searched = 0;  // offset into the unread bytes known to start no match
   for (;;) {
     const std::string_view unread(buffer_.data() + start_, buffered());
-    const auto found = unread.find(separator, searched);
-    if (found != std::string_view::npos) {
-      if (found + separator.size() > limit_) {
-        throw LimitOverrunError("separator is found, but chunk is longer than limit", found);
+    if (unread.size() >= searched + separator.size()) {
+      const auto found = unread.find(separator, searched);
+      if (found != std::string_view::npos) {
+        if (found > limit_) {
+          throw LimitOverrunError("separator is found, but chunk is longer than limit", found);
+        }
+        co_return take(found + separator.size());
       }
-      co_return take(found + separator.size());
+      searched = unread.size() + 1 - separator.size();
+      if (searched > limit_) {
+        throw LimitOverrunError("separator is not found, and chunk exceeds the limit", searched);
+      }
     }
-    if (unread.size() > limit_) {
-      throw LimitOverrunError("separator is not found, and chunk exceeds the limit", unread.size());
-    }
-    searched = unread.size() >= separator.size() ? unread.size() - separator.size() + 1 : 0;
     if (!co_await fill()) {
       std::string partial = take(buffered());
       const std::size_t expected = partial.size() + separator.size();
@@ -106,6 +125,11 @@ Task<std::string> StreamReader::readline() {
     co_return co_await readuntil("\n");
   } catch (const IncompleteReadError& e) {
     co_return e.partial();
+  } catch (const LimitOverrunError& e) {
+    const std::string_view unread(buffer_.data() + start_, buffered());
+    const bool newline_found = e.consumed() < unread.size() && unread[e.consumed()] == '\n';
+    start_ = newline_found ? start_ + e.consumed() + 1 : buffer_.size();
+    throw;
   }
 }
 

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -129,6 +130,230 @@ TEST(StreamReader, CancelledReadLosesNoBytes) {
     EXPECT_THROW(co_await pending, corio::CancelledError);
     pipe.writer.write("def");
     EXPECT_EQ(co_await pipe.reader.readexactly(6), "abcdef");
+  });
+}
+
+// Parity: test_read_zero / test_read / test_read_line_breaks.
+TEST(StreamReader, ReadZeroReturnsAtOnceAndReadNReturnsWhatHasArrived) {
+  corio::run([]() -> corio::Task<> {
+    auto pipe = make_pipe();
+    auto nothing = corio::spawn(pipe.reader.read(0));
+    co_await corio::yield_now();
+    EXPECT_TRUE(nothing.done()) << "read(0) waited for data";
+    EXPECT_EQ(co_await nothing, "");
+    pipe.writer.write("line1");
+    EXPECT_EQ(co_await pipe.reader.read(30), "line1");  // does not wait for 30 bytes
+    pipe.writer.write("line2line3");
+    EXPECT_EQ(co_await pipe.reader.read(5), "line2");
+    EXPECT_EQ(co_await pipe.reader.read(0), "");
+    EXPECT_EQ(pipe.reader.buffered(), 5u);
+    EXPECT_EQ(co_await pipe.reader.read(100), "line3");
+  });
+}
+
+// Parity: test_readline_limit: the limit counts the line without its newline, and an
+// overlong line is dropped through its newline, so the next readline gets the next line.
+TEST(StreamReader, ReadlineOverTheLimitDropsTheLineThroughItsNewline) {
+  corio::run([]() -> corio::Task<> {
+    auto pipe = make_pipe(7);
+    pipe.writer.write("1234567\n12345678\nok\n");
+    EXPECT_EQ(co_await pipe.reader.readline(), "1234567\n");  // exactly the limit: fine
+    EXPECT_THROW(co_await pipe.reader.readline(), corio::net::LimitOverrunError);
+    EXPECT_EQ(co_await pipe.reader.readline(), "ok\n");
+  });
+}
+
+// Parity: test_readline_limit_with_existing_data, second half: with no newline in sight, the
+// whole buffer goes, and the line's tail is what the next read sees.
+TEST(StreamReader, ReadlineOverTheLimitWithoutNewlineDropsTheBuffer) {
+  corio::run([]() -> corio::Task<> {
+    auto pipe = make_pipe(3);
+    pipe.writer.write("abcdefgh");
+    EXPECT_THROW(co_await pipe.reader.readline(), corio::net::LimitOverrunError);
+    EXPECT_EQ(pipe.reader.buffered(), 0u);
+    pipe.writer.write("ij\n");
+    EXPECT_EQ(co_await pipe.reader.readline(), "ij\n");
+  });
+}
+
+// Parity: test_readuntil_limit_found_sep: "limit" bounds the bytes before the separator, and
+// the error leaves the bytes buffered with consumed() saying how far the search got.
+TEST(StreamReader, ReaduntilLimitCountsTheBytesBeforeTheSeparator) {
+  corio::run([]() -> corio::Task<> {
+    auto pipe = make_pipe(4);
+    pipe.writer.write("abcd\r\nabcde\r\n");
+    EXPECT_EQ(co_await pipe.reader.readuntil("\r\n"), "abcd\r\n");
+    try {
+      co_await pipe.reader.readuntil("\r\n");
+      ADD_FAILURE() << "no LimitOverrunError";
+    } catch (const corio::net::LimitOverrunError& e) {
+      EXPECT_EQ(e.consumed(), 5u);
+    }
+    EXPECT_EQ(co_await pipe.reader.readexactly(7), "abcde\r\n");
+
+    auto other = make_pipe(3);
+    other.writer.write("some dataAA");
+    try {
+      co_await other.reader.readuntil("AAA");
+      ADD_FAILURE() << "no LimitOverrunError";
+    } catch (const corio::net::LimitOverrunError& e) {
+      EXPECT_EQ(e.consumed(), 9u);  // the last two bytes may start the separator
+    }
+    EXPECT_EQ(other.reader.buffered(), 11u);
+  });
+}
+
+// A separator whose first bytes arrive at the limit may still complete within it.
+TEST(StreamReader, ReaduntilWaitsForASeparatorThatStartsAtTheLimit) {
+  corio::run([]() -> corio::Task<> {
+    auto pipe = make_pipe(4);
+    pipe.writer.write("abcd\r");
+    auto rest = corio::spawn([&]() -> corio::Task<> {
+      co_await corio::sleep(2ms);
+      pipe.writer.write("\n");
+    });
+    EXPECT_EQ(co_await pipe.reader.readuntil("\r\n"), "abcd\r\n");
+    co_await rest;
+  });
+}
+
+// Parity: test_readuntil_eof: the partial bytes (a partial separator included) are consumed.
+TEST(StreamReader, ReaduntilAtEofRaisesIncompleteReadAndConsumesTheRest) {
+  corio::run([]() -> corio::Task<> {
+    auto pipe = make_pipe();
+    pipe.writer.write("some dataAA");
+    pipe.writer.write_eof();
+    try {
+      co_await pipe.reader.readuntil("AAA");
+      ADD_FAILURE() << "no IncompleteReadError";
+    } catch (const corio::net::IncompleteReadError& e) {
+      EXPECT_EQ(e.partial(), "some dataAA");
+    }
+    EXPECT_TRUE(pipe.reader.at_eof());
+  });
+}
+
+// Parity: test_readexactly_zero_or_less / test_readexactly_limit.
+TEST(StreamReader, ReadexactlyZeroAndBeyondTheLimit) {
+  corio::run([]() -> corio::Task<> {
+    auto pipe = make_pipe(3);
+    auto nothing = corio::spawn(pipe.reader.readexactly(0));
+    co_await corio::yield_now();
+    EXPECT_TRUE(nothing.done()) << "readexactly(0) waited for data";
+    EXPECT_EQ(co_await nothing, "");
+    pipe.writer.write("chunk");
+    EXPECT_EQ(co_await pipe.reader.readexactly(5), "chunk");
+  });
+}
+
+// Parity: test_at_eof, and what each read returns once the stream is over.
+TEST(StreamReader, AtEofAndEveryReadAfterEof) {
+  corio::run([]() -> corio::Task<> {
+    auto pipe = make_pipe();
+    EXPECT_FALSE(pipe.reader.at_eof());
+    pipe.writer.write("some data\n");
+    EXPECT_EQ(co_await pipe.reader.readline(), "some data\n");
+    EXPECT_FALSE(pipe.reader.at_eof());
+    pipe.writer.write("more\n");
+    pipe.writer.write_eof();
+    EXPECT_EQ(co_await pipe.reader.readline(), "more\n");
+    EXPECT_FALSE(pipe.reader.at_eof());  // EOF not seen yet
+    EXPECT_EQ(co_await pipe.reader.read(), "");
+    EXPECT_TRUE(pipe.reader.at_eof());
+    EXPECT_EQ(co_await pipe.reader.read(10), "");
+    EXPECT_EQ(co_await pipe.reader.readline(), "");
+    EXPECT_EQ(co_await pipe.reader.readexactly(0), "");
+    EXPECT_THROW(co_await pipe.reader.readexactly(1), corio::net::IncompleteReadError);
+    EXPECT_THROW(co_await pipe.reader.readuntil("\n"), corio::net::IncompleteReadError);
+  });
+}
+
+// Parity: test_eof_feed_when_closing_writer (bpo-35065): once the writer of the same
+// connection has closed it, the reader is at EOF and reads return "".
+TEST(StreamReader, ClosingTheWriterOfTheSameConnectionPutsTheReaderAtEof) {
+  corio::run([]() -> corio::Task<> {
+    auto [a, b] = UnixStream::pair();
+    auto transport = std::make_shared<UnixStream>(std::move(a));
+    StreamReader reader(transport);
+    StreamWriter writer(transport);
+    EXPECT_FALSE(reader.at_eof());
+    writer.close();
+    co_await writer.wait_closed();
+    EXPECT_TRUE(reader.at_eof());
+    EXPECT_EQ(co_await reader.read(), "");
+  });
+}
+
+namespace {
+
+// Hands out `chunks`, then fails once with ECONNRESET, then reports EOF.
+class FailingTransport final : public corio::net::Transport {
+ public:
+  explicit FailingTransport(std::vector<std::string> chunks) : chunks_(std::move(chunks)) {}
+  int reads = 0;
+
+  corio::Task<std::size_t> read_some(std::span<std::byte> buffer) override {
+    ++reads;
+    co_await corio::yield_now();
+    if (next_ < chunks_.size()) {
+      const std::string& chunk = chunks_[next_++];
+      std::memcpy(buffer.data(), chunk.data(), chunk.size());
+      co_return chunk.size();
+    }
+    if (!failed_) {
+      failed_ = true;
+      throw corio::net::ConnectionResetError(ECONNRESET, "read from test: reset");
+    }
+    co_return 0;
+  }
+  corio::Task<std::size_t> write_some(std::span<const std::byte> data) override {
+    co_return data.size();
+  }
+  [[nodiscard]] bool can_write_eof() const noexcept override { return false; }
+  void write_eof() override {}
+  corio::Task<> aclose() override { co_return; }
+  void close() noexcept override {}
+  [[nodiscard]] bool is_open() const noexcept override { return true; }
+  [[nodiscard]] corio::net::SocketAddress local_address() const override { return address_; }
+  [[nodiscard]] const corio::net::SocketAddress& peer_address() const noexcept override {
+    return address_;
+  }
+
+ private:
+  std::vector<std::string> chunks_;
+  std::size_t next_ = 0;
+  bool failed_ = false;
+  corio::net::SocketAddress address_ = corio::net::SocketAddress::parse("127.0.0.1", 9);
+};
+
+}  // namespace
+
+// Parity: test_exception / test_read_exception / test_readexactly_exception: the reader keeps
+// the error, and every later read raises it, even with bytes still buffered.
+TEST(StreamReader, ATransportErrorIsKeptAndRaisedByEveryLaterRead) {
+  corio::run([]() -> corio::Task<> {
+    auto transport = std::make_shared<FailingTransport>(std::vector<std::string>{"abc"});
+    StreamReader reader(transport);
+    EXPECT_EQ(reader.exception(), nullptr);
+    EXPECT_THROW(co_await reader.readexactly(5), corio::net::ConnectionResetError);
+    EXPECT_NE(reader.exception(), nullptr);
+    EXPECT_EQ(reader.buffered(), 3u);
+    EXPECT_THROW(co_await reader.read(2), corio::net::ConnectionResetError);
+    EXPECT_THROW(co_await reader.readline(), corio::net::ConnectionResetError);
+    EXPECT_THROW(co_await reader.readexactly(1), corio::net::ConnectionResetError);
+    EXPECT_EQ(transport->reads, 2);  // the later reads did not ask the transport again
+  });
+}
+
+// asyncio raises RuntimeError when a second coroutine waits for data on the same reader.
+TEST(StreamReader, ASecondTaskWaitingForDataRaisesRuntimeError) {
+  corio::run([]() -> corio::Task<> {
+    auto pipe = make_pipe();
+    auto first = corio::spawn(pipe.reader.readline());
+    for (int i = 0; i < 4; ++i) co_await corio::yield_now();
+    EXPECT_THROW(co_await pipe.reader.readline(), corio::RuntimeError);
+    pipe.writer.write("for the first\n");
+    EXPECT_EQ(co_await first, "for the first\n");
   });
 }
 
