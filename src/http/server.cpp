@@ -714,6 +714,9 @@ Task<bool> Connection::serve_request() {
   if (auto rest = respond(response, head_request, http_minor, keep_alive, answer))
     co_await std::move(*rest);
   log(&request, answer, started);
+  // Body bytes that came with the head and the handler left unread are this request's:
+  // the next handler must never get them.
+  body_.clear();
   if (keep_alive && !body_done) {
     const bool drained = co_await discard_body();
     keep_alive = drained;

@@ -3,6 +3,8 @@
 // so every byte the server writes is checked (responses are parsed with ResponseParser).
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -17,6 +19,7 @@
 #include <corio/corio.hpp>
 #include <corio/http.hpp>
 #include <corio/net.hpp>
+#include <corio/net/socket.hpp>
 #include <corio/net/streams.hpp>
 #include <corio/sync/event.hpp>
 
@@ -81,6 +84,18 @@ class RawClient {
   Task<std::string> read_exactly(std::size_t n) {
     std::string bytes = co_await reader_.readexactly(n);
     co_return bytes;
+  }
+
+  // shutdown(SHUT_WR): the server reads EOF, and can still answer.
+  void half_close() { writer_.write_eof(); }
+
+  // Closes with SO_LINGER 0: the server's next read or write meets a reset.
+  void reset() {
+    auto* socket = dynamic_cast<corio::net::StreamSocket*>(writer_.transport().get());
+    if (socket == nullptr) throw std::logic_error("RawClient::reset: not a TCP socket");
+    const ::linger hard{1, 0};
+    ::setsockopt(socket->fd(), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    socket->close();
   }
 
  private:
@@ -906,4 +921,330 @@ TEST(HttpServer, MulticoreServesFromTwoThreadsOnOnePort) {
   server.stop();
   std::lock_guard lock(mutex);
   EXPECT_EQ(threads.size(), 2u);
+}
+
+// --- Edge cases: pipelining, bodies, HEAD, limits, connection handling ---
+
+TEST(HttpServer, PipelinedChunkedBodiesWithTrailersAndExtensionsKeepTheRequestsApart) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "3;name=value\r\nabc\r\n2\r\nde\r\n0\r\nX-Checksum: 1\r\n\r\n"
+        "POST /ignore HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "1c\r\nGET /users/smuggled HTTP/1.1\r\n0\r\nX-After: 2\r\n\r\n"
+        "GET /users/3 HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message a = co_await client.response();
+    Message b = co_await client.response();
+    Message c = co_await client.response();
+    EXPECT_EQ(a.body, "abcde");
+    EXPECT_EQ(b.body, "ignored");
+    EXPECT_TRUE(b.keep_alive);
+    EXPECT_EQ(nlohmann::json::parse(c.body)["id"], "3");
+  });
+}
+
+// Body bytes that arrive with their head are parsed at once; unread, they belong to their
+// request and must not reach the next handler (which would also skip its 100 Continue).
+TEST(HttpServer, UnreadBodyThatCameWithItsHeadIsNotHandedToTheNextRequest) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\nsecret"
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nmine");
+    Message a = co_await client.response();
+    Message b = co_await client.response();
+    EXPECT_EQ(a.body, "ignored");
+    EXPECT_EQ(b.body, "mine");
+    co_await client.send("POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\nsecret");
+    Message c = co_await client.response();
+    EXPECT_EQ(c.body, "ignored");
+    co_await client.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    const std::string interim = co_await client.read_exactly(25);
+    EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+    co_await client.send("mine");
+    Message d = co_await client.response();
+    EXPECT_EQ(d.body, "mine");
+  });
+}
+
+// A body the handler leaves unread is discarded, never parsed as the next request, even
+// when it looks like one and arrives after the response was sent.
+TEST(HttpServer, UnreadBodyThatLooksLikeARequestIsNeverServed) {
+  std::vector<std::string> targets;
+  Router router = demo_router();
+  router.get("/seen/{n}", [&targets](ServerRequest& r) -> Task<ServerResponse> {
+    targets.push_back(r.path_param("n"));
+    co_return ServerResponse::text("seen");
+  });
+  with_server(std::move(router), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    const std::string inner = "GET /seen/inner HTTP/1.1\r\nHost: t\r\n\r\n";
+    co_await client.send("POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                         std::to_string(inner.size()) + "\r\n\r\n");
+    Message a = co_await client.response();  // answered before the body came
+    EXPECT_EQ(a.body, "ignored");
+    co_await client.send(inner + "GET /seen/outer HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message b = co_await client.response();
+    EXPECT_EQ(b.body, "seen");
+  });
+  EXPECT_EQ(targets, (std::vector<std::string>{"outer"}));
+}
+
+TEST(HttpServer, BodyErrorsEscapingTheHandlerKeepTheirStatus) {
+  ServerOptions options = quiet_options();
+  options.limits.max_body = 8;
+  options.body_timeout = 200ms;
+  options.lingering_timeout = 100ms;
+  with_server(demo_router(), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    auto bad = co_await RawClient::connect(port);
+    co_await bad.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+    std::string raw = co_await bad.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 400 ")) << raw;
+    auto big = co_await RawClient::connect(port);
+    co_await big.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n123456789\r\n");
+    raw = co_await big.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 413 ")) << raw;
+    auto slow = co_await RawClient::connect(port);
+    co_await slow.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nab");
+    raw = co_await slow.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 408 ")) << raw;
+  });
+}
+
+TEST(HttpServer, ExpectContinueWithTheBodyAlreadySentNeedsNoInterimAnswer) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "POST /ignore HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"
+        "data"
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"
+        "more");
+    Message a = co_await client.response();
+    EXPECT_EQ(a.status_code, 200);
+    EXPECT_EQ(a.body, "ignored");
+    EXPECT_TRUE(a.keep_alive);
+    Message b = co_await client.response();
+    EXPECT_EQ(b.status_code, 200);
+    EXPECT_EQ(b.body, "more");
+  });
+}
+
+TEST(HttpServer, HeadOfAStreamedResponseSendsItsHeadOnly) {
+  int produced = 0;
+  Router router;
+  router.get("/stream", [&produced](ServerRequest&) -> Task<ServerResponse> {
+    co_return ServerResponse::stream(
+        [&produced]() -> Task<std::optional<std::string>> {
+          if (produced == 2) co_return std::nullopt;
+          ++produced;
+          co_return std::string("piece");
+        },
+        200, "text/plain");
+  });
+  with_server(std::move(router), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("HEAD /stream HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await client.response(true);
+    EXPECT_EQ(m.status_code, 200);
+    EXPECT_EQ(header(m, "transfer-encoding"), "chunked");  // what GET would say
+    EXPECT_EQ(header(m, "content-length"), "<none>");
+    EXPECT_EQ(header(m, "content-type"), "text/plain");
+    EXPECT_TRUE(m.keep_alive);
+    co_await client.send("HEAD /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    m = co_await client.response(true);
+    EXPECT_EQ(header(m, "transfer-encoding"), "<none>");
+    EXPECT_EQ(header(m, "connection"), "keep-alive");
+    co_await client.send("GET /stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    const std::string raw = co_await client.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 200 OK\r\n")) << raw;
+    EXPECT_TRUE(raw.ends_with("\r\n\r\n5\r\npiece\r\n5\r\npiece\r\n0\r\n\r\n")) << raw;
+  });
+  EXPECT_EQ(produced, 2);  // only for the GET
+}
+
+TEST(HttpServer, VersionsAndMethodsOutsideHttp1AreRejected) {
+  const std::vector<Malformed> cases = {
+      {"HTTP/3.0", "GET / HTTP/3.0\r\nHost: t\r\n\r\n", 505},
+      {"HTTP/0.9 request line", "GET /\r\n\r\n", 505},
+      {"bad protocol name", "GET / HTTQ/1.1\r\nHost: t\r\n\r\n", 400},
+      {"lower-case method", "get / HTTP/1.1\r\nHost: t\r\n\r\n", 400},
+      {"space in target", "GET /a b HTTP/1.1\r\nHost: t\r\n\r\n", 400},
+  };
+  ServerOptions options = quiet_options();
+  options.lingering_timeout = 100ms;
+  with_server(demo_router(), std::move(options), [&](Server&, std::uint16_t port) -> Task<> {
+    for (const auto& c : cases) {
+      auto client = co_await RawClient::connect(port);
+      co_await client.send(c.request);
+      const std::string raw = co_await client.read_to_eof();
+      const std::string status_line = "HTTP/1.1 " + std::to_string(c.status) + " ";
+      EXPECT_TRUE(raw.starts_with(status_line)) << c.name << ": " << raw.substr(0, 200);
+      EXPECT_NE(raw.find("\r\nConnection: close\r\n"), std::string::npos) << c.name;
+    }
+  });
+}
+
+TEST(HttpServer, AbsoluteFormAndAsteriskTargetsAreServed) {
+  Router router = demo_router();
+  router.options("/", [](ServerRequest& r) -> Task<ServerResponse> {
+    co_return ServerResponse::text("options " + r.path());
+  });
+  with_server(std::move(router), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET http://t/users/5?x=1 HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 200);
+    const auto json = nlohmann::json::parse(m.body);
+    EXPECT_EQ(json["id"], "5");
+    EXPECT_EQ(json["path"], "/users/5");
+    EXPECT_EQ(json["params"]["x"], "1");
+    co_await client.send("GET http://t HTTP/1.1\r\nHost: t\r\n\r\n");
+    m = co_await client.response();
+    EXPECT_EQ(m.body, "hello");
+    // No pattern can match "*" (patterns start with '/'): 404, and the connection goes on.
+    co_await client.send("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n");
+    m = co_await client.response();
+    EXPECT_EQ(m.status_code, 404);
+    EXPECT_TRUE(m.keep_alive);
+    co_await client.send("OPTIONS / HTTP/1.1\r\nHost: t\r\n\r\n");
+    m = co_await client.response();
+    EXPECT_EQ(m.body, "options /");
+  });
+}
+
+// Documented in router.hpp: matching is per raw segment, so an encoded slash stays inside
+// its segment.
+TEST(HttpServer, EncodedSlashStaysInsideOneSegment) {
+  with_server(demo_router(), quiet_options(), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send("GET /users/a%2Fb HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await client.response();
+    EXPECT_EQ(m.status_code, 200);
+    EXPECT_EQ(nlohmann::json::parse(m.body)["id"], "a/b");
+    co_await client.send("GET /users/a/b HTTP/1.1\r\nHost: t\r\n\r\n");
+    m = co_await client.response();
+    EXPECT_EQ(m.status_code, 404);
+    co_await client.send("GET /%75sers/7 HTTP/1.1\r\nHost: t\r\n\r\n");  // %75: 'u'
+    m = co_await client.response();
+    EXPECT_EQ(nlohmann::json::parse(m.body)["id"], "7");
+  });
+}
+
+TEST(HttpServer, ClientThatHalfClosesAfterItsRequestStillGetsTheAnswer) {
+  with_server(demo_router(), quiet_options(), [](Server& server, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "GET /users/1 HTTP/1.1\r\nHost: t\r\n\r\n"
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nok");
+    client.half_close();
+    Message a = co_await client.response();
+    Message b = co_await client.response();
+    EXPECT_EQ(nlohmann::json::parse(a.body)["id"], "1");
+    EXPECT_EQ(b.body, "ok");
+    EXPECT_EQ(co_await client.read_to_eof(), "");
+    for (int i = 0; i < 100 && server.connection_count() != 0; ++i) co_await corio::sleep(10ms);
+    EXPECT_EQ(server.connection_count(), 0u);
+  });
+}
+
+TEST(HttpServer, ClientResetDuringTheResponseLeavesNothingBehind) {
+  Router router;
+  router.get("/big", [](ServerRequest&) -> Task<ServerResponse> {
+    co_return ServerResponse::text(std::string(16 << 20, 'b'));  // more than socket buffers
+  });
+  router.get("/endless", [](ServerRequest&) -> Task<ServerResponse> {
+    co_return ServerResponse::stream([]() -> Task<std::optional<std::string>> {
+      co_await corio::sleep(1ms);
+      co_return std::string(64 * 1024, 'e');
+    });
+  });
+  router.get(
+      "/", [](ServerRequest&) -> Task<ServerResponse> { co_return ServerResponse::text("hello"); });
+  with_server(std::move(router), quiet_options(), [](Server& server, std::uint16_t port) -> Task<> {
+    for (const char* target : {"/big", "/endless"}) {
+      auto client = co_await RawClient::connect(port);
+      co_await client.send("GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n\r\n");
+      (void)co_await client.read_exactly(1000);  // the response is under way
+      client.reset();
+      for (int i = 0; i < 200 && server.connection_count() != 0; ++i) {
+        co_await corio::sleep(10ms);
+      }
+      EXPECT_EQ(server.connection_count(), 0u) << target;
+    }
+    auto after = co_await RawClient::connect(port);
+    co_await after.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message m = co_await after.response();
+    EXPECT_EQ(m.body, "hello");
+  });
+}
+
+TEST(HttpServer, ProducerThatThrowsMidStreamTruncatesTheBodyAndCloses) {
+  std::vector<std::string> errors;
+  std::vector<int> statuses;
+  ServerOptions options;
+  options.error_log = [&errors](std::string_view text) { errors.emplace_back(text); };
+  options.access_log = [&statuses](const corio::http::AccessLogEntry& e) {
+    statuses.push_back(e.status);
+  };
+  Router router;
+  router.get("/fails", [](ServerRequest&) -> Task<ServerResponse> {
+    auto sent = std::make_shared<bool>(false);
+    co_return ServerResponse::stream([sent]() -> Task<std::optional<std::string>> {
+      if (*sent) throw std::runtime_error("disk gone");
+      *sent = true;
+      co_return std::string("first");
+    });
+  });
+  with_server(std::move(router), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "GET /fails HTTP/1.1\r\nHost: t\r\n\r\nGET /fails HTTP/1.1\r\nHost: t\r\n\r\n");
+    const std::string raw = co_await client.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 200 OK\r\n")) << raw;
+    EXPECT_TRUE(raw.ends_with("\r\n\r\n5\r\nfirst\r\n")) << raw;   // no last chunk
+    EXPECT_EQ(raw.find("HTTP/1.1", 1), std::string::npos) << raw;  // one answer only
+    bool truncated = false;
+    try {
+      co_await client.response();
+    } catch (const std::exception&) {
+      truncated = true;
+    }
+    EXPECT_TRUE(truncated);
+  });
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("disk gone"), std::string::npos) << errors[0];
+  EXPECT_EQ(statuses, (std::vector<int>{200}));
+}
+
+// Every answer the server gives, its own error answers included, reaches the access log.
+TEST(HttpServer, AccessLogSeesErrorAnswers) {
+  std::vector<int> statuses;
+  ServerOptions options = quiet_options();
+  options.header_timeout = 200ms;
+  options.body_timeout = 200ms;
+  options.lingering_timeout = 100ms;
+  options.limits.max_body = 8;
+  options.access_log = [&statuses](const corio::http::AccessLogEntry& e) {
+    statuses.push_back(e.status);
+  };
+  const std::vector<std::string> requests = {
+      "GET /boom HTTP/1.1\r\nHost: t\r\n\r\n",
+      "GET /a%zz HTTP/1.1\r\nHost: t\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: t\r\nExpect: teapot\r\n\r\n",
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\n\r\n",
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nab",
+      "GET / HTTP/1.1\r\nHost: t\r\n",
+      "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n",
+  };
+  with_server(demo_router(), std::move(options), [&](Server&, std::uint16_t port) -> Task<> {
+    for (const auto& request : requests) {
+      auto client = co_await RawClient::connect(port);
+      co_await client.send(request);
+      (void)co_await client.read_to_eof();
+    }
+  });
+  EXPECT_EQ(statuses, (std::vector<int>{500, 400, 417, 413, 408, 408, 414}));
 }
