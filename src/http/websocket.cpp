@@ -1,11 +1,21 @@
 // src/http/websocket.cpp — the WebSocket client: opening handshake on ResponseParser, frames
-// on wslay's event API, one reader task and an optional keepalive task per connection.
+// sent through wslay's event API, frames received by our own parser (parse_frames()), one
+// reader task and an optional keepalive task per connection.
 //
-// wslay is used without any I/O of its own: its recv callback takes bytes from `in` (filled
-// by the reader from the transport) and reports WOULDBLOCK when they run out; its send
-// callback appends frames to `out`, which flush() writes to the transport. So every wslay
-// call is synchronous and touches the context from one task at a time (tasks switch only
-// at co_await, and no wslay call spans one).
+// wslay is used without any I/O of its own, and only to send: its send callback appends
+// frames to `out`, which flush() writes to the transport. Every wslay call is synchronous and
+// touches the context from one task at a time (tasks switch only at co_await, and no wslay
+// call spans one).
+//
+// Receiving is not wslay's because its event layer (1.1.1, Debian 12) breaks RFC 6455 in
+// ways a server can trigger: a frame-level violation (control frame over 125 bytes,
+// fragmented control frame, 64-bit length with the top bit set) makes it queue an empty
+// close frame and fail, so the client aborted with 1006 instead of closing with 1002; a close
+// frame with a 1-byte payload passes as one without a code; the registered codes 1012-1014
+// are refused with 1002; a close reason cut by its 4096-byte buffer is checked as UTF-8 with
+// two bytes skipped (valid reasons refused with 1007, invalid ones let through); a length
+// announced in a header is only checked against max_size once payload bytes arrive; and its
+// failures carry no reason, so nobody learns what was wrong.
 #include <corio/http/websocket.hpp>
 
 #include <openssl/evp.h>
@@ -75,9 +85,17 @@ bool is_ok_close(const std::optional<CloseFrame>& frame) noexcept {
   return frame && (frame->code == 1000 || frame->code == 1001 || frame->code == 1005);
 }
 
-// Codes an endpoint may put in a close frame it sends (websockets' EXTERNAL_CLOSE_CODES).
+// Codes an endpoint may put in a close frame it sends (websockets' EXTERNAL_CLOSE_CODES,
+// without 1012-1014, which only servers send).
 bool is_sendable_close_code(int code) noexcept {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+         (code >= 3000 && code <= 4999);
+}
+
+// Codes a received close frame may carry (RFC 6455 7.4, IANA registry): 1004, 1005, 1006,
+// 1015 and everything under 1000 or from 1016 to 2999 are a protocol error.
+bool is_receivable_close_code(int code) noexcept {
+  return (code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006) ||
          (code >= 3000 && code <= 4999);
 }
 
@@ -173,32 +191,16 @@ struct WebSocketState {
         close_timeout(options.close_timeout),
         ping_interval(options.ping_interval),
         ping_timeout(options.ping_timeout) {
-    wslay_event_callbacks callbacks{};
-    callbacks.recv_callback = &WebSocketState::on_recv;
+    wslay_event_callbacks callbacks{};  // no recv callback: wslay_event_recv() is never called
     callbacks.send_callback = &WebSocketState::on_send;
     callbacks.genmask_callback = &WebSocketState::on_genmask;
-    callbacks.on_msg_recv_callback = &WebSocketState::on_message;
     if (wslay_event_context_client_init(&ctx, &callbacks, this) != 0) throw std::bad_alloc();
-    wslay_event_config_set_max_recv_msg_length(ctx, max_size);
   }
   WebSocketState(const WebSocketState&) = delete;
   WebSocketState& operator=(const WebSocketState&) = delete;
   ~WebSocketState() { wslay_event_context_free(ctx); }
 
   // --- wslay callbacks (no exceptions may cross them) ---
-  static ssize_t on_recv(wslay_event_context_ptr ctx, std::uint8_t* buf, std::size_t len, int,
-                         void* user) noexcept {
-    auto* self = static_cast<WebSocketState*>(user);
-    const std::size_t available = self->in.size() - self->in_pos;
-    if (available == 0) {
-      wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-      return -1;
-    }
-    const std::size_t n = std::min(len, available);
-    std::copy_n(self->in.data() + self->in_pos, n, reinterpret_cast<char*>(buf));
-    self->in_pos += n;
-    return static_cast<ssize_t>(n);
-  }
   static ssize_t on_send(wslay_event_context_ptr ctx, const std::uint8_t* data, std::size_t len,
                          int, void* user) noexcept {
     auto* self = static_cast<WebSocketState*>(user);
@@ -214,31 +216,121 @@ struct WebSocketState {
                         void*) noexcept {
     return RAND_bytes(buf, static_cast<int>(len)) == 1 ? 0 : -1;
   }
-  static void on_message(wslay_event_context_ptr, const wslay_event_on_msg_recv_arg* arg,
-                         void* user) noexcept {
-    auto* self = static_cast<WebSocketState*>(user);
-    const std::string_view payload(reinterpret_cast<const char*>(arg->msg), arg->msg_length);
-    try {
-      switch (arg->opcode) {
+  // --- receiving (RFC 6455 5.2-5.7; see the file comment for why not wslay's) ---
+
+  // Parses every whole frame in `in` from in_pos on: queues data messages, answers pings,
+  // completes ping() waits, records and echoes a close frame. Stops at an incomplete frame
+  // (more bytes will come), after a close frame, or at a violation, which fails the
+  // connection (1002, 1007 or 1009 with a reason naming it). A length is checked against
+  // max_size from the header alone, before any payload is buffered.
+  void parse_frames() {
+    while (reading) {
+      const std::string_view rest = std::string_view(in).substr(in_pos);
+      if (rest.size() < 2) return;
+      const auto byte0 = static_cast<unsigned char>(rest[0]);
+      const auto byte1 = static_cast<unsigned char>(rest[1]);
+      const bool fin = (byte0 & 0x80) != 0;
+      const unsigned opcode = byte0 & 0x0f;
+      const bool control = (opcode & 0x08) != 0;
+      if ((byte0 & 0x70) != 0) return fail(1002, "reserved bits must be 0");
+      if ((byte1 & 0x80) != 0) return fail(1002, "masked frame from the server");
+      if (opcode > WSLAY_BINARY_FRAME && (opcode < WSLAY_CONNECTION_CLOSE || opcode > WSLAY_PONG)) {
+        return fail(1002, "invalid opcode " + std::to_string(opcode));
+      }
+      if (control && !fin) return fail(1002, "fragmented control frame");
+      if (control && (byte1 & 0x7f) > 125) return fail(1002, "control frame too long");
+      if (opcode == WSLAY_CONTINUATION_FRAME && !partial_binary) {
+        return fail(1002, "unexpected continuation frame");
+      }
+      if (!control && opcode != WSLAY_CONTINUATION_FRAME && partial_binary) {
+        return fail(1002, "expected a continuation frame");
+      }
+      std::uint64_t length = byte1 & 0x7f;
+      std::size_t header = 2;
+      if (length >= 126) {
+        const std::size_t extended = length == 126 ? 2 : 8;
+        if (rest.size() < header + extended) return;
+        length = 0;
+        for (std::size_t i = 0; i < extended; ++i) {
+          length = (length << 8) | static_cast<unsigned char>(rest[header + i]);
+        }
+        header += extended;
+        // RFC 6455 5.2: the top bit is 0, and the shortest encoding is used.
+        if ((length >> 63) != 0 || length < (extended == 2 ? 126u : 65536u)) {
+          return fail(1002, "invalid frame length");
+        }
+      }
+      if (!control && length > max_size - partial.size()) {
+        return fail(1009, "over max_size of " + std::to_string(max_size) + " bytes");
+      }
+      if (rest.size() - header < length) return;
+      const std::string_view payload = rest.substr(header, static_cast<std::size_t>(length));
+      in_pos += header + payload.size();
+      switch (opcode) {
+        case WSLAY_CONTINUATION_FRAME:
         case WSLAY_TEXT_FRAME:
         case WSLAY_BINARY_FRAME:
-          self->messages.push_back(
-              WebSocketMessage{std::string(payload), arg->opcode == WSLAY_BINARY_FRAME});
+          if (opcode != WSLAY_CONTINUATION_FRAME) partial_binary = opcode == WSLAY_BINARY_FRAME;
+          partial.append(payload);
+          if (fin) on_message();
           break;
         case WSLAY_CONNECTION_CLOSE:
-          self->rcvd = CloseFrame{arg->status_code == 0 ? 1005 : arg->status_code,
-                                  std::string(payload.size() > 2 ? payload.substr(2) : "")};
-          if (self->state == WebSocket::State::open) self->state = WebSocket::State::closing;
+          on_close(payload);
           break;
-        case WSLAY_PONG:
-          self->on_pong(payload);
+        case WSLAY_PING:
+          on_ping(payload);
           break;
         default:
-          break;
+          on_pong(payload);
       }
-    } catch (...) {
-      self->abort();  // out of memory: give up on the connection
     }
+  }
+
+  // The last fragment of a message arrived: the whole message is checked and queued.
+  void on_message() {
+    const bool binary = *partial_binary;
+    partial_binary.reset();
+    std::string data = std::exchange(partial, std::string());
+    if (!binary && !detail::is_utf8(data)) return fail(1007, "invalid UTF-8 in a text message");
+    messages.push_back(WebSocketMessage{std::move(data), binary});
+  }
+
+  void on_close(std::string_view payload) {
+    if (payload.size() == 1) return fail(1002, "close frame too short");
+    int code = 1005;
+    std::string_view reason;
+    if (payload.size() >= 2) {
+      code = (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]);
+      if (!is_receivable_close_code(code)) {
+        return fail(1002, "invalid close code " + std::to_string(code));
+      }
+      reason = payload.substr(2);
+      if (!detail::is_utf8(reason)) return fail(1007, "invalid UTF-8 in the close reason");
+    }
+    rcvd = CloseFrame{code, std::string(reason)};
+    reading = false;
+    if (state == WebSocket::State::open) state = WebSocket::State::closing;
+    // The echo (RFC 6455 5.5.1); refused, harmlessly, when our own close frame was queued.
+    const int rv = wslay_event_queue_close(ctx, static_cast<std::uint16_t>(code == 1005 ? 0 : code),
+                                           reinterpret_cast<const std::uint8_t*>(reason.data()),
+                                           reason.size());
+    if (rv == WSLAY_ERR_NOMEM) throw std::bad_alloc();
+  }
+
+  void on_ping(std::string_view payload) {
+    const wslay_event_msg pong{WSLAY_PONG, reinterpret_cast<const std::uint8_t*>(payload.data()),
+                               payload.size()};
+    // Refused (WSLAY_ERR_NO_MORE_MSG) once our close frame is queued: no pong is due then.
+    if (wslay_event_queue_msg(ctx, &pong) == WSLAY_ERR_NOMEM) throw std::bad_alloc();
+  }
+
+  // Fails the connection (RFC 6455 7.1.7): queues a close frame with `code` and `reason` (if
+  // none was queued yet) and stops reading; the reader then waits for the server to close.
+  void fail(int code, const std::string& reason) {
+    reading = false;
+    partial_binary.reset();
+    partial.clear();
+    queue_close(code, reason);
   }
 
   // A pong acknowledges its ping and every ping sent before it (websockets' rule).
@@ -315,9 +407,12 @@ struct WebSocketState {
 
   wslay_event_context_ptr ctx = nullptr;
   std::unique_ptr<net::Transport> transport;
-  std::string in;  // received bytes for wslay; in_pos of them already taken
+  std::string in;  // received bytes not parsed yet; in_pos of them parsed by parse_frames()
   std::size_t in_pos = 0;
-  std::string out;  // frames wslay produced, not yet written
+  bool reading = true;                 // false after a close frame was received or on failure
+  std::optional<bool> partial_binary;  // a fragmented message is unfinished: whether binary
+  std::string partial;                 // its fragments so far
+  std::string out;                     // frames wslay produced, not yet written
 
   WebSocket::State state = WebSocket::State::connecting;
   std::optional<CloseFrame> own_close;
@@ -377,13 +472,11 @@ Task<> flush(StatePtr state) {
   }
 }
 
-// Hands what the reader received to wslay (which queues pongs and close replies), then
-// writes those. Returns false when wslay failed fatally.
+// Parses what the reader received (queuing pongs and close frames), then writes those.
 Task<> process(const StatePtr& self) {
-  const int rv = wslay_event_recv(self->ctx);
-  self->in.clear();
+  self->parse_frames();
+  self->in.erase(0, self->in_pos);  // keeps an incomplete frame
   self->in_pos = 0;
-  if (rv != 0) self->abort();
   if (!self->messages.empty()) self->readable.set();
   if (!self->aborted && wslay_event_want_write(self->ctx)) co_await flush(self);
 }
@@ -405,7 +498,7 @@ Task<> read_frames(StatePtr state) {
     std::vector<std::byte> buffer(kReadChunk);
     co_await process(self);  // frames that came with the handshake response
     bool eof = false;
-    while (!self->aborted && wslay_event_get_read_enabled(self->ctx)) {
+    while (!self->aborted && self->reading) {
       while (self->messages.size() >= self->max_queue && self->state == WebSocket::State::open &&
              !self->aborted) {
         self->space.clear();

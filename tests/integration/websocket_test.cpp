@@ -6,11 +6,14 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -19,6 +22,7 @@
 #include <corio/run.hpp>
 #include <corio/sleep.hpp>
 #include <corio/spawn.hpp>
+#include <corio/timeout.hpp>
 
 #include "child_process.hpp"
 #include "test_certificates.hpp"
@@ -313,7 +317,10 @@ TEST_F(WebSocketAgainstPython, MessageOverMaxSizeClosesWith1009) {
       co_await socket.recv();
       ADD_FAILURE() << "recv() returned an oversized message";
     } catch (const ConnectionClosedError& error) {
-      EXPECT_EQ(error.sent(), (corio::http::CloseFrame{1009, ""}));
+      EXPECT_EQ(error.sent(), (corio::http::CloseFrame{1009, "over max_size of 1000 bytes"}));
+      EXPECT_STREQ(error.what(),
+                   "sent 1009 (message too big) over max_size of 1000 bytes; no close frame "
+                   "received");
     }
   });
 }
@@ -601,5 +608,535 @@ TEST(WebSocketHandshake, KeepalivePingWithoutPongClosesWith1011) {
     }
     server.close_clients();
     co_await server.wait_closed();
+  });
+}
+
+TEST(WebSocketHandshake, UpgradeAndConnectionAreCaseInsensitive) {
+  corio::run([]() -> Task<> {
+    auto server = co_await fake_server(
+        [](const std::string& head) {
+          return "HTTP/1.1 101 Switching Protocols\r\nupgrade: WebSocket\r\n"
+                 "connection: keep-alive, UPGRADE\r\nSec-WebSocket-Accept: " +
+                 accept_for(request_key(head)) + "\r\n\r\n";
+        },
+        nullptr);
+    WebSocketOptions options = no_keepalive();
+    options.close_timeout = 200ms;
+    WebSocket socket = co_await WebSocket::connect(url_of(server), std::move(options));
+    EXPECT_TRUE(socket.open());
+    co_await socket.close();
+    server.close_clients();
+    co_await server.wait_closed();
+  });
+}
+
+TEST(WebSocketHandshake, ExtensionOrSubprotocolNotOfferedIsInvalidHandshake) {
+  corio::run([]() -> Task<> {
+    auto extension = co_await fake_server(
+        [](const std::string& head) {
+          return switching(accept_for(request_key(head)),
+                           "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+        },
+        nullptr);
+    try {
+      co_await WebSocket::connect(url_of(extension));
+      ADD_FAILURE() << "connect() succeeded";
+    } catch (const InvalidHandshake& error) {
+      EXPECT_STREQ(error.what(),
+                   "server sent Sec-WebSocket-Extensions 'permessage-deflate' but no extension "
+                   "was offered");
+    }
+    auto subprotocol = co_await fake_server(
+        [](const std::string& head) {
+          return switching(accept_for(request_key(head)), "Sec-WebSocket-Protocol: chat\r\n");
+        },
+        nullptr);
+    try {
+      co_await WebSocket::connect(url_of(subprotocol));  // offers none
+      ADD_FAILURE() << "connect() succeeded";
+    } catch (const InvalidHandshake& error) {
+      EXPECT_STREQ(error.what(), "server chose subprotocol 'chat' but none was offered");
+    }
+    for (auto* server : {&extension, &subprotocol}) {
+      server->close_clients();
+      co_await server->wait_closed();
+    }
+  });
+}
+
+// --- frame-level fakes: a valid handshake, then exact bytes --------------------------------
+
+namespace {
+
+// A frame as a server sends it: unmasked (unless mask_key is given), the length in its
+// shortest form. byte0 carries FIN, RSV1-3 and the opcode.
+std::string raw_frame(unsigned byte0, std::string_view payload, const std::string& mask_key = "") {
+  std::string out(1, static_cast<char>(byte0));
+  const unsigned mask_bit = mask_key.empty() ? 0 : 0x80;
+  if (payload.size() < 126) {
+    out += static_cast<char>(mask_bit | payload.size());
+  } else if (payload.size() < 65536) {
+    out += static_cast<char>(mask_bit | 126);
+    out += static_cast<char>(payload.size() >> 8);
+    out += static_cast<char>(payload.size() & 0xff);
+  } else {
+    out += static_cast<char>(mask_bit | 127);
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out += static_cast<char>((static_cast<std::uint64_t>(payload.size()) >> shift) & 0xff);
+    }
+  }
+  if (mask_key.empty()) return out + std::string(payload);
+  out += mask_key;
+  for (std::size_t i = 0; i < payload.size(); ++i) out += payload[i] ^ mask_key[i % 4];
+  return out;
+}
+
+constexpr unsigned kFin = 0x80;
+constexpr unsigned kText = 0x1;
+constexpr unsigned kBinary = 0x2;
+constexpr unsigned kClose = 0x8;
+constexpr unsigned kPing = 0x9;
+constexpr unsigned kPong = 0xa;
+
+std::string frame(unsigned opcode, std::string_view payload) {
+  return raw_frame(kFin | opcode, payload);
+}
+
+std::string close_payload(int code, std::string_view reason = "") {
+  std::string out;
+  out += static_cast<char>(code >> 8);
+  out += static_cast<char>(code & 0xff);
+  return out + std::string(reason);
+}
+
+int close_code_of(const std::string& payload) {
+  if (payload.size() < 2) return 1005;
+  return (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]);
+}
+
+// A frame the client sent, unmasked; `masked` tells whether it was (RFC 6455 5.3: always).
+struct ClientFrame {
+  unsigned opcode = 0;
+  bool fin = false;
+  bool masked = false;
+  std::string payload;
+};
+
+Task<ClientFrame> read_client_frame(corio::net::StreamReader& reader) {
+  const std::string head = co_await reader.readexactly(2);
+  ClientFrame frame;
+  frame.fin = (head[0] & 0x80) != 0;
+  frame.opcode = head[0] & 0x0f;
+  frame.masked = (head[1] & 0x80) != 0;
+  std::uint64_t length = head[1] & 0x7f;
+  if (length >= 126) {
+    const std::string extended = co_await reader.readexactly(length == 126 ? 2 : 8);
+    length = 0;
+    for (char c : extended) length = (length << 8) | static_cast<unsigned char>(c);
+  }
+  std::string mask(4, '\0');
+  if (frame.masked) mask = co_await reader.readexactly(4);
+  frame.payload = co_await reader.readexactly(length);
+  for (std::size_t i = 0; i < frame.payload.size(); ++i) frame.payload[i] ^= mask[i % 4];
+  co_return frame;
+}
+
+// What a frame server saw of its (last) client.
+struct Peer {
+  std::vector<ClientFrame> frames;   // every frame the client sent, its close frame last
+  bool client_closed_first = false;  // TCP EOF from the client before the server closed
+};
+
+// After a valid handshake, writes `script`; then records the client's frames, answering pings
+// with pongs, until the client's close frame; echoes that (as servers do), waits `linger`
+// for the client to close TCP first (it should not), and closes TCP.
+Task<corio::net::Server> frame_server(std::string script, std::shared_ptr<Peer> peer,
+                                      std::chrono::milliseconds linger = 0ms) {
+  return corio::net::start_server(
+      [script, peer, linger](corio::net::StreamReader reader,
+                             corio::net::StreamWriter writer) -> Task<> {
+        const std::string head = co_await reader.readuntil("\r\n\r\n");
+        writer.write(switching(accept_for(request_key(head))));
+        co_await writer.drain();
+        writer.write(script);
+        co_await writer.drain();
+        try {
+          for (;;) {
+            ClientFrame received = co_await read_client_frame(reader);
+            peer->frames.push_back(received);
+            if (received.opcode == kPing) writer.write(frame(kPong, received.payload));
+            if (received.opcode == kClose) break;
+          }
+          writer.write(frame(kClose, peer->frames.back().payload));
+          co_await writer.drain();
+          if (linger > 0ms) {
+            try {
+              const std::string rest = co_await corio::wait_for(reader.read(), linger);
+              peer->client_closed_first = rest.empty();
+            } catch (const corio::TimeoutError&) {
+            }
+          }
+        } catch (const corio::net::IncompleteReadError&) {
+          peer->client_closed_first = true;
+        }
+        writer.close();
+      },
+      "127.0.0.1", 0);
+}
+
+WebSocketOptions frame_options() {
+  WebSocketOptions options = no_keepalive();
+  options.close_timeout = 5s;
+  return options;
+}
+
+// Connects to a frame server playing `script`, takes the messages that come before the bad
+// frame, and expects the client to fail the connection: recv() raises ConnectionClosedError,
+// the client sent a close frame with `code` (and the server saw it), and what() names
+// `problem`.
+Task<> expect_failure(std::string script, int code, std::string problem) {
+  auto peer = std::make_shared<Peer>();
+  auto server = co_await frame_server(std::move(script), peer);
+  WebSocket socket = co_await WebSocket::connect(url_of(server), frame_options());
+  bool raised = false;
+  try {
+    for (int i = 0; i < 10; ++i) co_await socket.recv();
+  } catch (const ConnectionClosedError& error) {
+    raised = true;
+    EXPECT_TRUE(error.sent().has_value()) << error.what();
+    if (error.sent()) {
+      EXPECT_EQ(error.sent()->code, code) << error.what();
+    }
+    EXPECT_NE(std::string(error.what()).find(problem), std::string::npos)
+        << "'" << error.what() << "' does not name '" << problem << "'";
+  }
+  EXPECT_TRUE(raised) << "recv() never raised ConnectionClosedError";
+  EXPECT_TRUE(socket.closed());
+  EXPECT_FALSE(peer->frames.empty());
+  if (!peer->frames.empty()) {
+    EXPECT_EQ(peer->frames.back().opcode, kClose);
+    EXPECT_EQ(close_code_of(peer->frames.back().payload), code);
+  }
+  server.close_clients();
+  co_await server.wait_closed();
+}
+
+}  // namespace
+
+TEST(WebSocketFrames, InvalidUtf8TextFailsWith1007) {
+  corio::run([]() -> Task<> {
+    co_await expect_failure(frame(kText, "\xff"), 1007, "invalid UTF-8");
+    co_await expect_failure(frame(kText, "\xed\xa0\x80"), 1007, "invalid UTF-8");  // surrogate
+    co_await expect_failure(frame(kText, "\xc0\xaf"), 1007, "invalid UTF-8");      // overlong '/'
+    // Each fragment alone could start or end valid UTF-8; together they are not.
+    co_await expect_failure(raw_frame(kText, "ok \xc3") + raw_frame(kFin, "x"), 1007,
+                            "invalid UTF-8");
+  });
+}
+
+TEST(WebSocketFrames, Utf8SplitAcrossFragmentsIsReassembled) {
+  corio::run([]() -> Task<> {
+    auto peer = std::make_shared<Peer>();
+    // "é" (C3 A9) and "€" (E2 82 AC) each cut between fragments.
+    auto server = co_await frame_server(
+        raw_frame(kText, "caf\xc3") + raw_frame(0, "\xa9 \xe2") + raw_frame(kFin, "\x82\xac"),
+        peer);
+    WebSocket socket = co_await WebSocket::connect(url_of(server), frame_options());
+    WebSocketMessage message = co_await socket.recv();
+    EXPECT_EQ(message.data, "café €");
+    EXPECT_TRUE(message.is_text());
+    co_await socket.close();
+    EXPECT_EQ(socket.close_code(), 1000);
+    server.close_clients();
+    co_await server.wait_closed();
+  });
+}
+
+TEST(WebSocketFrames, CloseFrameWithOneBytePayloadIsAProtocolError) {
+  corio::run([]() -> Task<> {
+    co_await expect_failure(frame(kClose, "\x03"), 1002, "close frame too short");
+  });
+}
+
+TEST(WebSocketFrames, CloseCodesNotAllowedOnTheWireAreProtocolErrors) {
+  corio::run([]() -> Task<> {
+    for (int code : {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535}) {
+      SCOPED_TRACE(code);
+      co_await expect_failure(frame(kClose, close_payload(code)), 1002,
+                              "invalid close code " + std::to_string(code));
+    }
+  });
+}
+
+TEST(WebSocketFrames, RegisteredCloseCodesAreEchoed) {
+  corio::run([]() -> Task<> {
+    for (int code : {1001, 1003, 1011, 1012, 1013, 1014, 3000, 4999}) {
+      SCOPED_TRACE(code);
+      auto peer = std::make_shared<Peer>();
+      auto server = co_await frame_server(frame(kClose, close_payload(code, "why")), peer);
+      WebSocket socket = co_await WebSocket::connect(url_of(server), frame_options());
+      try {
+        co_await socket.recv();
+        ADD_FAILURE() << "recv() returned";
+      } catch (const ConnectionClosed& error) {
+        EXPECT_EQ(error.code(), code) << error.what();
+        EXPECT_EQ(error.reason(), "why");
+        EXPECT_EQ(error.sent(), (corio::http::CloseFrame{code, "why"}));
+      }
+      EXPECT_EQ(socket.close_code(), code);
+      EXPECT_EQ(peer->frames.size(), 1u);
+      if (!peer->frames.empty()) {
+        EXPECT_EQ(peer->frames[0].payload, close_payload(code, "why"));
+      }
+      server.close_clients();
+      co_await server.wait_closed();
+    }
+  });
+}
+
+TEST(WebSocketFrames, CloseReasonMustBeUtf8) {
+  corio::run([]() -> Task<> {
+    co_await expect_failure(frame(kClose, close_payload(1000, "bad \xff")), 1007,
+                            "invalid UTF-8 in the close reason");
+  });
+}
+
+// wslay's buffer is 4096 bytes: here the close frame's reason is cut by it, right after the
+// first byte of "é".
+TEST(WebSocketFrames, CloseReasonIsCheckedWhole) {
+  corio::run([]() -> Task<> {
+    auto peer = std::make_shared<Peer>();
+    const std::string before = raw_frame(kFin | kBinary, std::string(4087, 'b'));
+    auto server = co_await frame_server(before + frame(kClose, close_payload(1001, "éxy")), peer);
+    WebSocket socket = co_await WebSocket::connect(url_of(server), frame_options());
+    WebSocketMessage message = co_await socket.recv();
+    EXPECT_EQ(message.data.size(), 4087u);
+    try {
+      co_await socket.recv();
+      ADD_FAILURE() << "recv() returned";
+    } catch (const ConnectionClosedOK& error) {
+      EXPECT_EQ(error.code(), 1001);
+      EXPECT_EQ(error.reason(), "éxy");
+    } catch (const ConnectionClosedError& error) {
+      ADD_FAILURE() << error.what();
+    }
+    server.close_clients();
+    co_await server.wait_closed();
+  });
+}
+
+TEST(WebSocketFrames, ServerCloseIsEchoedAndTheClientWaitsForTheServerToCloseTcp) {
+  corio::run([]() -> Task<> {
+    auto peer = std::make_shared<Peer>();
+    auto server = co_await frame_server(frame(kClose, close_payload(1000, "bye")), peer, 300ms);
+    WebSocket socket = co_await WebSocket::connect(url_of(server), frame_options());
+    try {
+      co_await socket.recv();
+      ADD_FAILURE() << "recv() returned";
+    } catch (const ConnectionClosedOK& error) {
+      EXPECT_STREQ(error.what(), "received 1000 (OK) bye; then sent 1000 (OK) bye");
+    }
+    EXPECT_TRUE(socket.closed());
+    EXPECT_EQ(peer->frames.size(), 1u);
+    if (!peer->frames.empty()) {
+      EXPECT_TRUE(peer->frames[0].masked);
+      EXPECT_EQ(peer->frames[0].payload, close_payload(1000, "bye"));
+    }
+    EXPECT_FALSE(peer->client_closed_first);
+    server.close_clients();
+    co_await server.wait_closed();
+  });
+}
+
+TEST(WebSocketFrames, ClientCloseWaitsForTheServerToCloseTcp) {
+  corio::run([]() -> Task<> {
+    auto peer = std::make_shared<Peer>();
+    auto server = co_await frame_server("", peer, 300ms);
+    WebSocket socket = co_await WebSocket::connect(url_of(server), frame_options());
+    const auto start = std::chrono::steady_clock::now();
+    co_await socket.close(1000, "done");
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms);  // the server's linger
+    EXPECT_TRUE(socket.closed());
+    EXPECT_EQ(socket.close_code(), 1000);
+    EXPECT_FALSE(peer->client_closed_first);
+    EXPECT_THROW(co_await socket.send("late"), ConnectionClosedOK);
+    server.close_clients();
+    co_await server.wait_closed();
+  });
+}
+
+TEST_F(WebSocketAgainstPython, CloseWhileRecvIsParkedEndsTheRecv) {
+  corio::run([&]() -> Task<> {
+    WebSocket socket = co_await WebSocket::connect(ws("/echo"));
+    auto waiting = corio::spawn(
+        [&socket]() -> Task<> { EXPECT_THROW(co_await socket.recv(), ConnectionClosedOK); });
+    co_await corio::yield_now();
+    co_await corio::yield_now();
+    co_await socket.close();
+    co_await waiting;
+    EXPECT_EQ(socket.close_code(), 1000);
+  });
+}
+
+TEST_F(WebSocketAgainstPython, CloseTwiceAndSendAfterClose) {
+  corio::run([&]() -> Task<> {
+    WebSocket socket = co_await WebSocket::connect(ws("/echo"));
+    auto first = corio::spawn([&socket]() -> Task<> { co_await socket.close(); });
+    auto second = corio::spawn([&socket]() -> Task<> { co_await socket.close(4000, "ignored"); });
+    co_await first;
+    co_await second;
+    EXPECT_TRUE(socket.closed());
+    EXPECT_EQ(socket.close_code(), 1000);  // the first close() chose the code
+    co_await socket.close();               // closed: a no-op
+    EXPECT_THROW(co_await socket.send("late"), ConnectionClosedOK);
+    EXPECT_THROW(co_await socket.send_binary(std::string_view("late")), ConnectionClosedOK);
+    EXPECT_THROW(co_await socket.recv(), ConnectionClosedOK);
+  });
+}
+
+TEST(WebSocketFrames, ControlFrameOver125BytesIsAProtocolError) {
+  corio::run([]() -> Task<> {
+    co_await expect_failure(frame(kPing, std::string(126, 'p')), 1002, "control frame too long");
+    co_await expect_failure(frame(kClose, close_payload(1000, std::string(124, 'r'))), 1002,
+                            "control frame too long");
+  });
+}
+
+TEST(WebSocketFrames, FragmentedControlFrameIsAProtocolError) {
+  corio::run([]() -> Task<> {
+    co_await expect_failure(raw_frame(kPing, "p") + raw_frame(kFin, "q"), 1002,
+                            "fragmented control frame");
+  });
+}
+
+TEST(WebSocketFrames, PingInsideAFragmentedMessageIsAnsweredAndTheMessageReassembles) {
+  corio::run([]() -> Task<> {
+    auto peer = std::make_shared<Peer>();
+    auto server = co_await frame_server(raw_frame(kText, "ab") + frame(kPing, "in between") +
+                                            raw_frame(0, "cd") + raw_frame(kFin, "ef"),
+                                        peer);
+    WebSocket socket = co_await WebSocket::connect(url_of(server), frame_options());
+    WebSocketMessage message = co_await socket.recv();
+    EXPECT_EQ(message, (WebSocketMessage{"abcdef", false}));
+    co_await socket.close();
+    EXPECT_EQ(peer->frames.size(), 2u);
+    if (peer->frames.size() == 2) {
+      EXPECT_EQ(peer->frames[0].opcode, kPong);
+      EXPECT_TRUE(peer->frames[0].masked);
+      EXPECT_EQ(peer->frames[0].payload, "in between");
+      EXPECT_EQ(peer->frames[1].opcode, kClose);
+    }
+    server.close_clients();
+    co_await server.wait_closed();
+  });
+}
+
+TEST(WebSocketFrames, UnsolicitedPongIsIgnored) {
+  corio::run([]() -> Task<> {
+    auto peer = std::make_shared<Peer>();
+    auto server = co_await frame_server(frame(kPong, "nobody asked") + frame(kText, "after"), peer);
+    WebSocket socket = co_await WebSocket::connect(url_of(server), frame_options());
+    WebSocketMessage message = co_await socket.recv();
+    EXPECT_EQ(message.data, "after");
+    EXPECT_TRUE(socket.open());
+    const auto rtt = co_await socket.ping("mine");  // the fake answers pings
+    EXPECT_GT(rtt.count(), 0);
+    co_await socket.close();
+    EXPECT_EQ(socket.close_code(), 1000);
+    server.close_clients();
+    co_await server.wait_closed();
+  });
+}
+
+TEST_F(WebSocketAgainstPython, ConcurrentPingsEachReturnWithTheirPong) {
+  int done = 0;
+  corio::run([&]() -> Task<> {
+    WebSocket socket = co_await WebSocket::connect(ws("/echo"));
+    std::vector<corio::JoinHandle<void>> pings;
+    for (int i = 0; i < 5; ++i) {
+      pings.push_back(corio::spawn([&socket, &done, i]() -> Task<> {
+        const auto rtt = co_await socket.ping("ping " + std::to_string(i));
+        EXPECT_GT(rtt.count(), 0);
+        ++done;
+      }));
+      pings.push_back(corio::spawn([&socket, &done]() -> Task<> {
+        co_await socket.ping();  // random payload
+        ++done;
+      }));
+    }
+    for (auto& ping : pings) co_await ping;
+    co_await socket.close();
+  });
+  EXPECT_EQ(done, 10);
+}
+
+TEST(WebSocketFrames, ReservedBitsWithoutAnExtensionAreAProtocolError) {
+  corio::run([]() -> Task<> {
+    for (unsigned rsv : {0x40u, 0x20u, 0x10u}) {
+      SCOPED_TRACE(rsv);
+      co_await expect_failure(raw_frame(kFin | rsv | kText, "x"), 1002, "reserved bits");
+    }
+  });
+}
+
+TEST(WebSocketFrames, UnknownOpcodesAreAProtocolError) {
+  corio::run([]() -> Task<> {
+    for (unsigned opcode : {3u, 4u, 5u, 6u, 7u, 11u, 12u, 13u, 14u, 15u}) {
+      SCOPED_TRACE(opcode);
+      co_await expect_failure(frame(opcode, "x"), 1002, "invalid opcode " + std::to_string(opcode));
+    }
+  });
+}
+
+TEST(WebSocketFrames, FragmentSequenceErrorsAreProtocolErrors) {
+  corio::run([]() -> Task<> {
+    co_await expect_failure(raw_frame(kFin, "orphan"), 1002, "unexpected continuation frame");
+    co_await expect_failure(raw_frame(kText, "begun") + frame(kText, "new"), 1002,
+                            "expected a continuation frame");
+    co_await expect_failure(raw_frame(kBinary, "begun") + frame(kBinary, "new"), 1002,
+                            "expected a continuation frame");
+  });
+}
+
+TEST(WebSocketFrames, MaskedFrameFromTheServerIsAProtocolError) {
+  corio::run([]() -> Task<> {
+    co_await expect_failure(raw_frame(kFin | kText, "hidden", "abcd"), 1002, "masked frame");
+  });
+}
+
+TEST(WebSocketFrames, MaxSizeAppliesToTheReassembledMessage) {
+  corio::run([]() -> Task<> {
+    auto peer = std::make_shared<Peer>();
+    auto server = co_await frame_server(
+        raw_frame(kBinary, std::string(600, 'a')) + raw_frame(kFin, std::string(600, 'b')), peer);
+    WebSocketOptions options = frame_options();
+    options.max_size = 1000;
+    WebSocket socket = co_await WebSocket::connect(url_of(server), std::move(options));
+    try {
+      co_await socket.recv();
+      ADD_FAILURE() << "recv() returned an oversized message";
+    } catch (const ConnectionClosedError& error) {
+      EXPECT_TRUE(error.sent().has_value());
+      if (error.sent()) {
+        EXPECT_EQ(error.sent()->code, 1009) << error.what();
+      }
+    }
+    EXPECT_FALSE(peer->frames.empty());
+    if (!peer->frames.empty()) {
+      EXPECT_EQ(close_code_of(peer->frames.back().payload), 1009);
+    }
+    server.close_clients();
+    co_await server.wait_closed();
+  });
+}
+
+TEST(WebSocketFrames, HugeAnnouncedLengthIsRefusedWithoutAllocating) {
+  corio::run([]() -> Task<> {
+    // 2^63-1 bytes announced, none sent: refused from the header alone.
+    co_await expect_failure(std::string("\x82\x7f\x7f\xff\xff\xff\xff\xff\xff\xff", 10), 1009,
+                            "message too big");
+    // The most significant bit of a 64-bit length must be 0 (RFC 6455 5.2).
+    co_await expect_failure(std::string("\x82\x7f\xff\xff\xff\xff\xff\xff\xff\xff", 10), 1002,
+                            "invalid frame length");
   });
 }

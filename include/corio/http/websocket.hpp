@@ -14,9 +14,18 @@
 // What it does: the opening handshake (random Sec-WebSocket-Key, Sec-WebSocket-Accept checked,
 // Upgrade/Connection checked, the subprotocol must be one offered, extensions refused), masked
 // frames, reassembly of fragmented messages, UTF-8 checks of text in both directions, pings
-// answered with pongs, keepalive pings, close codes, and a message size limit. Framing is
-// wslay's (event API); the opening handshake is parsed with corio's ResponseParser. Bytes the
-// server sends right behind its 101 response are frames and are not lost.
+// answered with pongs, keepalive pings, close codes, and a message size limit. Frames are
+// sent with wslay (event API) and received by corio's own parser, strict to RFC 6455; the
+// opening handshake is parsed with corio's ResponseParser. Bytes the server sends right
+// behind its 101 response are frames and are not lost.
+//
+// A server breaking the protocol makes the client fail the connection: it sends a close frame
+// naming the fault (1002 protocol error: reserved bits, unknown opcode, masked frame, control
+// frame over 125 bytes or fragmented, fragments out of sequence, bad length, a close frame of
+// 1 byte or with a code not allowed on the wire; 1007: text or a close reason not UTF-8;
+// 1009: a message over max_size, refused from its header), waits close_timeout at most for
+// the server to close TCP, and recv() raises ConnectionClosedError ("sent 1002 (protocol
+// error) reserved bits must be 0; no close frame received").
 //
 // One background task per connection reads frames as they arrive (websockets' "transfer
 // data" task): it answers pings at once, completes ping() waits, and queues data messages for
