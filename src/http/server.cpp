@@ -264,6 +264,9 @@ class Connection final : public detail::BodySource {
   Task<> stream_response(std::string_view unsent, ServerResponse& response, Framing framing,
                          bool& keep_alive, Answer& answer);
   Task<bool> discard_body();
+  // The answer to a failure of read_chunk() that escaped the handler: 400/413 for a bad
+  // body, 408 for a stalled one. Rethrows a NetworkError (the client is gone).
+  ServerResponse body_failure_response(std::exception_ptr failure);
   Task<> answer_error(int status, std::string detail);
   Task<> linger();
   // When a request began, for the access log (which alone reads the clock for it).
@@ -292,6 +295,10 @@ class Connection final : public detail::BodySource {
   std::size_t requests_ = 0;
   bool idle_ = true;
   bool continue_pending_ = false;  // Expect: 100-continue, and "100 Continue" not sent yet
+  // What read_chunk() threw last. A handler may meet the same exception types in its own
+  // work (an AsyncClient's RemoteProtocolError, a timeout, a backend refusing): those are
+  // its failures (500), told apart from the body's by identity.
+  std::exception_ptr body_failure_;
 };
 
 void Connection::begin_wait(Loop::TimePoint deadline) {
@@ -384,28 +391,49 @@ Task<bool> Connection::read_head(Loop::TimePoint deadline) {
 
 Task<std::optional<std::string>> Connection::read_chunk() {
   std::optional<std::string> piece;
-  while (true) {
-    if (!body_.empty()) {
-      piece.emplace(std::move(body_));
-      body_.clear();
-      break;
+  try {
+    while (true) {
+      if (!body_.empty()) {
+        piece.emplace(std::move(body_));
+        body_.clear();
+        break;
+      }
+      if (parser_.message_complete()) break;
+      if (in_start_ != in_end_) {
+        feed();
+        continue;
+      }
+      if (continue_pending_) {
+        continue_pending_ = false;
+        co_await write("HTTP/1.1 100 Continue\r\n\r\n");
+      }
+      const bool more = co_await fill(deadline_in(state_->options.body_timeout));
+      if (!more) {
+        parser_.finish();  // throws: the stream ended inside the body
+        break;
+      }
     }
-    if (parser_.message_complete()) break;
-    if (in_start_ != in_end_) {
-      feed();
-      continue;
-    }
-    if (continue_pending_) {
-      continue_pending_ = false;
-      co_await write("HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    const bool more = co_await fill(deadline_in(state_->options.body_timeout));
-    if (!more) {
-      parser_.finish();  // throws: the stream ended inside the body
-      break;
-    }
+  } catch (...) {
+    body_failure_ = std::current_exception();
+    throw;
   }
   co_return piece;
+}
+
+ServerResponse Connection::body_failure_response(std::exception_ptr failure) {
+  body_failure_ = nullptr;
+  try {
+    std::rethrow_exception(std::move(failure));
+  } catch (const RemoteProtocolError& e) {
+    return ServerResponse::text(e.what(), status_code(e.kind()));
+  } catch (const TimeoutError&) {
+    return HTTPException(408, "request body timed out").response();
+  } catch (const net::NetworkError&) {
+    throw;  // the client went away: nobody to answer
+  } catch (...) {
+    state_->report("reading a request body failed: " + describe(std::current_exception()));
+    return HTTPException(500).response();
+  }
 }
 
 // A write that makes no progress for write_timeout fails as a NetworkError: the client is
@@ -687,20 +715,15 @@ Task<bool> Connection::serve_request() {
       response = co_await state_->router.dispatch(request);
     } catch (const HTTPException& e) {
       response = e.response();
-    } catch (const RemoteProtocolError& e) {
-      response = ServerResponse::text(e.what(), status_code(e.kind()));
-      must_close = true;
-    } catch (const TimeoutError&) {
-      response = HTTPException(408, "request body timed out").response();
-      must_close = true;
     } catch (const CancelledError&) {
       throw;
-    } catch (const net::NetworkError&) {
-      throw;  // the client went away: nobody to answer
     } catch (...) {
       failure = std::current_exception();
     }
-    if (failure) {
+    if (failure && failure == body_failure_) {
+      response = body_failure_response(std::move(failure));
+      must_close = true;
+    } else if (failure) {
       state_->report(request.method() + " " + request.target() +
                      ": handler failed: " + describe(failure));
       response = HTTPException(500).response();

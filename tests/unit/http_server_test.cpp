@@ -992,6 +992,38 @@ TEST(HttpServer, UnreadBodyThatLooksLikeARequestIsNeverServed) {
   EXPECT_EQ(targets, (std::vector<std::string>{"outer"}));
 }
 
+// Exceptions a handler meets in its own work (an upstream that breaks HTTP, its own
+// deadline, a backend that refuses) are its failures: 500, not the status of a request
+// that could not be read, and never a silent close.
+TEST(HttpServer, HandlerOwnProtocolTimeoutAndNetworkErrorsAre500) {
+  std::vector<std::string> errors;
+  ServerOptions options;
+  options.error_log = [&errors](std::string_view text) { errors.emplace_back(text); };
+  Router router;
+  router.get("/upstream", [](ServerRequest&) -> Task<ServerResponse> {
+    throw corio::http::RemoteProtocolError("upstream sent garbage");
+    co_return ServerResponse::text("never");
+  });
+  router.get("/deadline", [](ServerRequest&) -> Task<ServerResponse> {
+    co_await corio::timeout(1ms, []() -> Task<> { co_await corio::sleep(1h); });
+    co_return ServerResponse::text("never");
+  });
+  router.get("/backend", [](ServerRequest&) -> Task<ServerResponse> {
+    throw corio::net::ConnectionRefusedError(ECONNREFUSED, "connect to backend");
+    co_return ServerResponse::text("never");
+  });
+  with_server(std::move(router), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    for (const char* target : {"/upstream", "/deadline", "/backend"}) {
+      auto client = co_await RawClient::connect(port);
+      co_await client.send("GET " + std::string(target) + " HTTP/1.1\r\nHost: t\r\n\r\n");
+      Message m = co_await client.response();
+      EXPECT_EQ(m.status_code, 500) << target;
+      EXPECT_EQ(m.body.find("garbage"), std::string::npos) << m.body;  // no internals shown
+    }
+  });
+  EXPECT_EQ(errors.size(), 3u);
+}
+
 TEST(HttpServer, BodyErrorsEscapingTheHandlerKeepTheirStatus) {
   ServerOptions options = quiet_options();
   options.limits.max_body = 8;
