@@ -135,6 +135,15 @@ std::string describe_close(const CloseFrame& frame) {
     case 1011:
       meaning = "unexpected error";
       break;
+    case 1012:
+      meaning = "service restart";
+      break;
+    case 1013:
+      meaning = "try again later";
+      break;
+    case 1014:
+      meaning = "bad gateway";
+      break;
     default:
       meaning = frame.code >= 3000 && frame.code < 4000   ? "registered"
                 : frame.code >= 4000 && frame.code < 5000 ? "private use"

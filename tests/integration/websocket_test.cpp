@@ -894,6 +894,23 @@ TEST(WebSocketFrames, RegisteredCloseCodesAreEchoed) {
   });
 }
 
+TEST(WebSocketFrames, ServiceRestartIsNamedInTheError) {
+  corio::run([]() -> Task<> {
+    auto peer = std::make_shared<Peer>();
+    auto server = co_await frame_server(frame(kClose, close_payload(1012)), peer);
+    WebSocket socket = co_await WebSocket::connect(url_of(server), frame_options());
+    try {
+      co_await socket.recv();
+      ADD_FAILURE() << "recv() returned";
+    } catch (const ConnectionClosedError& error) {
+      EXPECT_STREQ(error.what(),
+                   "received 1012 (service restart); then sent 1012 (service restart)");
+    }
+    server.close_clients();
+    co_await server.wait_closed();
+  });
+}
+
 TEST(WebSocketFrames, CloseReasonMustBeUtf8) {
   corio::run([]() -> Task<> {
     co_await expect_failure(frame(kClose, close_payload(1000, "bad \xff")), 1007,
