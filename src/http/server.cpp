@@ -727,6 +727,7 @@ Task<bool> Connection::serve_request() {
       state_->report(request.method() + " " + request.target() +
                      ": handler failed: " + describe(failure));
       response = HTTPException(500).response();
+      must_close = true;  // as aiohttp: nothing vouches for what the failed handler left
     }
   }
   const bool body_done = parser_.message_complete();

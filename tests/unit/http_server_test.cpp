@@ -741,23 +741,24 @@ TEST(HttpServer, ConnectionClosesAfterMaxKeepaliveRequests) {
   });
 }
 
-TEST(HttpServer, HandlerExceptionsBecome500AndTheConnectionStaysUsable) {
+// An HTTPException is a planned answer: the connection goes on. Any other exception is a
+// 500 and closes the connection, as aiohttp does (see the pipelined case below).
+TEST(HttpServer, HandlerExceptionsBecome500AndCloseTheConnection) {
   std::vector<std::string> errors;
   ServerOptions options;
   options.error_log = [&](std::string_view text) { errors.emplace_back(text); };
   with_server(demo_router(), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
     auto client = co_await RawClient::connect(port);
-    co_await client.send("GET /boom HTTP/1.1\r\nHost: t\r\n\r\n");
-    Message m = co_await client.response();
-    EXPECT_EQ(m.status_code, 500);
-    EXPECT_TRUE(m.keep_alive);
     co_await client.send("GET /forbidden HTTP/1.1\r\nHost: t\r\n\r\n");
-    m = co_await client.response();
+    Message m = co_await client.response();
     EXPECT_EQ(m.status_code, 403);
     EXPECT_EQ(m.body, "not yours");
-    co_await client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_TRUE(m.keep_alive);
+    co_await client.send("GET /boom HTTP/1.1\r\nHost: t\r\n\r\n");
     m = co_await client.response();
-    EXPECT_EQ(m.body, "hello");
+    EXPECT_EQ(m.status_code, 500);
+    EXPECT_EQ(header(m, "connection"), "close");
+    EXPECT_EQ(co_await client.read_to_eof(), "");
   });
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("GET /boom: handler failed"), std::string::npos) << errors[0];
@@ -990,6 +991,34 @@ TEST(HttpServer, UnreadBodyThatLooksLikeARequestIsNeverServed) {
     EXPECT_EQ(b.body, "seen");
   });
   EXPECT_EQ(targets, (std::vector<std::string>{"outer"}));
+}
+
+// Like aiohttp (web_protocol's handle_error forces close): after an exception nobody
+// planned for the connection closes; the requests pipelined behind it are not answered, and
+// the client sends them again on a fresh connection. An HTTPException is a planned answer
+// and keeps the connection.
+TEST(HttpServer, PipelinedRequestAfterAFailedHandlerIsNotAnsweredOnThatConnection) {
+  std::vector<std::string> targets;
+  ServerOptions options = quiet_options();
+  options.lingering_timeout = 200ms;
+  options.access_log = [&targets](const corio::http::AccessLogEntry& e) {
+    targets.emplace_back(e.target);
+  };
+  with_server(demo_router(), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    auto client = co_await RawClient::connect(port);
+    co_await client.send(
+        "GET /forbidden HTTP/1.1\r\nHost: t\r\n\r\n"
+        "GET /boom HTTP/1.1\r\nHost: t\r\n\r\n"
+        "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    Message a = co_await client.response();
+    EXPECT_EQ(a.status_code, 403);
+    EXPECT_TRUE(a.keep_alive);
+    Message b = co_await client.response();
+    EXPECT_EQ(b.status_code, 500);
+    EXPECT_EQ(header(b, "connection"), "close");
+    EXPECT_EQ(co_await client.read_to_eof(), "");
+  });
+  EXPECT_EQ(targets, (std::vector<std::string>{"/forbidden", "/boom"}));
 }
 
 // Exceptions a handler meets in its own work (an upstream that breaks HTTP, its own

@@ -28,14 +28,19 @@
 // server half-closes and reads for up to lingering_timeout, so the client can read the
 // answer before its unread request bytes would make the kernel reset the connection.
 //
-// Handler failures: an HTTPException becomes its response; any other exception a 500
-// (reported through error_log), and the connection stays usable if the request body was
-// read to its end. A failure to read this request's body (ServerRequest::read_chunk) that
-// escapes the handler is answered as above (400, 413, 408; nothing when the client went
-// away); the same exception types met in the handler's own work (an AsyncClient's
-// RemoteProtocolError, its own timeout, a refused backend) are handler failures: 500. Slow clients
-// cannot hold a connection: the head must arrive within header_timeout (slowloris), each body read
-// must progress within body_timeout and each write finish within write_timeout.
+// Handler failures: an HTTPException becomes its response and the connection goes on; any
+// other exception a 500 (reported through error_log) with "Connection: close", as aiohttp
+// answers (its handle_error forces close): the failure was not planned, so nothing vouches
+// for what the handler left half done, and requests pipelined behind it are better sent
+// again on a fresh connection than served after it. A failure to read this request's body
+// (ServerRequest::read_chunk) that escapes the handler is answered as a malformed request
+// is (400, 413, 408; nothing when the client went away); the same exception types met in
+// the handler's own work (an AsyncClient's RemoteProtocolError, its own timeout, a refused
+// backend) are handler failures: 500.
+//
+// Slow clients cannot hold a connection: the head must arrive within header_timeout
+// (slowloris), each body read must progress within body_timeout and each write finish
+// within write_timeout.
 //
 // Threads: a Server belongs to the loop it was started on. MulticoreServer runs one loop
 // per thread, each with its own Server and listener (SO_REUSEPORT); the kernel spreads
