@@ -85,9 +85,12 @@ StreamWriter::StreamWriter(std::shared_ptr<Transport> transport, std::size_t hig
 
 void StreamWriter::write(std::string_view data) {
   if (state_->error) std::rethrow_exception(state_->error);
-  if (state_->closing || state_->eof_requested) {
-    throw NetworkError(EPIPE,
-                       "write to " + peer_address().to_string() + " after close or write_eof");
+  if (state_->closing) {
+    throw ConnectionResetError(ECONNRESET,
+                               "write to " + peer_address().to_string() + " after close");
+  }
+  if (state_->eof_requested) {
+    throw NetworkError(EPIPE, "write to " + peer_address().to_string() + " after write_eof");
   }
   if (data.empty()) return;
   state_->queue.append(data);
@@ -104,6 +107,10 @@ Task<> StreamWriter::drain() {
     }
   }
   if (state->error) std::rethrow_exception(state->error);
+  if (state->closing) {
+    throw ConnectionResetError(
+        ECONNRESET, "drain to " + state->transport->peer_address().to_string() + " after close");
+  }
 }
 
 bool StreamWriter::can_write_eof() const noexcept {
@@ -128,7 +135,7 @@ void StreamWriter::close() {
 }
 
 bool StreamWriter::is_closing() const noexcept {
-  return state_->closing;
+  return state_->closing || state_->error != nullptr;
 }
 
 Task<> StreamWriter::wait_closed() {

@@ -76,13 +76,14 @@ struct Server::State {
   ServerOptions options;
   std::vector<std::variant<TcpListener, UnixListener>> listeners;
   std::vector<SocketAddress> addresses;
-  std::size_t accept_loops = 0;                     // still running
-  std::list<std::weak_ptr<Transport>> connections;  // for close_clients()
+  std::size_t accept_loops = 0;         // still running
+  std::list<StreamWriter> connections;  // for close_clients() and abort_clients()
   std::size_t live_connections = 0;
   bool serving = true;
-  Event closed;        // set by close()
-  Event loops_done;    // set once every accept loop has returned
-  Event all_finished;  // set while no connection handler runs
+  bool aborted = false;  // abort_clients() was called: closing errors are expected
+  Event closed;          // set by close()
+  Event loops_done;      // set once every accept loop has returned
+  Event all_finished;    // set while no connection handler runs
 };
 
 namespace {
@@ -95,6 +96,7 @@ Task<> serve_connection(std::shared_ptr<Server::State> state,
                         std::unique_ptr<StreamSocket> socket) {
   std::shared_ptr<Transport> transport;
   auto entry = state->connections.end();
+  std::exception_ptr failure;
   try {
     if (state->options.ssl) {
       TlsAcceptOptions tls;
@@ -105,9 +107,9 @@ Task<> serve_connection(std::shared_ptr<Server::State> state,
     } else {
       transport = std::shared_ptr<StreamSocket>(std::move(socket));
     }
-    state->connections.push_back(transport);
-    entry = std::prev(state->connections.end());
     StreamWriter writer(transport);
+    state->connections.push_back(writer);
+    entry = std::prev(state->connections.end());
     StreamReader reader(transport, state->options.limit);
     Task<> handling = state->handler(std::move(reader), writer);
     co_await std::move(handling);
@@ -115,8 +117,9 @@ Task<> serve_connection(std::shared_ptr<Server::State> state,
     co_await writer.wait_closed();
   } catch (const CancelledError&) {
   } catch (...) {
-    report("error in connection handler", std::current_exception());
+    failure = std::current_exception();
   }
+  if (failure && !state->aborted) report("error in connection handler", failure);
   if (transport) transport->close();
   if (entry != state->connections.end()) state->connections.erase(entry);
   if (--state->live_connections == 0) state->all_finished.set();
@@ -212,9 +215,13 @@ void Server::close() {
 
 void Server::close_clients() {
   close();
-  for (auto& weak : state_->connections) {
-    if (auto transport = weak.lock()) transport->close();
-  }
+  for (StreamWriter& writer : state_->connections) writer.close();
+}
+
+void Server::abort_clients() {
+  close();
+  state_->aborted = true;
+  for (StreamWriter& writer : state_->connections) writer.transport()->close();
 }
 
 Task<> Server::wait_closed() {

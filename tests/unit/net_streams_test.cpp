@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -507,6 +508,55 @@ TEST(StreamWriter, DrainAboveTheHighWaterMarkReturnsAtTheLowWaterMark) {
   });
 }
 
+// Parity: test_multiple_drain (gh-74116): every task waiting in drain() wakes.
+TEST(StreamWriter, EveryTaskWaitingInDrainWakes) {
+  corio::run([]() -> corio::Task<> {
+    auto transport = std::make_shared<MeteredTransport>();
+    StreamWriter writer(transport);
+    writer.write(std::string(2 * StreamWriter::kHighWater, 'm'));
+    int drained = 0;
+    std::vector<corio::JoinHandle<>> drainers;
+    for (int i = 0; i < 10; ++i) {
+      drainers.push_back(corio::spawn([&]() -> corio::Task<> {
+        co_await writer.drain();
+        ++drained;
+      }));
+    }
+    co_await settle();
+    EXPECT_EQ(drained, 0);
+    transport->grant(2 * StreamWriter::kHighWater);
+    for (auto& drainer : drainers) co_await drainer;
+    EXPECT_EQ(drained, 10);
+  });
+}
+
+// Parity: test_async_writer_api_exception_after_close / test_wait_closed_on_close: after
+// close(), writing and draining raise ConnectionResetError.
+TEST(StreamWriter, WriteAndDrainAfterCloseRaiseConnectionReset) {
+  corio::run([]() -> corio::Task<> {
+    auto pipe = make_pipe();
+    EXPECT_FALSE(pipe.writer.is_closing());
+    pipe.writer.close();
+    EXPECT_TRUE(pipe.writer.is_closing());
+    EXPECT_THROW(co_await pipe.writer.drain(), corio::net::ConnectionResetError);
+    co_await pipe.writer.wait_closed();
+    EXPECT_THROW(pipe.writer.write("data"), corio::net::ConnectionResetError);
+    EXPECT_THROW(co_await pipe.writer.drain(), corio::net::ConnectionResetError);
+  });
+}
+
+TEST(StreamWriter, WritelinesWritesEachElementInOrder) {
+  corio::run([]() -> corio::Task<> {
+    auto pipe = make_pipe();
+    const std::vector<std::string> parts{"one ", "two ", "three\n"};
+    pipe.writer.writelines(parts);
+    const std::array<const char*, 2> more{"four ", "five\n"};
+    pipe.writer.writelines(more);
+    EXPECT_EQ(co_await pipe.reader.readline(), "one two three\n");
+    EXPECT_EQ(co_await pipe.reader.readline(), "four five\n");
+  });
+}
+
 namespace {
 
 corio::Task<> echo_lines(StreamReader reader, StreamWriter writer) {
@@ -699,6 +749,188 @@ corio::Task<std::pair<StreamReader, StreamWriter>> open_tls(std::uint16_t port,
 
 }  // namespace
 
+// Parity: test_drain_raises (bpo-25441): writing to a peer that closed the connection ends
+// in a ConnectionError from drain(), not in an endless loop.
+TEST(Streams, DrainRaisesOnceThePeerHasClosedTheConnection) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await corio::net::start_server(
+        [](StreamReader, StreamWriter) -> corio::Task<> { co_return; }, "127.0.0.1", 0);
+    auto [reader, writer] =
+        co_await corio::net::open_connection("127.0.0.1", server.sockets().at(0).port());
+    EXPECT_EQ(co_await reader.read(), "");  // the server has closed its end
+    bool raised = false;
+    try {
+      for (int i = 0; i < 10'000'000; ++i) {
+        writer.write("foo\n");
+        co_await writer.drain();
+      }
+    } catch (const corio::net::ConnectionError&) {
+      raised = true;
+    }
+    EXPECT_TRUE(raised);
+    EXPECT_TRUE(writer.is_closing());
+    writer.close();
+    EXPECT_THROW(co_await writer.wait_closed(), corio::net::ConnectionError);
+    server.close();
+    co_await server.wait_closed();
+  });
+}
+
+// write_eof() half-closes: the server reads EOF and its answer still arrives. The two
+// ends' addresses are asyncio's get_extra_info('peername') / ('sockname').
+TEST(Streams, WriteEofHalfClosesAndTheAnswerStillArrives) {
+  corio::run([]() -> corio::Task<> {
+    std::optional<corio::net::SocketAddress> server_saw;
+    auto handler = [&server_saw](StreamReader reader, StreamWriter writer) -> corio::Task<> {
+      server_saw = writer.peer_address();
+      const std::string all = co_await reader.read();
+      writer.write("got " + std::to_string(all.size()) + " bytes");
+      co_await writer.drain();
+    };
+    auto server = co_await corio::net::start_server(handler, "127.0.0.1", 0);
+    auto [reader, writer] =
+        co_await corio::net::open_connection("127.0.0.1", server.sockets().at(0).port());
+    EXPECT_EQ(writer.peer_address(), server.sockets().at(0));
+    EXPECT_EQ(writer.local_address().ip(), "127.0.0.1");
+    EXPECT_TRUE(writer.can_write_eof());
+    writer.write("abc");
+    writer.write_eof();
+    EXPECT_THROW(writer.write("late"), corio::net::NetworkError);
+    EXPECT_EQ(co_await reader.read(), "got 3 bytes");
+    EXPECT_TRUE(reader.at_eof());
+    EXPECT_EQ(server_saw, writer.local_address());
+    writer.close();
+    co_await writer.wait_closed();
+    server.close();
+    co_await server.wait_closed();
+  });
+}
+
+// Python 3.12+: wait_closed() returns only once every connection has ended, not when the
+// listening sockets are closed.
+TEST(Streams, WaitClosedAfterCloseWaitsForConnectedClients) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await corio::net::start_server(echo_lines, "127.0.0.1", 0);
+    auto [reader, writer] =
+        co_await corio::net::open_connection("127.0.0.1", server.sockets().at(0).port());
+    writer.write("hi\n");
+    EXPECT_EQ(co_await reader.readline(), "hi\n");
+    server.close();
+    auto waiting = corio::spawn(server.wait_closed());
+    co_await corio::sleep(20ms);
+    EXPECT_FALSE(waiting.done()) << "wait_closed() returned with a client still connected";
+    writer.write("still served\n");  // close() leaves the connection alone
+    EXPECT_EQ(co_await reader.readline(), "still served\n");
+    writer.close();
+    co_await writer.wait_closed();
+    co_await waiting;
+  });
+}
+
+namespace {
+
+// A server whose handler queues `size` bytes (without drain) and then waits for EOF.
+struct QueuingServer {
+  corio::Event queued;
+  std::optional<corio::net::Server> server;
+};
+
+corio::Task<> start_queuing_server(QueuingServer& out, std::size_t size) {
+  auto handler = [&out, size](StreamReader reader, StreamWriter writer) -> corio::Task<> {
+    writer.write(std::string(size, 'q'));
+    out.queued.set();
+    (void)co_await reader.read();
+  };
+  out.server.emplace(co_await corio::net::start_server(handler, "127.0.0.1", 0));
+}
+
+// Reads until EOF or an error; the byte count.
+corio::Task<std::size_t> count_until_closed(StreamReader& reader) {
+  std::size_t total = 0;
+  try {
+    for (;;) {
+      const std::string got = co_await reader.read(64 * 1024);
+      if (got.empty()) break;
+      total += got.size();
+    }
+  } catch (const corio::net::ConnectionError&) {
+  }
+  co_return total;
+}
+
+constexpr std::size_t kQueued = 16 * 1024 * 1024;  // well beyond the kernel's buffers
+
+}  // namespace
+
+// Python 3.13's close_clients(): each connection is closed as its writer's close() does, so
+// what the handler queued still reaches the client before EOF.
+TEST(Streams, CloseClientsSendsWhatWasQueuedThenCloses) {
+  corio::run([]() -> corio::Task<> {
+    QueuingServer queuing;
+    co_await start_queuing_server(queuing, kQueued);
+    auto [reader, writer] =
+        co_await corio::net::open_connection("127.0.0.1", queuing.server->sockets().at(0).port());
+    co_await queuing.queued.wait();
+    queuing.server->close_clients();
+    EXPECT_EQ(co_await count_until_closed(reader), kQueued);
+    co_await queuing.server->wait_closed();
+  });
+}
+
+// Python 3.13's abort_clients(): connections close at once and queued bytes are dropped,
+// without a report for the handlers' broken writes.
+TEST(Streams, AbortClientsClosesAtOnceAndDropsWhatWasQueued) {
+  testing::internal::CaptureStderr();
+  corio::run([]() -> corio::Task<> {
+    QueuingServer queuing;
+    co_await start_queuing_server(queuing, kQueued);
+    auto [reader, writer] =
+        co_await corio::net::open_connection("127.0.0.1", queuing.server->sockets().at(0).port());
+    co_await queuing.queued.wait();
+    queuing.server->abort_clients();
+    co_await queuing.server->wait_closed();
+    EXPECT_LT(co_await count_until_closed(reader), kQueued);
+  });
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(err, "");
+}
+
+// Parity: a refused connection raises ConnectionRefusedError naming the address.
+TEST(Streams, OpenConnectionToAClosedPortRaisesConnectionRefusedNamingIt) {
+  corio::run([]() -> corio::Task<> {
+    std::uint16_t port = 0;
+    {
+      auto listener =
+          corio::net::TcpListener::bind(corio::net::SocketAddress::parse("127.0.0.1", 0));
+      port = listener.local_address().port();
+    }
+    try {
+      co_await corio::net::open_connection("127.0.0.1", port);
+      ADD_FAILURE() << "connected to a closed port";
+    } catch (const corio::net::ConnectionRefusedError& e) {
+      EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)), std::string::npos)
+          << e.what();
+    }
+  });
+}
+
+// asyncio.wait_for(open_connection(...), t): here options.timeout.
+TEST(Streams, OpenConnectionTimeoutRaisesTimeoutError) {
+  corio::run(
+      []() -> corio::Task<> {
+        corio_test::Blackhole hole = co_await corio_test::blackhole("127.0.0.1");
+        corio::net::OpenConnectionOptions options;
+        options.timeout = 2s;
+        corio::Loop& loop = corio::Loop::current();
+        const auto start = loop.now();
+        EXPECT_THROW(co_await corio::net::open_connection("127.0.0.1", hole.address().port(),
+                                                          std::move(options)),
+                     corio::TimeoutError);
+        EXPECT_EQ(loop.now() - start, 2s);
+      },
+      {.virtual_time = true});
+}
+
 // Parity: test_streams.py test_open_connection_no_loop_ssl / test_start_server with ssl.
 TEST(Streams, OpenConnectionWithSslTalksToAStartServerWithSsl) {
   corio::run([]() -> corio::Task<> {
@@ -707,6 +939,7 @@ TEST(Streams, OpenConnectionWithSslTalksToAStartServerWithSsl) {
     auto [reader, writer] = co_await open_tls(server.sockets().at(0).port(), "localhost");
     const auto* tls = dynamic_cast<const corio::net::TlsStream*>(writer.transport().get());
     EXPECT_NE(tls, nullptr);
+    EXPECT_FALSE(writer.can_write_eof());  // asyncio's SSL transport cannot half-close
     writer.write("secret\n");
     EXPECT_EQ(co_await reader.readline(), "secret\n");
     writer.close();

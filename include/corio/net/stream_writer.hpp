@@ -33,17 +33,25 @@ class StreamWriter {
                         std::size_t low_water = kLowWater);
 
   // Queues `data` and makes sure it is being sent. Throws the error that stopped an earlier
-  // send, or NetworkError after close(). Must run on the loop's thread.
+  // send; ConnectionResetError after close(); NetworkError after write_eof(). Must run on
+  // the loop's thread. (asyncio drops such bytes silently and lets the next drain() raise.)
   void write(std::string_view data);
+  // write() of each element in turn (std::string, std::string_view, const char*, ...).
+  template <class Lines>
+  void writelines(const Lines& lines) {
+    for (const auto& line : lines) write(std::string_view(line));
+  }
   // Suspends while the queue is above the high-water mark, until it drops to the low one.
-  // Throws the sending error, if any; CancelledError. Cancellation: safe, nothing is lost
-  // (the bytes stay queued).
+  // Throws the sending error, if any; ConnectionResetError after close() (as asyncio's
+  // drain() does once the connection is lost); CancelledError. Cancellation: safe, nothing
+  // is lost (the bytes stay queued).
   Task<> drain();
   // Sends the queued bytes, then half-closes (Transport::can_write_eof must be true).
   void write_eof();
   [[nodiscard]] bool can_write_eof() const noexcept;
   // Sends the queued bytes, then closes the transport (TLS: close_notify). Idempotent.
   void close();
+  // True after close(), or once sending failed (the connection is lost).
   [[nodiscard]] bool is_closing() const noexcept;
   // Suspends until close() has finished. Throws the sending error, if any.
   Task<> wait_closed();

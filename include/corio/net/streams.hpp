@@ -96,8 +96,13 @@ class Server {
   Task<> serve_forever();
   // Stops accepting and closes the listening sockets; connections in progress go on.
   void close();
-  // close(), and also closes every open connection (their handlers see errors or EOF).
+  // close(), and also closes every open connection as StreamWriter::close() does (asyncio
+  // 3.13): what their writers queued is sent first, then their handlers' reads see EOF.
   void close_clients();
+  // close(), and closes every open connection at once, dropping what their writers queued
+  // (asyncio 3.13): their handlers' reads see EOF, their writes BrokenPipeError. A handler's
+  // failure after this is not reported.
+  void abort_clients();
   // Waits until the server is closed and every connection handler has finished.
   Task<> wait_closed();
 
