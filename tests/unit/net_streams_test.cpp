@@ -1030,6 +1030,37 @@ TEST(Streams, OpenConnectionLimitBoundsReadline) {
   });
 }
 
+// start_server's limit reaches each connection's reader, as asyncio's limit= does.
+TEST(Streams, StartServerLimitReachesTheHandlersReader) {
+  corio::run([]() -> corio::Task<> {
+    std::optional<std::size_t> limit_seen;
+    bool overran = false;
+    auto handler = [&](StreamReader reader, StreamWriter writer) -> corio::Task<> {
+      limit_seen = reader.limit();
+      try {
+        (void)co_await reader.readline();
+      } catch (const corio::net::LimitOverrunError&) {
+        overran = true;
+      }
+      writer.write(co_await reader.readline());
+      co_await writer.drain();
+    };
+    corio::net::ServerOptions options;
+    options.limit = 16;
+    auto server = co_await corio::net::start_server(handler, "127.0.0.1", 0, std::move(options));
+    auto [reader, writer] =
+        co_await corio::net::open_connection("127.0.0.1", server.sockets().at(0).port());
+    writer.write(std::string(40, 'x') + "\nshort\n");
+    EXPECT_EQ(co_await reader.readline(), "short\n");
+    EXPECT_EQ(limit_seen, 16u);
+    EXPECT_TRUE(overran);
+    writer.close();
+    co_await writer.wait_closed();
+    server.close();
+    co_await server.wait_closed();
+  });
+}
+
 // Parity: asyncio's reuse_port=True: a second server binds the port the first one holds.
 TEST(Streams, StartServerWithReusePortLetsTwoServersShareAPort) {
   corio::run([]() -> corio::Task<> {
