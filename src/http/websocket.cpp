@@ -1,6 +1,6 @@
 // src/http/websocket.cpp — the WebSocket client: opening handshake on ResponseParser, frames
-// sent through wslay's event API, frames received by our own parser (parse_frames()), one
-// reader task and an optional keepalive task per connection.
+// sent through wslay's event API, frames received by our own parser (FrameParser in
+// websocket_frames.hpp), one reader task and an optional keepalive task per connection.
 //
 // wslay is used without any I/O of its own, and only to send: its send callback appends
 // frames to `out`, which flush() writes to the transport. Every wslay call is synchronous and
@@ -44,6 +44,7 @@
 
 #include "base64.hpp"
 #include "charset.hpp"
+#include "websocket_frames.hpp"
 
 namespace corio::http {
 
@@ -89,13 +90,6 @@ bool is_ok_close(const std::optional<CloseFrame>& frame) noexcept {
 // without 1012-1014, which only servers send).
 bool is_sendable_close_code(int code) noexcept {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
-         (code >= 3000 && code <= 4999);
-}
-
-// Codes a received close frame may carry (RFC 6455 7.4, IANA registry): 1004, 1005, 1006,
-// 1015 and everything under 1000 or from 1016 to 2999 are a protocol error.
-bool is_receivable_close_code(int code) noexcept {
-  return (code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006) ||
          (code >= 3000 && code <= 4999);
 }
 
@@ -193,13 +187,14 @@ struct PingWaiter {
 //   state      open → closing (a close frame queued or received) → closed (reader ended)
 //   own_close  the close frame close() or fail() queued, until it is sent
 //   aborted    the transport was closed without a closing handshake (write failure, timeout)
-struct WebSocketState {
+struct WebSocketState final : detail::FrameSink {
   explicit WebSocketState(const WebSocketOptions& options)
       : max_size(options.max_size),
         max_queue(options.max_queue),
         close_timeout(options.close_timeout),
         ping_interval(options.ping_interval),
-        ping_timeout(options.ping_timeout) {
+        ping_timeout(options.ping_timeout),
+        frame_parser(options.max_size) {
     wslay_event_callbacks callbacks{};  // no recv callback: wslay_event_recv() is never called
     callbacks.send_callback = &WebSocketState::on_send;
     callbacks.genmask_callback = &WebSocketState::on_genmask;
@@ -225,97 +220,20 @@ struct WebSocketState {
                         void*) noexcept {
     return RAND_bytes(buf, static_cast<int>(len)) == 1 ? 0 : -1;
   }
-  // --- receiving (RFC 6455 5.2-5.7; see the file comment for why not wslay's) ---
+  // --- receiving (FrameParser; see the file comment for why not wslay's) ---
 
-  // Parses every whole frame in `in` from in_pos on: queues data messages, answers pings,
-  // completes ping() waits, records and echoes a close frame. Stops at an incomplete frame
-  // (more bytes will come), after a close frame, or at a violation, which fails the
-  // connection (1002, 1007 or 1009 with a reason naming it). A length is checked against
-  // max_size from the header alone, before any payload is buffered.
+  // Parses every whole frame received so far; a violation fails the connection.
   void parse_frames() {
-    while (reading) {
-      const std::string_view rest = std::string_view(in).substr(in_pos);
-      if (rest.size() < 2) return;
-      const auto byte0 = static_cast<unsigned char>(rest[0]);
-      const auto byte1 = static_cast<unsigned char>(rest[1]);
-      const bool fin = (byte0 & 0x80) != 0;
-      const unsigned opcode = byte0 & 0x0f;
-      const bool control = (opcode & 0x08) != 0;
-      if ((byte0 & 0x70) != 0) return fail(1002, "reserved bits must be 0");
-      if ((byte1 & 0x80) != 0) return fail(1002, "masked frame from the server");
-      if (opcode > WSLAY_BINARY_FRAME && (opcode < WSLAY_CONNECTION_CLOSE || opcode > WSLAY_PONG)) {
-        return fail(1002, "invalid opcode " + std::to_string(opcode));
-      }
-      if (control && !fin) return fail(1002, "fragmented control frame");
-      if (control && (byte1 & 0x7f) > 125) return fail(1002, "control frame too long");
-      if (opcode == WSLAY_CONTINUATION_FRAME && !partial_binary) {
-        return fail(1002, "unexpected continuation frame");
-      }
-      if (!control && opcode != WSLAY_CONTINUATION_FRAME && partial_binary) {
-        return fail(1002, "expected a continuation frame");
-      }
-      std::uint64_t length = byte1 & 0x7f;
-      std::size_t header = 2;
-      if (length >= 126) {
-        const std::size_t extended = length == 126 ? 2 : 8;
-        if (rest.size() < header + extended) return;
-        length = 0;
-        for (std::size_t i = 0; i < extended; ++i) {
-          length = (length << 8) | static_cast<unsigned char>(rest[header + i]);
-        }
-        header += extended;
-        // RFC 6455 5.2: the top bit is 0, and the shortest encoding is used.
-        if ((length >> 63) != 0 || length < (extended == 2 ? 126u : 65536u)) {
-          return fail(1002, "invalid frame length");
-        }
-      }
-      if (!control && length > max_size - partial.size()) {
-        return fail(1009, "over max_size of " + std::to_string(max_size) + " bytes");
-      }
-      if (rest.size() - header < length) return;
-      const std::string_view payload = rest.substr(header, static_cast<std::size_t>(length));
-      in_pos += header + payload.size();
-      switch (opcode) {
-        case WSLAY_CONTINUATION_FRAME:
-        case WSLAY_TEXT_FRAME:
-        case WSLAY_BINARY_FRAME:
-          if (opcode != WSLAY_CONTINUATION_FRAME) partial_binary = opcode == WSLAY_BINARY_FRAME;
-          partial.append(payload);
-          if (fin) on_message();
-          break;
-        case WSLAY_CONNECTION_CLOSE:
-          on_close(payload);
-          break;
-        case WSLAY_PING:
-          on_ping(payload);
-          break;
-        default:
-          on_pong(payload);
-      }
-    }
+    if (!reading) return;
+    if (auto error = frame_parser.parse(in, in_pos, *this)) fail(error->code, error->reason);
   }
 
-  // The last fragment of a message arrived: the whole message is checked and queued.
-  void on_message() {
-    const bool binary = *partial_binary;
-    partial_binary.reset();
-    std::string data = std::exchange(partial, std::string());
-    if (!binary && !detail::is_utf8(data)) return fail(1007, "invalid UTF-8 in a text message");
+  void on_message(std::string data, bool binary) override {
     messages.push_back(WebSocketMessage{std::move(data), binary});
   }
 
-  void on_close(std::string_view payload) {
-    if (payload.size() == 1) return fail(1002, "close frame too short");
-    int code = 1005;
-    std::string_view reason;
-    if (payload.size() >= 2) {
-      code = (static_cast<unsigned char>(payload[0]) << 8) | static_cast<unsigned char>(payload[1]);
-      if (!is_receivable_close_code(code)) {
-        return fail(1002, "invalid close code " + std::to_string(code));
-      }
-      reason = payload.substr(2);
-      if (!detail::is_utf8(reason)) return fail(1007, "invalid UTF-8 in the close reason");
-    }
+  // A valid close frame: recorded and echoed; nothing is read after it.
+  void on_close(int code, std::string_view reason) override {
     rcvd = CloseFrame{code, std::string(reason)};
     reading = false;
     if (state == WebSocket::State::open) state = WebSocket::State::closing;
@@ -326,7 +244,7 @@ struct WebSocketState {
     if (rv == WSLAY_ERR_NOMEM) throw std::bad_alloc();
   }
 
-  void on_ping(std::string_view payload) {
+  void on_ping(std::string_view payload) override {
     const wslay_event_msg pong{WSLAY_PONG, reinterpret_cast<const std::uint8_t*>(payload.data()),
                                payload.size()};
     // Refused (WSLAY_ERR_NO_MORE_MSG) once our close frame is queued: no pong is due then.
@@ -337,13 +255,11 @@ struct WebSocketState {
   // none was queued yet) and stops reading; the reader then waits for the server to close.
   void fail(int code, const std::string& reason) {
     reading = false;
-    partial_binary.reset();
-    partial.clear();
     queue_close(code, reason);
   }
 
   // A pong acknowledges its ping and every ping sent before it (websockets' rule).
-  void on_pong(std::string_view payload) noexcept {
+  void on_pong(std::string_view payload) noexcept override {
     const auto match = std::find_if(pings.begin(), pings.end(),
                                     [&](const PingWaiter* w) { return w->payload == payload; });
     if (match == pings.end()) return;
@@ -418,10 +334,9 @@ struct WebSocketState {
   std::unique_ptr<net::Transport> transport;
   std::string in;  // received bytes not parsed yet; in_pos of them parsed by parse_frames()
   std::size_t in_pos = 0;
-  bool reading = true;                 // false after a close frame was received or on failure
-  std::optional<bool> partial_binary;  // a fragmented message is unfinished: whether binary
-  std::string partial;                 // its fragments so far
-  std::string out;                     // frames wslay produced, not yet written
+  bool reading = true;  // false after a close frame was received or on failure
+  detail::FrameParser frame_parser;
+  std::string out;  // frames wslay produced, not yet written
 
   WebSocket::State state = WebSocket::State::connecting;
   std::optional<CloseFrame> own_close;
