@@ -17,6 +17,8 @@
 #include <corio/net/errors.hpp>
 #include <corio/timeout.hpp>
 
+#include "head_writer.hpp"
+
 namespace corio::http::detail {
 
 namespace {
@@ -135,25 +137,35 @@ Task<> Connection::send(const Request& request, bool absolute_form,
     throw LocalProtocolError("invalid HTTP method '" + request.method + "'");
   }
   std::string& head = head_;
-  head.clear();
-  head.append(request.method).push_back(' ');
+  std::string absolute_target;
+  std::string_view target;
   if (absolute_form) {
-    head.append(request.url.without_fragment().without_userinfo().str());
+    absolute_target = request.url.without_fragment().without_userinfo().str();
+    target = absolute_target;
   } else {
-    const std::string_view target = request.url.raw_path();
-    head.append(target.empty() ? std::string_view("/") : target);
+    target = request.url.raw_path();
+    if (target.empty()) target = "/";
   }
-  head.append(" HTTP/1.1\r\n");
+  constexpr std::string_view kProxyAuthorization = "Proxy-Authorization: ";
+  const std::string_view body = request.stream ? std::string_view() : request.content;
+  // " HTTP/1.1\r\n" and the blank line: 13 bytes; each field 4 besides its name and value.
+  std::size_t bound = request.method.size() + 1 + target.size() + 13 + body.size();
+  for (const auto& [name, value] : request.headers) bound += name.size() + value.size() + 4;
+  if (!proxy_authorization.empty()) {
+    bound += kProxyAuthorization.size() + proxy_authorization.size() + 2;
+  }
+  HeadWriter writer(head, bound);
+  writer.put(request.method).put(" ").put(target).put(" HTTP/1.1\r\n");
   for (const auto& [name, value] : request.headers) {  // a Headers holds valid fields only
-    head.append(name).append(": ").append(value).append("\r\n");
+    writer.put(name).put(": ").put(value).put("\r\n");
   }
   if (!proxy_authorization.empty()) {
-    head.append("Proxy-Authorization: ").append(proxy_authorization).append("\r\n");
+    writer.put(kProxyAuthorization).put(proxy_authorization).put("\r\n");
   }
-  head.append("\r\n");
+  writer.put("\r\n").put(body);
+  writer.finish();
 
   if (!request.stream) {
-    head.append(request.content);
     std::string_view rest(head);
     if (!write_now(rest)) co_await write(rest, write_timeout);
     if (head.capacity() > kReadChunk) std::string().swap(head);  // a large body's copy
