@@ -109,12 +109,32 @@ void add_connection_tokens(std::string_view value, ConnectionTokens& tokens) {
   });
 }
 
-ConnectionTokens connection_tokens(const HeaderList& headers) {
+// What serve_request reads from a request's fields, in one pass.
+struct RequestFields {
   ConnectionTokens tokens;
+  unsigned hosts = 0;  // Host fields
+};
+
+// Whether a 4-byte field name is "Host" in any case: one load, no call. Each letter of
+// "host" has bit 0x20 set, so only its upper and lower case map onto it.
+bool is_host(std::string_view name) noexcept {
+  std::uint32_t word = 0;
+  std::memcpy(&word, name.data(), 4);
+  std::uint32_t host = 0;
+  std::memcpy(&host, "host", 4);
+  return (word | 0x20202020u) == host;
+}
+
+RequestFields request_fields(const HeaderList& headers) {
+  RequestFields fields;
   for (const auto& [name, value] : headers) {
-    if (iequals(name, "connection")) add_connection_tokens(value, tokens);
+    if (name.size() == 4) {
+      fields.hosts += is_host(name) ? 1 : 0;
+    } else if (name.size() == 10 && iequals(name, "connection")) {
+      add_connection_tokens(value, fields.tokens);
+    }
   }
-  return tokens;
+  return fields;
 }
 
 // The response fields the server adds, replaces or looks at.
@@ -682,7 +702,10 @@ Task<bool> Connection::serve_request() {
   const ServerOptions& options = state_->options;
   Message& head = parser_.current();
   const int http_minor = head.http_minor;
-  const ConnectionTokens tokens = connection_tokens(head.headers);
+  const RequestFields fields = request_fields(head.headers);
+  const ConnectionTokens& tokens = fields.tokens;
+  // RFC 9112 3.2: exactly one Host field in HTTP/1.1, never more than one (nginx: 400).
+  const bool bad_host = fields.hosts > 1 || (fields.hosts == 0 && http_minor >= 1);
   bool keep_alive = http_minor >= 1 ? !tokens.close : tokens.keep_alive;
   const bool client_keep_alive = keep_alive;
   ++requests_;
@@ -705,6 +728,9 @@ Task<bool> Connection::serve_request() {
   bool must_close = false;  // the request cannot be read further
   if (expectation_failed) {
     response = HTTPException(417).response();
+    must_close = true;
+  } else if (bad_host) {
+    response = HTTPException(400, "a request needs exactly one Host field").response();
     must_close = true;
   } else if (!request.target_valid()) {
     response = HTTPException(400, "invalid request target").response();

@@ -1148,6 +1148,28 @@ TEST(HttpServer, VersionsAndMethodsOutsideHttp1AreRejected) {
   });
 }
 
+// RFC 9112 section 3.2: an HTTP/1.1 request without exactly one Host field is answered 400
+// (as nginx does); HTTP/1.0 needs none.
+TEST(HttpServer, Http11RequestWithoutExactlyOneHostIs400) {
+  ServerOptions options = quiet_options();
+  options.lingering_timeout = 100ms;
+  with_server(demo_router(), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    auto none = co_await RawClient::connect(port);
+    co_await none.send("GET / HTTP/1.1\r\n\r\n");
+    std::string raw = co_await none.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 400 ")) << raw;
+    EXPECT_NE(raw.find("\r\nConnection: close\r\n"), std::string::npos) << raw;
+    auto two = co_await RawClient::connect(port);
+    co_await two.send("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    raw = co_await two.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 400 ")) << raw;
+    auto old = co_await RawClient::connect(port);
+    co_await old.send("GET / HTTP/1.0\r\n\r\n");
+    raw = co_await old.read_to_eof();
+    EXPECT_TRUE(raw.starts_with("HTTP/1.1 200 ")) << raw;
+  });
+}
+
 TEST(HttpServer, AbsoluteFormAndAsteriskTargetsAreServed) {
   Router router = demo_router();
   router.options("/", [](ServerRequest& r) -> Task<ServerResponse> {

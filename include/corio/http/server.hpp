@@ -20,13 +20,15 @@
 // keepalive_timeout of idleness, and during shutdown once the request in progress is done.
 //
 // Malformed requests are answered and the connection closed: 400 (syntax, smuggling
-// attempts such as Content-Length with Transfer-Encoding), 413 (body over limits.max_body),
-// 414 (target over limits.max_uri), 431 (a header line, the header section or the header
-// count over their limits), 501 (an unknown transfer coding), 505 (HTTP other than 1.x),
-// 417 (an Expect other than 100-continue), 408 (the head not complete within
-// header_timeout, or the body stalling for body_timeout). Before closing after an error the
-// server half-closes and reads for up to lingering_timeout, so the client can read the
-// answer before its unread request bytes would make the kernel reset the connection.
+// attempts such as Content-Length with Transfer-Encoding, an HTTP/1.1 request without a
+// Host field or any request with two, as RFC 9112 3.2 and nginx have it), 413 (body over
+// limits.max_body), 414 (target over limits.max_uri), 431 (a header line, the header
+// section or the header count over their limits), 501 (an unknown transfer coding), 505
+// (HTTP other than 1.x), 417 (an Expect other than 100-continue), 408 (the head not
+// complete within header_timeout, or the body stalling for body_timeout). Before closing
+// after an error the server half-closes and reads for up to lingering_timeout, so the
+// client can read the answer before its unread request bytes would make the kernel reset
+// the connection.
 //
 // Handler failures: an HTTPException becomes its response and the connection goes on; any
 // other exception a 500 (reported through error_log) with "Connection: close", as aiohttp
