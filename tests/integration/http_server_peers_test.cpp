@@ -50,6 +50,10 @@ Router peer_router() {
     for (const auto& n : numbers) total += n.get<long long>();
     co_return ServerResponse::json({{"sum", total}});
   });
+  router.post("/reject", [](ServerRequest&) -> Task<ServerResponse> {
+    throw corio::http::HTTPException(403, "not without reading");  // the body stays unread
+    co_return ServerResponse::text("never");
+  });
   router.get("/stream", [](ServerRequest&) -> Task<ServerResponse> {
     auto left = std::make_shared<int>(3);
     co_return ServerResponse::stream(
@@ -126,6 +130,32 @@ TEST_F(HttpServerPeers, CurlWithExpectContinueSendsTheBody) {
   const std::string out = run({"curl", "-sS", "-H", "Expect: 100-continue", "--data-binary",
                                "after-continue", base_ + "/echo"});
   EXPECT_EQ(out, "after-continue");
+}
+
+// curl waits for "100 Continue" before sending the body (up to its 1 s expect timeout); an
+// answer without reading the body must reach it instead, and the body never be sent.
+TEST_F(HttpServerPeers, CurlGetsAnAnswerGivenWithoutReadingAnExpectedBody) {
+  const std::string file = ::testing::TempDir() + "corio_http_expect.bin";
+  std::ofstream(file) << std::string(200000, 'e');
+  const std::string out =
+      run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_upload}", "-H",
+           "Expect: 100-continue", "--expect100-timeout", "30", "--data-binary", "@" + file,
+           base_ + "/reject"});
+  EXPECT_EQ(out, "403 0");
+}
+
+TEST_F(HttpServerPeers, CurlUploadOverTheBodyLimitGets413) {
+  const std::string file = ::testing::TempDir() + "corio_http_too_big.bin";
+  std::ofstream(file) << std::string(3 << 20, 'b');  // the limit is 1 MiB
+  const std::string out = run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                               "--data-binary", "@" + file, base_ + "/echo"});
+  EXPECT_EQ(out, "413");
+}
+
+TEST_F(HttpServerPeers, CurlHeadOfAStreamedResponseEndsAtTheHead) {
+  const std::string head = run({"curl", "-sS", "-I", "--max-time", "20", base_ + "/stream"});
+  EXPECT_NE(head.find("Transfer-Encoding: chunked"), std::string::npos) << head;
+  EXPECT_EQ(head.find("part"), std::string::npos) << head;
 }
 
 TEST_F(HttpServerPeers, CurlHttp10) {
