@@ -6,6 +6,7 @@
 
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
 #include <boost/url/url_view.hpp>
 
 #include <algorithm>
@@ -36,6 +37,59 @@ bool plain_origin_form(std::string_view target) noexcept {
                      [](char c) { return kPlain[static_cast<unsigned char>(c)] || c == '?'; });
 }
 
+// How many dots a path segment stands for when it is "." or ".." (either written as "%2e"
+// too, as nginx reads them), else 0.
+int dot_segment(std::string_view segment) noexcept {
+  int dots = 0;
+  while (!segment.empty() && dots < 3) {
+    if (segment.front() == '.') {
+      segment.remove_prefix(1);
+    } else if (segment.size() >= 3 && segment[0] == '%' && segment[1] == '2' &&
+               (segment[2] == 'e' || segment[2] == 'E')) {
+      segment.remove_prefix(3);
+    } else {
+      return 0;
+    }
+    ++dots;
+  }
+  return dots <= 2 ? dots : 0;
+}
+
+// RFC 3986 5.2.4 on an encoded absolute path: "." segments go, ".." takes the one before
+// it with it; a path that ends in a dot segment keeps its trailing "/". False when a ".."
+// would climb above the root ("/../etc"), which nginx answers with 400 too, and for a path
+// that does not start at the root.
+bool remove_dot_segments(std::string& path) {
+  if (!path.starts_with('/')) return false;
+  std::string out;
+  std::size_t start = 1;  // after the leading '/'
+  for (;;) {
+    const std::size_t slash = path.find('/', start);
+    const std::string_view segment =
+        std::string_view(path).substr(start, slash == std::string::npos ? slash : slash - start);
+    const bool last = slash == std::string::npos;
+    switch (dot_segment(segment)) {
+      case 1:
+        if (last) out.push_back('/');
+        break;
+      case 2: {
+        const std::size_t cut = out.rfind('/');
+        if (cut == std::string::npos) return false;
+        out.resize(cut);
+        if (last) out.push_back('/');
+        break;
+      }
+      default:
+        out.push_back('/');
+        out.append(segment);
+    }
+    if (last) break;
+    start = slash + 1;
+  }
+  path = out.empty() ? std::string("/") : std::move(out);
+  return true;
+}
+
 QueryParams decoded_params(const boost::urls::url_view& view) {
   QueryParams params;
   for (const auto& param : view.params(boost::urls::encoding_opts(true))) {
@@ -64,6 +118,10 @@ ServerRequest::ServerRequest(std::string method, std::string target, int http_ma
   if (plain_origin_form(target_)) {  // the common case: no Boost.URL parse until params()
     const auto question = target_.find('?');
     raw_path_.assign(target_, 0, question);
+    if (raw_path_.find("/.") != std::string::npos && !remove_dot_segments(raw_path_)) {
+      target_valid_ = false;
+      return;
+    }
     path_ = raw_path_;
     if (question != std::string::npos) {
       query_.assign(target_, question + 1);
@@ -78,9 +136,13 @@ ServerRequest::ServerRequest(std::string method, std::string target, int http_ma
     return;
   }
   const boost::urls::url_view& view = *parsed;
-  path_ = view.path();
   raw_path_ = view.encoded_path();
-  if (raw_path_.empty()) path_ = raw_path_ = "/";  // "http://host" asks for "/"
+  if (raw_path_.empty()) raw_path_ = "/";  // "http://host" asks for "/"
+  if (!remove_dot_segments(raw_path_)) {
+    target_valid_ = false;
+    return;
+  }
+  path_ = boost::urls::pct_string_view(raw_path_).decode();
   query_ = view.encoded_query();
   params_ = decoded_params(view);
 }

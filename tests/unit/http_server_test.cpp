@@ -1170,6 +1170,37 @@ TEST(HttpServer, Http11RequestWithoutExactlyOneHostIs400) {
   });
 }
 
+// A handler serving files under a folder must not be led out of it: dot segments are
+// resolved before routing, "%2e" counting as a dot (as nginx does), and a ".." above the root
+// is a 400.
+TEST(HttpServer, DotSegmentsAreResolvedBeforeRouting) {
+  Router router;
+  router.get("/files/{rest...}", [](ServerRequest& r) -> Task<ServerResponse> {
+    co_return ServerResponse::text("files " + r.path_param("rest") + " " + r.path());
+  });
+  router.get("/secret", [](ServerRequest& r) -> Task<ServerResponse> {
+    co_return ServerResponse::text("secret " + r.path());
+  });
+  ServerOptions options = quiet_options();
+  options.lingering_timeout = 100ms;
+  with_server(std::move(router), std::move(options), [](Server&, std::uint16_t port) -> Task<> {
+    const auto get = [port](std::string target) -> Task<std::string> {
+      auto client = co_await RawClient::connect(port);
+      co_await client.send("GET " + target + " HTTP/1.1\r\nHost: t\r\n\r\n");
+      const Message m = co_await client.response();
+      co_return std::to_string(m.status_code) + " " + m.body;
+    };
+    EXPECT_EQ(co_await get("/files/a/./b/../c"), "200 files a/c /files/a/c");
+    EXPECT_EQ(co_await get("/files/../secret"), "200 secret /secret");
+    EXPECT_EQ(co_await get("/files/%2e%2E/secret"), "200 secret /secret");
+    EXPECT_EQ(co_await get("/files/x/.%2e?q=1"), "200 files  /files/");
+    EXPECT_EQ(co_await get("/files/.well-known/..x"),
+              "200 files .well-known/..x /files/.well-known/..x");
+    EXPECT_TRUE((co_await get("/../etc/passwd")).starts_with("400 "));
+    EXPECT_TRUE((co_await get("/files/%2e%2e/%2E%2E/etc")).starts_with("400 "));
+  });
+}
+
 TEST(HttpServer, AbsoluteFormAndAsteriskTargetsAreServed) {
   Router router = demo_router();
   router.options("/", [](ServerRequest& r) -> Task<ServerResponse> {

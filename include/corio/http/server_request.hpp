@@ -65,7 +65,9 @@ class ServerRequest {
   [[nodiscard]] const std::string& method() const noexcept { return method_; }
   // The request target as sent: "/a%20b?x=1".
   [[nodiscard]] const std::string& target() const noexcept { return target_; }
-  // The path, percent-decoded: "/a b". "*" for "OPTIONS *".
+  // The path, percent-decoded: "/a b". "*" for "OPTIONS *". Dot segments are resolved before
+  // anything sees the path ("/a/./b/../c" is "/a/c", "%2e" counting as a dot); a target
+  // whose ".." would climb above "/" is not valid (the server answers 400).
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
   // The path as sent, still percent-encoded: "/a%20b". What routes match segment by segment.
   [[nodiscard]] const std::string& raw_path() const noexcept { return raw_path_; }
