@@ -41,6 +41,8 @@
 #include <corio/sync/event.hpp>
 #include <corio/timeout.hpp>
 
+#include "head_writer.hpp"
+
 namespace corio::http {
 
 class Connection;
@@ -531,49 +533,43 @@ Connection::Framing Connection::frame_response(ServerResponse& response, bool he
   const std::string_view reason = reason_phrase(status);
   std::size_t bound = 131 + reason.size() + (body_inline ? response.body.size() : 0);
   for (const auto& [name, value] : response.headers) bound += name.size() + value.size() + 4;
-  out_.resize(bound);
-  char* cursor = out_.data();
-  const auto emit = [&cursor](std::string_view piece) {
-    if (piece.empty()) return;  // its data() may be null
-    std::memcpy(cursor, piece.data(), piece.size());
-    cursor += piece.size();
-  };
-  emit("HTTP/1.1 "sv);
-  emit(status_text);
-  emit(" "sv);
-  emit(reason);
-  emit("\r\n"sv);
-  if (!has_server) emit("Server: corio\r\n"sv);
+  detail::HeadWriter head(out_, bound);
+  head.put("HTTP/1.1 "sv);
+  head.put(status_text);
+  head.put(" "sv);
+  head.put(reason);
+  head.put("\r\n"sv);
+  if (!has_server) head.put("Server: corio\r\n"sv);
   if (!has_date) {
-    emit("Date: "sv);
-    emit(http_date());
-    emit("\r\n"sv);
+    head.put("Date: "sv);
+    head.put(http_date());
+    head.put("\r\n"sv);
   }
   for (const auto& [name, value] : response.headers) {
     const Field field = classify(name);
     const bool framing_field = field == Field::content_length ||
                                field == Field::transfer_encoding || field == Field::connection;
     if (framing_field && (own_length || field != Field::content_length)) continue;
-    emit(name);
-    emit(": "sv);
-    emit(value);
-    emit("\r\n"sv);
+    head.put(name);
+    head.put(": "sv);
+    head.put(value);
+    head.put("\r\n"sv);
   }
   if (chunked) {
-    emit("Transfer-Encoding: chunked\r\n"sv);
+    head.put("Transfer-Encoding: chunked\r\n"sv);
   } else if (!bodiless_status && !streamed && own_length) {
-    emit("Content-Length: "sv);
-    emit(length_text);
-    emit("\r\n"sv);
+    head.put("Content-Length: "sv);
+    head.put(length_text);
+    head.put("\r\n"sv);
   }
   if (!keep_alive) {
-    emit("Connection: close\r\n"sv);
+    head.put("Connection: close\r\n"sv);
   } else if (http_minor == 0) {
-    emit("Connection: keep-alive\r\n"sv);
+    head.put("Connection: keep-alive\r\n"sv);
   }
-  emit("\r\n"sv);
-  if (body_inline) emit(std::string_view(response.body));
-  out_.resize(static_cast<std::size_t>(cursor - out_.data()));
+  head.put("\r\n"sv);
+  if (body_inline) head.put(std::string_view(response.body));
+  head.finish();
   if (body_inline) answer.body_bytes = response.body.size();
   return framing;
 }

@@ -9,7 +9,6 @@
 #include <boost/url/pct_string_view.hpp>
 #include <boost/url/url_view.hpp>
 
-#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <utility>
@@ -20,8 +19,9 @@ namespace {
 
 // Whether `target` is origin-form made only of bytes that stand for themselves: RFC 3986
 // pchars other than '%', '/' and, after the first '?', '?'. Such a target is valid, its
-// path needs no decoding, and splitting it at '?' gives what Boost.URL would.
-bool plain_origin_form(std::string_view target) noexcept {
+// path needs no decoding, and splitting it at '?' gives what Boost.URL would. `dotted`: a
+// "/." somewhere, so the path may hold dot segments.
+bool plain_origin_form(std::string_view target, bool& dotted) noexcept {
   static constexpr auto kPlain = [] {
     std::array<bool, 256> table{};
     for (int c = '0'; c <= '9'; ++c) table[c] = true;
@@ -33,8 +33,13 @@ bool plain_origin_form(std::string_view target) noexcept {
     return table;
   }();
   if (!target.starts_with('/')) return false;
-  return std::all_of(target.begin(), target.end(),
-                     [](char c) { return kPlain[static_cast<unsigned char>(c)] || c == '?'; });
+  char previous = 0;
+  for (const char c : target) {
+    if (!kPlain[static_cast<unsigned char>(c)] && c != '?') return false;
+    dotted = dotted || (previous == '/' && c == '.');
+    previous = c;
+  }
+  return true;
 }
 
 // How many dots a path segment stands for when it is "." or ".." (either written as "%2e"
@@ -115,10 +120,11 @@ ServerRequest::ServerRequest(std::string method, std::string target, int http_ma
     path_ = raw_path_ = target_;
     return;
   }
-  if (plain_origin_form(target_)) {  // the common case: no Boost.URL parse until params()
+  bool dotted = false;
+  if (plain_origin_form(target_, dotted)) {  // the common case: no Boost.URL parse until params()
     const auto question = target_.find('?');
     raw_path_.assign(target_, 0, question);
-    if (raw_path_.find("/.") != std::string::npos && !remove_dot_segments(raw_path_)) {
+    if (dotted && !remove_dot_segments(raw_path_)) {
       target_valid_ = false;
       return;
     }
