@@ -347,7 +347,9 @@ TEST(Gather, ReturnExceptionsTupleHoldsAChildCancelledOnItsOwn) {
     auto [a, b] = co_await corio::gather(corio::return_exceptions, victim, other);
     EXPECT_TRUE(a.cancelled());
     EXPECT_TRUE(b.has_value());
-    if (b.has_value()) EXPECT_EQ(*b, 2);
+    if (b.has_value()) {
+      EXPECT_EQ(*b, 2);
+    }
     EXPECT_EQ(corio::current_task().cancelling(), 0u);
   });
 }
