@@ -396,6 +396,32 @@ struct TlsState {
   bool eof = false;           // read_some returned 0
   bool eof_clean = false;     // ... after close_notify
   bool write_broken = false;  // a write was cancelled with its record half-sent
+  // The last SSL_write would block: OpenSSL holds a record made of its bytes, and the next
+  // write must offer the same bytes again (write_all's callers do).
+  bool record_pending = false;
+
+  // Checks the stream can write, then one SSL_write of `data`: the bytes it took (at most a
+  // record), or 0 with the SSL_ERROR_WANT_* to wait for in `want` (record_pending then).
+  // Throws BrokenPipeError once closed, TlsError when the stream failed or fails now.
+  std::size_t write_once(std::span<const std::byte> data, int& want) {
+    if (!open()) throw BrokenPipeError(EPIPE, "TLS write to a closed TLS stream");
+    if (failed) throw TlsError(EPROTO, "TLS write to " + peer + ": the stream failed before");
+    if (write_broken) {
+      throw TlsError(EPROTO, "TLS write to " + peer +
+                                 ": an earlier write was cancelled with its record half-sent");
+    }
+    prepare();
+    std::size_t n = 0;
+    const int rc = SSL_write_ex(ssl.get(), data.data(), data.size(), &n);
+    if (rc == 1) {
+      record_pending = false;
+      return n;
+    }
+    want = SSL_get_error(ssl.get(), rc);
+    if (want != SSL_ERROR_WANT_READ && want != SSL_ERROR_WANT_WRITE) fail("TLS write to", want);
+    record_pending = true;
+    return 0;
+  }
 };
 
 }  // namespace detail
@@ -500,27 +526,20 @@ Task<std::size_t> TlsStream::write_some(std::span<const std::byte> data) {
   if (data.empty()) co_return 0;
   HalfSentRecord record{s};
   for (;;) {
-    if (!s.open()) throw BrokenPipeError(EPIPE, "TLS write to a closed TLS stream");
-    if (s.failed) throw TlsError(EPROTO, "TLS write to " + s.peer + ": the stream failed before");
-    if (s.write_broken) {
-      throw TlsError(EPROTO, "TLS write to " + s.peer +
-                                 ": an earlier write was cancelled with its record half-sent");
-    }
-    s.prepare();
-    std::size_t n = 0;
-    const int rc = SSL_write_ex(s.ssl.get(), data.data(), data.size(), &n);
-    if (rc == 1) {
-      record.pending = false;
-      co_return n;
-    }
-    const int error = SSL_get_error(s.ssl.get(), rc);
-    if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
-      record.pending = false;
-      s.fail("TLS write to", error);
-    }
+    int want = 0;
+    record.pending = false;
+    const std::size_t n = s.write_once(data, want);
+    if (n > 0) co_return n;
     record.pending = true;
-    co_await s.wait(error);
+    co_await s.wait(want);
   }
+}
+
+std::size_t TlsStream::write_now(std::span<const std::byte> data) {
+  // Closed or failed: write_some raises it. A writer parked mid-record goes first.
+  if (!state_ || !state_->open() || data.empty() || state_->write_gate.busy) return 0;
+  int want = 0;
+  return state_->write_once(data, want);
 }
 
 void TlsStream::write_eof() {
@@ -531,7 +550,7 @@ Task<> TlsStream::aclose() {
   if (!state_ || !state_->open()) co_return;
   const auto keep = state_;
   detail::TlsState& s = *keep;
-  if (s.established && !s.failed && !s.write_broken) {
+  if (s.established && !s.failed && !s.write_broken && !s.record_pending) {
     try {
       co_await corio::timeout(s.shutdown_timeout,
                               [&s]() -> Task<> { co_await s.send_close_notify(); });

@@ -412,6 +412,36 @@ TEST(TlsStream, AcloseSendsCloseNotifyAndCloseDoesNot) {
   });
 }
 
+// write_now() sends whole records at once; when the socket fills, the bytes OpenSSL kept are
+// offered again by the write that follows, and every byte arrives once, in order.
+TEST(TlsStream, WriteNowSendsRecordsAtOnceAndAFullSocketLosesNothing) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    auto [client, server] = co_await tls_pair(listener, client_context(), server_context());
+    co_await server.write_all("hi");
+    EXPECT_EQ(co_await read_exactly(client, 2), "hi");  // takes in the session tickets
+    const std::string_view small = "sent at once";
+    EXPECT_EQ(client.write_now(std::as_bytes(std::span(small))), small.size());
+    EXPECT_EQ(co_await read_exactly(server, small.size()), small);
+    std::string all;
+    for (int i = 0; all.size() < (64u << 20); ++i)
+      all.append(std::string(4000, char('a' + i % 26)));
+    std::string_view rest = all;
+    bool full = false;
+    while (!rest.empty() && !full) {  // the server reads nothing: the socket fills up
+      const std::size_t n = client.write_now(std::as_bytes(std::span(rest)));
+      full = n == 0;
+      rest.remove_prefix(n);
+    }
+    EXPECT_TRUE(full) << "64 MiB went out without the socket filling";
+    auto reader = corio::spawn(read_exactly(server, all.size()));
+    co_await client.write_all(rest);  // the same bytes again first
+    EXPECT_TRUE((co_await reader) == all);
+    client.close();
+    EXPECT_EQ(client.write_now(std::as_bytes(std::span(small))), 0u);
+  });
+}
+
 // Records OpenSSL read ahead count as unread input, as bytes still in the socket do.
 TEST(TlsStream, IsReadableSeesRecordsOpensslHoldsAndTheClosingAlert) {
   corio::run([]() -> corio::Task<> {

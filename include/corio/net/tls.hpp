@@ -224,6 +224,12 @@ class TlsStream : public Transport {
   // write (later writes throw TlsError, aclose() skips close_notify) — close it. This is the
   // one place where TLS differs from the Transport contract; reads are unaffected.
   Task<std::size_t> write_some(std::span<const std::byte> data) override;
+  // One record's worth of `data` encrypted and sent without suspending, as write_some would
+  // (its count), or 0 when the socket would block, the stream is closed or failed (write_some
+  // then raises it), or another task's write is waiting. After a 0, OpenSSL may hold a record
+  // made of `data`: the next write must offer the same bytes again, as write_all's callers
+  // do (if none comes, aclose() skips close_notify).
+  std::size_t write_now(std::span<const std::byte> data) override;
   using Transport::write_all;
 
   // TLS has no half-close (asyncio's can_write_eof() is False for SSL transports).
@@ -233,7 +239,8 @@ class TlsStream : public Transport {
 
   // Sends close_notify (waiting at most shutdown_timeout for the socket to take it; the
   // peer's own close_notify is not awaited), then closes. Skips close_notify when the stream
-  // failed, a write was cancelled mid-record, or the handshake never finished. Idempotent.
+  // failed, a write was cancelled or left mid-record, or the handshake never finished.
+  // Idempotent.
   // Suspends: only while the send buffer is full. Throws only CancelledError (the stream is
   // closed then too); the peer's failures and the timeout are swallowed.
   Task<> aclose() override;

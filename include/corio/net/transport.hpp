@@ -25,9 +25,10 @@ class Transport {
   // CancelledError at its next suspension.
   virtual Task<std::size_t> write_some(std::span<const std::byte> data) = 0;
   // Writes what the transport takes at once, without suspending, and returns how many bytes
-  // that was: 0 when none fit now, or when the transport has no such path (TLS; sockets on
+  // that was: 0 when none fit now, or when the transport has no such path (sockets on
   // io_uring, which batches its writes). write_all's fast path for callers that want to skip
-  // a coroutine frame when the kernel takes everything. Throws as write_some does.
+  // a coroutine frame when the kernel takes everything. After a short count the caller
+  // goes on with the rest of the same bytes (TLS needs it). Throws as write_some does.
   virtual std::size_t write_now(std::span<const std::byte>) { return 0; }
   // write_now() over `text`: true when it took everything, else `text` keeps what is left
   // (for write_all). Throws as write_some does.
