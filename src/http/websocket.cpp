@@ -189,8 +189,7 @@ struct PingWaiter {
 //   aborted    the transport was closed without a closing handshake (write failure, timeout)
 struct WebSocketState final : detail::FrameSink {
   explicit WebSocketState(const WebSocketOptions& options)
-      : max_size(options.max_size),
-        max_queue(options.max_queue),
+      : max_queue(options.max_queue),
         close_timeout(options.close_timeout),
         ping_interval(options.ping_interval),
         ping_timeout(options.ping_timeout),
@@ -323,8 +322,7 @@ struct WebSocketState final : detail::FrameSink {
     throw ConnectionClosedError(rcvd, sent, rcvd_then_sent);
   }
 
-  // Options.
-  std::size_t max_size;
+  // Options (max_size is the frame parser's).
   std::size_t max_queue;
   std::chrono::milliseconds close_timeout;
   std::optional<std::chrono::milliseconds> ping_interval;
