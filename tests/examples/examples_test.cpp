@@ -1,6 +1,11 @@
 // tests/examples/examples_test.cpp — runs the article's examples as a user would and checks
 // their output and wall time (generous bounds: these are behaviour checks, not benchmarks).
 // ctest runs it once per backend; the programs inherit CORIO_BACKEND from it.
+//
+// Wall time on a shared machine can only come out too long, never too short: a stall of the
+// host (CI saw 0.7 s once, hitting two runs at the same moment) adds to it. So a run that is
+// too slow is repeated, up to three runs, and the fastest is judged. A program that really
+// waits one step after the other is slow every time and still fails.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -27,10 +32,23 @@ ProgramRun run_program(const std::string& path) {
   return run;
 }
 
+// Runs the program until one run takes less than `under` seconds, at most three times, and
+// returns the fastest run (its output is what the caller checks).
+ProgramRun fastest_run(const std::string& path, double under) {
+  ProgramRun fastest = run_program(path);
+  for (int attempt = 1; attempt < 3 && fastest.seconds >= under; ++attempt) {
+    ProgramRun again = run_program(path);
+    std::printf("%s took %.2f s (want under %.2f s); ran it again: %.2f s\n", path.c_str(),
+                fastest.seconds, under, again.seconds);
+    if (again.seconds < fastest.seconds) fastest = std::move(again);
+  }
+  return fastest;
+}
+
 }  // namespace
 
 TEST(Examples, MyCoroutinePrintsSleepsOneSecondAndPrints) {
-  const ProgramRun run = run_program(MY_COROUTINE_PATH);
+  const ProgramRun run = fastest_run(MY_COROUTINE_PATH, 1.9);
   EXPECT_EQ(run.status, 0);
   EXPECT_EQ(run.output, "Start coroutine\nEnd coroutine\n");
   EXPECT_GE(run.seconds, 1.0);
@@ -48,7 +66,7 @@ TEST(Examples, ReadCorioBackendFromTheEnvironment) {
 }
 
 TEST(Examples, TwoTasksFinishTogetherInAboutTwoSecondsNotThree) {
-  const ProgramRun run = run_program(TWO_TASKS_PATH);
+  const ProgramRun run = fastest_run(TWO_TASKS_PATH, 2.9);
   EXPECT_EQ(run.status, 0);
   EXPECT_EQ(run.output.rfind("Coroutine 1 started\nCoroutine 2 started\nCoroutine 2 finished\n"
                              "Coroutine 1 finished\nBoth tasks done in ",
@@ -60,7 +78,7 @@ TEST(Examples, TwoTasksFinishTogetherInAboutTwoSecondsNotThree) {
 }
 
 TEST(Examples, ApiCallsRunsBothCallsConcurrentlyAgainstItsEmbeddedApi) {
-  const ProgramRun run = run_program(API_CALLS_PATH);
+  const ProgramRun run = fastest_run(API_CALLS_PATH, 0.95);
   EXPECT_EQ(run.status, 0) << run.output;
   for (const char* line : {"Making API call to http://127.0.0.1:", "/posts/1: 200\n",
                            "/posts/2: 200\n", R"("id":1,"title":"post number 1")",
@@ -69,7 +87,7 @@ TEST(Examples, ApiCallsRunsBothCallsConcurrentlyAgainstItsEmbeddedApi) {
   }
   // Each answer takes 0.5 s; made one after the other they would take 1 s.
   EXPECT_GE(run.seconds, 0.5);
-  EXPECT_LT(run.seconds, 0.95);
+  EXPECT_LT(run.seconds, 0.95) << run.output;
 }
 
 TEST(Examples, ApiCallsReportsAnUnreachableUrlAndFails) {
