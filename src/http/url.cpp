@@ -129,11 +129,26 @@ std::pair<std::size_t, std::size_t> authority_range(std::string_view text) noexc
   return {begin, end};
 }
 
+// Where the userinfo of the authority [begin, end) ends: at its last '@', as browsers and
+// httpx read "http://a@b@host/"; `begin` when there is none.
+std::size_t userinfo_end(std::string_view text, std::size_t begin, std::size_t end) noexcept {
+  if (begin == std::string_view::npos) return begin;
+  const std::size_t at = text.substr(begin, end - begin).rfind('@');
+  return at == std::string_view::npos ? begin : begin + at;
+}
+
+// RFC 3986 userinfo: unreserved, sub-delims, ':' and escapes ('%' is judged on its own).
+bool is_userinfo_char(char c) noexcept {
+  return is_unreserved(c) || is_sub_delim(c) || c == ':' || c == '%';
+}
+
 // Encodes what RFC 3986 forbids but browsers and httpx accept: non-ASCII bytes, '"', '<',
 // '>', '\', '^', '`', '{', '|', '}', a '%' not starting an escape, '[' and ']' outside the
-// authority, and every '#' after the first.
+// authority, in the userinfo every character it may not hold ('@' among them), and every
+// '#' after the first.
 std::string encode_lenient(std::string_view text) {
   const auto [auth_begin, auth_end] = authority_range(text);
+  const std::size_t user_end = userinfo_end(text, auth_begin, auth_end);
   std::string out;
   out.reserve(text.size());
   bool in_fragment = false;
@@ -141,7 +156,9 @@ std::string encode_lenient(std::string_view text) {
     const char c = text[i];
     const auto byte = static_cast<unsigned char>(c);
     const bool in_authority = i >= auth_begin && i < auth_end;
+    const bool in_userinfo = in_authority && i < user_end;
     bool escape = byte >= 0x80 || std::string_view("\"<>\\^`{|}").find(c) != std::string_view::npos;
+    if (in_userinfo && !is_userinfo_char(c)) escape = true;
     if (c == '%') escape = i + 2 >= text.size() || !is_hex(text[i + 1]) || !is_hex(text[i + 2]);
     if ((c == '[' || c == ']') && !in_authority) escape = true;
     if (c == '#') {

@@ -147,6 +147,24 @@ TEST(HttpUrl, UserinfoIsDecodedAndCanBeRemoved) {
   EXPECT_EQ(URL("http://user@example.com/").password(), "");
 }
 
+// Browsers and httpx split the authority at its last '@'; what comes before is userinfo.
+TEST(HttpUrl, TheLastAtSignEndsTheUserinfo) {
+  const URL url("http://user@name:p@ss@host.example/p");
+  EXPECT_EQ(url.host(), "host.example");
+  EXPECT_EQ(url.path(), "/p");
+  EXPECT_EQ(url.username(), "user@name");
+  EXPECT_EQ(url.password(), "p@ss");
+  EXPECT_EQ(url.str(), "http://user%40name:p%40ss@host.example/p");
+}
+
+TEST(HttpUrl, EncodesUserinfoCharactersRfc3986DoesNotAllowThere) {
+  const URL url("http://[u]:%zz@host.example/");
+  EXPECT_EQ(url.host(), "host.example");
+  EXPECT_EQ(url.userinfo(), "%5Bu%5D:%25zz");
+  EXPECT_EQ(url.username(), "[u]");
+  EXPECT_EQ(url.password(), "%zz");
+}
+
 TEST(HttpUrl, ParamsAreEncodedAndDecodedBack) {
   const URL::Params params{{"q", "a b&c=d"}, {"ü", "+/?#%"}, {"empty", ""}};
   const URL url = URL("http://a/s").with_params(params);

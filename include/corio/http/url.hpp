@@ -15,7 +15,9 @@
 // (80 for http, 443 for https) dropped; "." and ".." path segments removed; an empty path
 // with a host becomes "/"; characters that may not appear raw (spaces, non-ASCII bytes,
 // '"', '<', '>', '`', '{', '}', '|', '\', '^', a lone '%') percent-encoded, valid escapes
-// kept with uppercase hex. So parse(url.str()) == url for every URL parse() returns.
+// kept with uppercase hex. The authority's last '@' ends the userinfo (as browsers and httpx
+// read "http://a@b@host/"); an earlier '@', '[', ']' or other character the userinfo may not
+// hold is percent-encoded. So parse(url.str()) == url for every URL parse() returns.
 //
 // Errors: InvalidURL (include/corio/http/errors.hpp), whose message quotes the input and names the
 // fault ("invalid URL 'http://[::1': unterminated IPv6 literal", "missing host", "port 99999 out of
