@@ -142,7 +142,7 @@ bool is_userinfo_char(char c) noexcept {
   return is_unreserved(c) || is_sub_delim(c) || c == ':' || c == '%';
 }
 
-// Encodes what RFC 3986 forbids but browsers and httpx accept: non-ASCII bytes, '"', '<',
+// Encodes what RFC 3986 forbids but browsers and httpx accept: non-ASCII bytes, ' ', '"', '<',
 // '>', '\', '^', '`', '{', '|', '}', a '%' not starting an escape, '[' and ']' outside the
 // authority, in the userinfo every character it may not hold ('@' among them), and every
 // '#' after the first.
@@ -157,7 +157,8 @@ std::string encode_lenient(std::string_view text) {
     const auto byte = static_cast<unsigned char>(c);
     const bool in_authority = i >= auth_begin && i < auth_end;
     const bool in_userinfo = in_authority && i < user_end;
-    bool escape = byte >= 0x80 || std::string_view("\"<>\\^`{|}").find(c) != std::string_view::npos;
+    bool escape =
+        byte >= 0x80 || std::string_view(" \"<>\\^`{|}").find(c) != std::string_view::npos;
     if (in_userinfo && !is_userinfo_char(c)) escape = true;
     if (c == '%') escape = i + 2 >= text.size() || !is_hex(text[i + 1]) || !is_hex(text[i + 2]);
     if ((c == '[' || c == ']') && !in_authority) escape = true;
@@ -172,6 +173,23 @@ std::string encode_lenient(std::string_view text) {
     }
   }
   return out;
+}
+
+// Throws InvalidURL for a control character anywhere, and for a space where no escape can
+// carry it: leading the text, in the scheme, or in the host and port.
+void check_whitespace(std::string_view text) {
+  const std::size_t colon = scheme_end(text);
+  const std::size_t scheme_size = colon == std::string_view::npos ? 1 : colon;
+  const auto [auth_begin, auth_end] = authority_range(text);
+  std::size_t host_begin = userinfo_end(text, auth_begin, auth_end);
+  if (host_begin < auth_end && text[host_begin] == '@') ++host_begin;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool control = static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+    const bool unencodable_space =
+        c == ' ' && (i < scheme_size || (host_begin <= i && i < auth_end));
+    if (control || unencodable_space) fail(text, "contains whitespace or a control character");
+  }
 }
 
 // RFC 3986 section 5.2.4 on an absolute, encoded path; "%2E" counts as '.'.
@@ -283,10 +301,7 @@ URL URL::parse(std::string_view text) {
   thread_local std::shared_ptr<const Parts> last_parts;
   if (last_parts && text == last_text) return URL(last_parts);
   if (text.empty()) fail(text, "empty URL");
-  if (std::any_of(text.begin(), text.end(),
-                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; })) {
-    fail(text, "contains whitespace or a control character");
-  }
+  check_whitespace(text);
   const std::size_t colon = scheme_end(text);
   if (colon == std::string_view::npos) fail(text, "missing scheme");
 
@@ -464,10 +479,7 @@ URL URL::with_params(const Params& params) const {
 
 URL URL::join(std::string_view reference) const {
   if (scheme_end(reference) != std::string_view::npos) return parse(reference);
-  if (std::any_of(reference.begin(), reference.end(),
-                  [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; })) {
-    fail(reference, "contains whitespace or a control character");
-  }
+  check_whitespace(reference);
   const std::string encoded = encode_lenient(reference);
   const auto ref = boost::urls::parse_relative_ref(encoded);
   if (!ref) fail(reference, "malformed URL reference (" + ref.error().message() + ")");

@@ -89,6 +89,17 @@ TEST(HttpUrl, EncodesCharactersThatMayNotAppearRaw) {
   EXPECT_EQ(URL("http://a/#x#y").str(), "http://a/#x%23y");
 }
 
+// httpx (and browsers) percent-encode a space wherever an escape can carry it.
+TEST(HttpUrl, EncodesSpacesInUserinfoPathQueryAndFragment) {
+  EXPECT_EQ(URL("HTTPS://Bücher.example:443/a b?q=1#top").str(),
+            "https://xn--bcher-kva.example/a%20b?q=1#top");
+  const URL url("http://u v:w x@a/b c /?d e#f g");
+  EXPECT_EQ(url.str(), "http://u%20v:w%20x@a/b%20c%20/?d%20e#f%20g");
+  EXPECT_EQ(url.username(), "u v");
+  EXPECT_EQ(url.path(), "/b c /");
+  EXPECT_EQ(url.fragment(), "f g");
+}
+
 TEST(HttpUrl, KeepsValidEscapesWithUppercaseHex) {
   const URL url("http://a/%41%2f%c3%bc?k=%3d#%7e");
   EXPECT_EQ(url.str(), "http://a/%41%2F%C3%BC?k=%3D#%7E");
@@ -289,7 +300,15 @@ TEST(HttpUrl, JoinTakesAbsoluteAndNetworkPathReferences) {
   EXPECT_EQ(base.join("http://B.example/z").str(), "http://b.example/z");
   EXPECT_EQ(base.join("//other.example/p?q").str(), "https://other.example/p?q");
   EXPECT_EQ(base.join("/ü").str(), "https://a.example/%C3%BC");
-  EXPECT_THROW((void)base.join("/a b"), InvalidURL);
+}
+
+TEST(HttpUrl, JoinEncodesSpacesAsBrowsersDoForALocation) {
+  const URL base("https://a.example/x/y");
+  EXPECT_EQ(base.join("a b?c d#e").str(), "https://a.example/x/a%20b?c%20d#e");
+  EXPECT_EQ(base.join("//b.example/c d").str(), "https://b.example/c%20d");
+  EXPECT_THROW((void)base.join(" /a"), InvalidURL);
+  EXPECT_THROW((void)base.join("//b c/"), InvalidURL);
+  EXPECT_THROW((void)base.join("/a\tb"), InvalidURL);
 }
 
 TEST(HttpUrl, InvalidUrlMessagesNameTheFault) {
@@ -300,6 +319,8 @@ TEST(HttpUrl, InvalidUrlMessagesNameTheFault) {
             "invalid URL ' http://a/': contains whitespace or a control character");
   EXPECT_EQ(message_of("http://a/\t"),
             "invalid URL 'http://a/\t': contains whitespace or a control character");
+  EXPECT_EQ(message_of("http://u@a:8 0/"),
+            "invalid URL 'http://u@a:8 0/': contains whitespace or a control character");
   EXPECT_EQ(message_of("example.com/x"), "invalid URL 'example.com/x': missing scheme");
   EXPECT_EQ(message_of("/relative"), "invalid URL '/relative': missing scheme");
   EXPECT_EQ(message_of("http://"), "invalid URL 'http://': missing host");

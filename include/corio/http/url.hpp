@@ -17,7 +17,9 @@
 // '"', '<', '>', '`', '{', '}', '|', '\', '^', a lone '%') percent-encoded, valid escapes
 // kept with uppercase hex. The authority's last '@' ends the userinfo (as browsers and httpx
 // read "http://a@b@host/"); an earlier '@', '[', ']' or other character the userinfo may not
-// hold is percent-encoded. So parse(url.str()) == url for every URL parse() returns.
+// hold is percent-encoded. A space is encoded (as httpx does) in the userinfo, path, query
+// and fragment; leading the text, in the scheme, host or port it is an error, as is a
+// control character anywhere. So parse(url.str()) == url for every URL parse() returns.
 //
 // Errors: InvalidURL (include/corio/http/errors.hpp), whose message quotes the input and names the
 // fault ("invalid URL 'http://[::1': unterminated IPv6 literal", "missing host", "port 99999 out of
