@@ -292,6 +292,31 @@ std::string encode_component(std::string_view s) {
   return out;
 }
 
+// Calls fn(item) for each non-empty '&'-separated item of an encoded query, in order.
+template <class F>
+void for_each_query_item(std::string_view query, F&& fn) {
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    const std::size_t amp = std::min(query.find('&', start), query.size());
+    if (amp > start) fn(query.substr(start, amp - start));
+    start = amp + 1;
+  }
+}
+
+// The decoded name of an encoded query item ("a+b=1" gives "a b").
+std::string query_item_name(std::string_view item) {
+  return percent_decode(item.substr(0, item.find('=')), true);
+}
+
+std::string encoded_pair(std::string_view name, std::string_view value) {
+  return encode_component(name) + "=" + encode_component(value);
+}
+
+void append_query_item(std::string& query, std::string_view item) {
+  if (!query.empty()) query += '&';
+  query += item;
+}
+
 }  // namespace
 
 URL URL::parse(std::string_view text) {
@@ -442,38 +467,50 @@ std::string URL::origin() const {
 
 URL::Params URL::params() const {
   Params out;
-  const std::string_view query = parts_->query;
-  std::size_t start = 0;
-  while (start <= query.size()) {
-    const std::size_t amp = std::min(query.find('&', start), query.size());
-    const std::string_view pair = query.substr(start, amp - start);
-    if (!pair.empty()) {
-      const std::size_t eq = std::min(pair.find('='), pair.size());
-      out.emplace_back(
-          percent_decode(pair.substr(0, eq), true),
-          eq == pair.size() ? std::string() : percent_decode(pair.substr(eq + 1), true));
-    }
-    start = amp + 1;
-  }
+  for_each_query_item(parts_->query, [&](std::string_view item) {
+    const std::size_t eq = std::min(item.find('='), item.size());
+    out.emplace_back(query_item_name(item),
+                     eq == item.size() ? std::string() : percent_decode(item.substr(eq + 1), true));
+  });
   return out;
 }
 
 std::string urlencode(const URL::Params& params) {
   std::string out;
-  for (const auto& [name, value] : params) {
-    if (!out.empty()) out += '&';
-    out.append(encode_component(name)).append("=").append(encode_component(value));
-  }
+  for (const auto& [name, value] : params) append_query_item(out, encoded_pair(name, value));
   return out;
 }
 
 URL URL::with_params(const Params& params) const {
-  Parts parts = *parts_;
-  if (!params.empty()) {
-    if (!parts.query.empty()) parts.query += '&';
-    parts.query.append(urlencode(params));
+  if (params.empty()) return *this;
+  const auto is_new = [&](std::string_view name) {
+    return std::any_of(params.begin(), params.end(),
+                       [&](const auto& p) { return p.first == name; });
+  };
+  const auto append_new = [&](std::string& query, std::string_view name) {
+    for (const auto& [n, value] : params) {
+      if (n == name) append_query_item(query, encoded_pair(n, value));
+    }
+  };
+  std::vector<std::string> replaced;  // names of the query that params replace
+  std::string query;
+  for_each_query_item(parts_->query, [&](std::string_view item) {
+    std::string name = query_item_name(item);
+    if (!is_new(name)) {
+      append_query_item(query, item);
+    } else if (std::find(replaced.begin(), replaced.end(), name) == replaced.end()) {
+      append_new(query, name);
+      replaced.push_back(std::move(name));
+    }
+  });
+  for (const auto& [name, value] : params) {
+    if (std::find(replaced.begin(), replaced.end(), name) == replaced.end()) {
+      append_query_item(query, encoded_pair(name, value));
+    }
   }
-  parts.has_query = parts.has_query || !params.empty();
+  Parts parts = *parts_;
+  parts.has_query = true;
+  parts.query = std::move(query);
   return compose(std::move(parts));
 }
 

@@ -189,6 +189,20 @@ TEST(HttpUrl, ParamsAreAppendedToAnExistingQuery) {
   EXPECT_EQ(url.params(), (URL::Params{{"x", "1"}, {"y", "2"}}));
 }
 
+// Parity: httpx's URL.copy_merge_params (what params= does) and QueryParams.merge: a
+// name already in the query takes the new values, in the place where it first stood.
+TEST(HttpUrl, ParamsReplaceThoseOfTheSameNameInTheQuery) {
+  const URL url("http://a/s?page=1&q=x&page=3#f");
+  EXPECT_EQ(url.with_params({{"page", "2"}, {"n", "5"}}).str(), "http://a/s?page=2&q=x&n=5#f");
+  EXPECT_EQ(url.with_params({{"page", "2"}, {"page", "4"}}).str(),
+            "http://a/s?page=2&page=4&q=x#f");
+}
+
+TEST(HttpUrl, ParamsMatchQueryNamesInTheirDecodedForm) {
+  EXPECT_EQ(URL("http://a/?a+b=1&a%20b=2&c").with_params({{"a b", "3"}, {"c", ""}}).str(),
+            "http://a/?a%20b=3&c=");
+}
+
 TEST(HttpUrl, ParamsDecodePlusAsSpaceAndKeysWithoutValues) {
   EXPECT_EQ(URL("http://a/?a+b=c+d&&flag").params(), (URL::Params{{"a b", "c d"}, {"flag", ""}}));
 }

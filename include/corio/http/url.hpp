@@ -81,8 +81,11 @@ class URL {
 
   // The query decoded into pairs, in order ('+' reads as a space; "k" alone gives "").
   [[nodiscard]] Params params() const;
-  // A copy with the pairs appended to the query, each name and value percent-encoded
-  // (everything but unreserved characters), as httpx's params= does.
+  // A copy with the pairs merged into the query, as httpx's params= (QueryParams.merge)
+  // does: a name already in the query loses its values and takes the new ones, where it first
+  // stood; other names are appended in order. The pairs' names and values are percent-encoded
+  // (everything but unreserved characters); the query's other items keep their encoding,
+  // empty ones are dropped. Names are compared decoded ('+' as a space). No pairs: no change.
   [[nodiscard]] URL with_params(const Params& params) const;
 
   // RFC 3986 section 5 resolution of `reference` (absolute or relative) against this URL.
