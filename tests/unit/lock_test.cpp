@@ -61,6 +61,23 @@ TEST(Lock, ReleasingTwiceThrowsTheSecondTime) {
   });
 }
 
+// asyncio's release() raises here: the lock is not held again until the woken waiter runs.
+// Allowing it would leave the lock free while that waiter holds it.
+TEST(Lock, ReleasingAgainBeforeTheWokenWaiterRunsThrows) {
+  corio::run([]() -> corio::Task<> {
+    corio::Lock lock;
+    co_await lock.acquire();
+    auto waiter = corio::spawn([&]() -> corio::Task<> { co_await lock.acquire(); });
+    co_await corio::yield_now();
+    lock.release();  // handed to the waiter, which has not resumed yet
+    EXPECT_THROW(lock.release(), corio::RuntimeError);
+    co_await waiter;
+    EXPECT_TRUE(lock.locked());  // the waiter holds it: nobody else may take it
+    lock.release();
+    EXPECT_FALSE(lock.locked());
+  });
+}
+
 TEST(Lock, AcquiringAFreeLockDoesNotSuspend) {
   std::vector<int> order;
   corio::run([&]() -> corio::Task<> {

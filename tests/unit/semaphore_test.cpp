@@ -192,6 +192,25 @@ TEST(Semaphore, BoundedSemaphoreReleaseWithWaitersHandsThePermitOver) {
   EXPECT_EQ(order, (std::vector{1}));
 }
 
+// A permit handed to a waiter that has not resumed yet is held: releasing it again would let
+// more tasks in than the bound.
+TEST(Semaphore, BoundedSemaphoreCountsAPermitHandedToAWaiterAsHeld) {
+  std::vector<int> order;
+  corio::run([&]() -> corio::Task<> {
+    corio::BoundedSemaphore sem(1);
+    co_await sem.acquire();
+    auto waiter = corio::spawn(acquire_and_record(sem, order, 1));
+    co_await corio::yield_now();
+    sem.release();  // handed to the waiter
+    EXPECT_THROW(sem.release(), corio::ValueError);
+    co_await waiter;
+    EXPECT_TRUE(sem.locked());
+    EXPECT_EQ(sem.value(), 0U);
+    sem.release();
+  });
+  EXPECT_EQ(order, (std::vector{1}));
+}
+
 TEST(Semaphore, UnboundedSemaphoreMayBeReleasedAboveItsInitialValue) {
   corio::Semaphore sem(1);
   sem.release();

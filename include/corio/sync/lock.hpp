@@ -53,7 +53,8 @@ class Lock {
   }
 
   // Unlocks, handing the lock to the longest waiter if any (it resumes on a later loop turn).
-  // Throws RuntimeError("Lock is not acquired") when the lock is not held.
+  // Throws RuntimeError("Lock is not acquired") when the lock is not held, also right after
+  // a release() handed it to a waiter that has not resumed yet (as asyncio does).
   void release() {
     if (permits_.at_bound()) throw RuntimeError("Lock is not acquired");
     permits_.release();

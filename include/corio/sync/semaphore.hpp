@@ -59,7 +59,9 @@ class Permits {
   ~Permits() { assert(waiters_.empty() && "corio: Lock or Semaphore destroyed with waiters"); }
 
   [[nodiscard]] std::size_t available() const noexcept { return available_; }
-  [[nodiscard]] bool at_bound() const noexcept { return available_ >= bound_; }
+  // True when no task holds a permit: a permit handed to a waiter that has not resumed yet
+  // counts as held (it is that waiter's), so releasing "it" again is an over-release.
+  [[nodiscard]] bool at_bound() const noexcept { return available_ + handed_ >= bound_; }
   // True when acquire() would suspend.
   [[nodiscard]] bool locked() const noexcept {
     return available_ == 0 || handed_ > 0 || !waiters_.empty();
@@ -193,7 +195,8 @@ class Semaphore {
 
   // Gives a permit back, to the longest waiter if any (it resumes on a later loop turn).
   // Throws ValueError("BoundedSemaphore released too many times") when a BoundedSemaphore
-  // would go above its initial value.
+  // would go above its initial value, counting a permit handed to a waiter that has not
+  // resumed yet as held (asyncio misses that case).
   void release() {
     if (permits_.at_bound()) throw ValueError("BoundedSemaphore released too many times");
     permits_.release();
