@@ -263,6 +263,12 @@ Task<> socks5_steps(net::Transport& stream, const Proxy& proxy, std::string_view
 // ---------------------------------------------------------------------------------------
 // HTTP CONNECT
 
+// 1xx other than 101: informational, a final answer follows. 101 is final (RFC 9110
+// 15.2.2), and for CONNECT a failure like any other non-2xx.
+bool is_interim(int status) noexcept {
+  return status >= 100 && status < 200 && status != 101;
+}
+
 // Reads the answer's head without reading past it: each read asks for at most as many
 // bytes as "\r\n\r\n" still needs, so the last byte read is the head's last. (The parser
 // rejects bare LFs; a head that ends other than at CRLF CRLF is refused below.)
@@ -303,7 +309,7 @@ Task<Message> read_connect_answer(net::Transport& stream, const std::string& pre
     }
     Message message = parser.take_message();
     matched = 0;
-    if (message.status_code >= 200) co_return message;
+    if (!is_interim(message.status_code)) co_return message;
   }
 }
 

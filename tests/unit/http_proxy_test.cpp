@@ -545,6 +545,23 @@ TEST(ConnectTunnel, ANon2xxAnswerIsAProxyErrorWithStatusAndReason) {
   });
 }
 
+// 101 is a final answer (RFC 9110 15.2.2), not an interim one to skip: httpcore and curl
+// fail the CONNECT with it. The proxy then waits, so skipping it would hang.
+TEST(ConnectTunnel, A101AnswerIsAProxyErrorNotAnInterimAnswerToSkip) {
+  corio::run([]() -> corio::Task<> {
+    ScriptedHttpProxy proxy;
+    proxy.answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n";
+    co_await with_server(proxy.handler(), [&](std::uint16_t port) -> corio::Task<> {
+      auto stream = co_await connect_to(port);
+      const Proxy p = http_proxy(port);
+      const std::string message = co_await error_of<ProxyError>(
+          corio::wait_for(corio::http::connect_tunnel(stream, p, "example.com", 443), 5s));
+      EXPECT_EQ(message, "HTTP proxy 127.0.0.1:" + std::to_string(port) +
+                             " answered CONNECT example.com:443 with 101 Switching Protocols");
+    });
+  });
+}
+
 TEST(ConnectTunnel, GarbageAndEarlyCloseAreProxyErrors) {
   struct Case {
     std::string answer;
