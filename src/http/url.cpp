@@ -527,12 +527,19 @@ URL URL::join(std::string_view reference) const {
 }
 
 URL URL::with_scheme(std::string_view scheme) const {
+  if (scheme_end(std::string(scheme) + ":") != scheme.size()) {
+    fail(str(), "invalid scheme '" + std::string(scheme) + "'");
+  }
   Parts parts = *parts_;
   parts.scheme = scheme;
   return compose(std::move(parts));
 }
 
 URL URL::with_host(std::string_view host) const {
+  // What would end the authority, or add a userinfo, a port or brackets to it.
+  if (host.find_first_of("/?#@[]\\") != std::string_view::npos) {
+    fail(str(), "invalid host '" + std::string(host) + "'");
+  }
   Parts parts = *parts_;
   parts.has_authority = true;
   parts.ipv6 = host.find(':') != std::string_view::npos;

@@ -218,6 +218,23 @@ TEST(HttpUrl, CopiesWithOnePartReplaced) {
   EXPECT_THROW((void)url.with_host(""), InvalidURL);
 }
 
+// httpx's copy_with validates each component; a part must not spill into the others.
+TEST(HttpUrl, CopiesRejectAHostThatIsNotJustAHost) {
+  const URL url("http://a.example/p?q#f");
+  for (const char* host : {"evil.example/x", "evil.example?x", "evil.example#x", "u@evil.example",
+                           "evil.example:99", "[::1]", "::1]/x[", "a\\b"}) {
+    EXPECT_THROW((void)url.with_host(host), InvalidURL) << host;
+  }
+}
+
+TEST(HttpUrl, CopiesRejectASchemeThatIsNotJustAScheme) {
+  const URL url("http://a.example/p?q#f");
+  for (const char* scheme : {"http://evil.example/?", "", "1http", "https:", "ht tp"}) {
+    EXPECT_THROW((void)url.with_scheme(scheme), InvalidURL) << scheme;
+  }
+  EXPECT_EQ(url.with_scheme("HTTPS").str(), "https://a.example/p?q#f");
+}
+
 TEST(HttpUrl, EqualUrlsCompareAndHashEqual) {
   const URL a("HTTP://Example.com:80");
   const URL b("http://example.com/");

@@ -92,7 +92,10 @@ class URL {
   // Throws InvalidURL if the reference or the result is invalid.
   [[nodiscard]] URL join(std::string_view reference) const;
 
-  // Copies with one part replaced; each throws InvalidURL if the result is invalid.
+  // Copies with one part replaced; each throws InvalidURL if the result is invalid, or if
+  // the part is not just that part: with_scheme takes a scheme (letter, then letters, digits,
+  // '+', '-', '.'), with_host a name or an address (IPv6 without brackets), never a '/', '?',
+  // '#', '@', '[', ']' or '\' that would reach into the userinfo, port or path.
   [[nodiscard]] URL with_scheme(std::string_view scheme) const;
   [[nodiscard]] URL with_host(std::string_view host) const;
   [[nodiscard]] URL with_port(std::optional<std::uint16_t> port) const;
