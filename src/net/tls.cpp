@@ -213,6 +213,11 @@ struct TlsState {
 
   // Client side: SNI and the name or address the certificate must carry.
   void configure_client(const std::string& server_hostname) {
+    if (server_hostname.starts_with('.')) {
+      // OpenSSL would match any subdomain of the rest (X509_check_host's special case).
+      throw std::invalid_argument("TLS server_hostname '" + server_hostname +
+                                  "' must not start with a dot");
+    }
     hostname = server_hostname;
     if (!hostname.empty()) peer += " (" + hostname + ")";
     std::string literal = hostname;

@@ -213,6 +213,16 @@ TEST(TlsClient, RejectsACertificateForAnotherHostAndSaysSo) {
   });
 }
 
+// OpenSSL reads a name with a leading dot as "any subdomain of": ".example" would accept
+// wrong.example's certificate. Python's ssl refuses such a server_hostname (ValueError).
+TEST(TlsClient, RefusesAServerHostnameWithALeadingDot) {
+  OpensslServer server("wrong_host");
+  corio::run([&]() -> corio::Task<> {
+    EXPECT_THROW(co_await connect_tls(server.address, client_context(), ".example"),
+                 std::invalid_argument);
+  });
+}
+
 TEST(TlsClient, RejectsACertificateFromAnUnknownCaAndSaysSo) {
   OpensslServer server("unknown_ca");
   corio::run([&]() -> corio::Task<> {

@@ -132,6 +132,8 @@ struct TlsConnectOptions {
   // checked against the certificate's IP addresses and not sent as SNI (RFC 6066). Empty:
   // no SNI, and with verification on the certificate must name the peer's IP address (a
   // Unix socket peer then has nothing to check and connect() throws std::invalid_argument).
+  // A name starting with a dot is refused (std::invalid_argument), as Python's ssl does:
+  // OpenSSL would take ".example.com" to match any subdomain.
   std::string server_hostname;
   // The whole handshake must finish within this; nullopt: no limit. asyncio's
   // ssl_handshake_timeout, with the same 60 s default.
@@ -170,8 +172,8 @@ class TlsStream : public Transport {
   // Suspends: until the handshake is done. Throws TlsError (certificate rejected — with the
   // reason —, no common version or cipher, alert from the server), corio::TimeoutError after
   // options.handshake_timeout, ConnectionResetError and other NetworkErrors,
-  // std::invalid_argument for a server context, a closed socket or a verified Unix-socket
-  // peer without server_hostname; CancelledError.
+  // std::invalid_argument for a server context, a closed socket, a server_hostname starting
+  // with a dot or a verified Unix-socket peer without server_hostname; CancelledError.
   // Cancellation: safe; the socket and the SSL object are freed, nothing leaks.
   // Owns: the socket and a reference to the context, from the call on.
   //
