@@ -122,6 +122,13 @@ struct SslFree {
   void operator()(SSL* ssl) const noexcept { SSL_free(ssl); }
 };
 
+// A fully qualified name without its trailing dot ("example.com." is example.com): how SNI
+// carries it (RFC 6066 section 3) and what the certificate must name, as curl does.
+std::string without_trailing_dot(const std::string& host) {
+  if (host.size() > 1 && host.back() == '.') return host.substr(0, host.size() - 1);
+  return host;
+}
+
 bool is_ip_literal(const std::string& host) {
   unsigned char buffer[sizeof(in6_addr)];
   return ::inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
@@ -225,19 +232,20 @@ struct TlsState {
       literal = literal.substr(1, literal.size() - 2);
     }
     const bool is_ip = !literal.empty() && is_ip_literal(literal);
+    const std::string name = without_trailing_dot(hostname);
     ERR_clear_error();
     // SSL_set_tlsext_host_name, spelled out: the macro's C cast trips -Wold-style-cast.
-    if (!hostname.empty() && !is_ip &&
+    if (!name.empty() && !is_ip &&
         SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(hostname.c_str())) != 1) {
+                 const_cast<char*>(name.c_str())) != 1) {
       throw TlsError(EINVAL, "TLS: cannot send server_hostname '" + hostname +
                                  "' as SNI: " + join_openssl_errors(take_openssl_errors()));
     }
     if (!context->verify()) return;
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl.get());
-    if (!hostname.empty() && !is_ip) {
+    if (!name.empty() && !is_ip) {
       X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-      if (SSL_set1_host(ssl.get(), hostname.c_str()) != 1) {
+      if (SSL_set1_host(ssl.get(), name.c_str()) != 1) {
         throw TlsError(EINVAL, "TLS: cannot check server_hostname '" + hostname +
                                    "': " + join_openssl_errors(take_openssl_errors()));
       }

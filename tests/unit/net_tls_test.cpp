@@ -352,6 +352,24 @@ TEST(TlsServer, EchoesToAnOpensslClientAndClosesCleanly) {
 // ---------------------------------------------------------------------------------------
 // corio client, corio server
 
+// "localhost." is the fully qualified spelling of localhost: SNI carries it without the dot
+// (RFC 6066 section 3) and the certificate is checked against that, as curl does.
+TEST(TlsStream, AFullyQualifiedNameIsSentAndCheckedWithoutItsTrailingDot) {
+  corio::run([]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
+    auto accepting = corio::spawn([&listener]() -> corio::Task<TlsStream> {
+      auto tcp = co_await listener.accept();
+      co_return co_await TlsStream::accept(std::move(tcp), server_context(),
+                                           {.handshake_timeout = 5s});
+    });
+    TlsStream client =
+        co_await connect_tls(listener.local_address(), client_context(), "localhost.");
+    TlsStream server = co_await accepting;
+    EXPECT_EQ(client.server_hostname(), "localhost.");
+    EXPECT_EQ(server.server_hostname(), "localhost");
+  });
+}
+
 TEST(TlsStream, ServerPicksItsPreferredAlpnProtocol) {
   corio::run([]() -> corio::Task<> {
     auto listener = TcpListener::bind(SocketAddress::parse("127.0.0.1", 0));
