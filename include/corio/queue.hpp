@@ -17,11 +17,13 @@
 // by `Compare` (PriorityQueue, like heapq; equal items in no particular order).
 //
 // Fairness: FIFO among waiting getters and among waiting putters. A put() while getters wait
-// hands the item straight to the longest waiting getter; a get() from a full queue promises
-// the freed slot to the longest waiting putter. So a task arriving between that hand-off and
-// the waiter's resumption cannot overtake it (asyncio lets it, and makes the waiter wait
-// again). Until that waiter resumes, its item or slot still counts against maxsize
-// (full() says so) but no longer in qsize() — in asyncio it shows in qsize() too.
+// hands the longest waiting getter the item (Queue) or a claim on one item, which it takes
+// when it resumes — the first out by then, as in asyncio (LifoQueue, PriorityQueue: an item
+// put later may come out first). A get() from a full queue promises the freed slot to the
+// longest waiting putter. So a task arriving between that hand-off and the waiter's
+// resumption cannot overtake it (asyncio lets it, and makes the waiter wait again). Until
+// that waiter resumes, its item or slot still counts against maxsize (full() says so) but no
+// longer in qsize() — in asyncio it shows in qsize() too.
 // A waiter cancelled after a hand-off gives back what it was handed: nothing is lost.
 //
 // Shutdown (3.13): shutdown() makes put() raise QueueShutDown at once, and get() once the
@@ -73,11 +75,15 @@ class QueueShutDown : public std::runtime_error {
 
 namespace detail {
 
-// Item stores: push/pop in the queue's order; push_oldest puts back an item handed to a
-// getter that was cancelled before taking it, where it would have been had nobody taken it.
+// Item stores: push/pop in the queue's order. kHandsOver: an item put while getters wait may
+// go straight to the longest waiting one, since no item put later can come out before it
+// (FIFO only); push_oldest then puts back an item handed to a getter that was cancelled
+// before taking it, where it would have been had nobody taken it. Other stores keep such an
+// item and let the getter pop whatever comes out first when it resumes.
 template <class T>
 class FifoStore {
  public:
+  static constexpr bool kHandsOver = true;
   [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
   void push(T&& item) { items_.push_back(std::move(item)); }
   void push_oldest(T&& item) { items_.push_front(std::move(item)); }
@@ -95,9 +101,9 @@ class FifoStore {
 template <class T>
 class LifoStore {
  public:
+  static constexpr bool kHandsOver = false;
   [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
   void push(T&& item) { items_.push_back(std::move(item)); }
-  void push_oldest(T&& item) { items_.insert(items_.begin(), std::move(item)); }
   T pop() {
     T item = std::move(items_.back());
     items_.pop_back();
@@ -113,13 +119,13 @@ class LifoStore {
 template <class T, class Compare>
 class PriorityStore {
  public:
+  static constexpr bool kHandsOver = false;
   explicit PriorityStore(Compare less = Compare()) : later_{std::move(less)} {}
   [[nodiscard]] std::size_t size() const noexcept { return heap_.size(); }
   void push(T&& item) {
     heap_.push_back(std::move(item));
     std::push_heap(heap_.begin(), heap_.end(), later_);
   }
-  void push_oldest(T&& item) { push(std::move(item)); }
   T pop() {
     std::pop_heap(heap_.begin(), heap_.end(), later_);
     T item = std::move(heap_.back());
@@ -162,13 +168,13 @@ class BasicQueue {
   }
 
   // Items in the queue (not counting those already handed to a getter that has not resumed).
-  [[nodiscard]] std::size_t qsize() const noexcept { return store_.size(); }
+  [[nodiscard]] std::size_t qsize() const noexcept { return store_.size() - claimed_in_store(); }
   // The capacity given at construction; 0 means unbounded.
   [[nodiscard]] std::size_t maxsize() const noexcept { return maxsize_; }
-  [[nodiscard]] bool empty() const noexcept { return store_.size() == 0; }
+  [[nodiscard]] bool empty() const noexcept { return qsize() == 0; }
   // True when put() would suspend: maxsize items are queued or promised. Never for maxsize 0.
   [[nodiscard]] bool full() const noexcept {
-    return maxsize_ > 0 && store_.size() + handed_ + reserved_ >= maxsize_;
+    return maxsize_ > 0 && store_.size() + held_by_getters() + reserved_ >= maxsize_;
   }
   // True once shutdown() was called.
   [[nodiscard]] bool is_shut_down() const noexcept { return state_ != State::open; }
@@ -209,14 +215,15 @@ class BasicQueue {
   [[nodiscard]] PutAwaiter put(T item) { return PutAwaiter(*this, std::move(item)); }
 
   // co_await q.get(): takes the next item; suspends while the queue is empty. Waiting getters
-  // are served in FIFO order; each is handed its item by the put() that wakes it.
+  // are served in FIFO order; the put() that wakes one hands it its item (Queue) or a claim
+  // on the first item out when it resumes (LifoQueue, PriorityQueue).
   // Throws:       QueueShutDown when the queue is empty and shut down (also when that
   //               happens while waiting, and when shutdown(true) drops the item it was
   //               handed); CancelledError if the waiting task is cancelled.
   // Cancellation: safe, no item is lost. A waiter leaves the queue at once; one cancelled
   //               after a put() handed it an item gives the item to the next waiting getter,
   //               or back to the queue where it was.
-  // Owns:         the handed item, until the getter resumes.
+  // Owns:         the handed item (Queue), until the getter resumes.
   [[nodiscard]] GetAwaiter get() noexcept { return GetAwaiter(*this); }
 
   // Marks one item taken by get() as processed (for join()).
@@ -241,7 +248,7 @@ class BasicQueue {
     if (state_ == State::open) state_ = State::shut_down;
     if (immediate && state_ != State::drained) {
       state_ = State::drained;
-      const std::size_t dropped = store_.size() + handed_;
+      const std::size_t dropped = store_.size() + held_by_getters();
       store_.clear();
       unfinished_ -= std::min(unfinished_, dropped);
       if (unfinished_ == 0) finished_.set();
@@ -281,7 +288,7 @@ class BasicQueue {
       return true;
     }
     T await_resume() {
-      if (!handed) {  // did not suspend, was cancelled, or shutdown() woke it
+      if (!claimed) {  // did not suspend, was cancelled, or shutdown() woke it
         resume_or_raise();
         return queue->get_nowait();
       }
@@ -292,35 +299,66 @@ class BasicQueue {
         throw QueueShutDown();
       }
       if (take_cancellation()) {
-        queue->redeliver(std::move(*handed));
+        queue->give_back(*this);
         throw CancelledError();
       }
+      T item = queue->take_claimed(*this);
       queue->free_slot();
-      return std::move(*handed);
+      return item;
     }
 
     BasicQueue* queue;
-    std::optional<T> handed;  // the item a put() handed to this getter
+    bool claimed = false;     // a put() handed this getter an item (or a claim on one)
+    std::optional<T> handed;  // that item, for kHandsOver stores
   };
 
  private:
-  // Hands `item` to the longest waiting getter; false (item untouched) when none waits.
+  // Items in the store that woken getters will take (not kHandsOver stores).
+  [[nodiscard]] std::size_t claimed_in_store() const noexcept {
+    return Store::kHandsOver ? 0 : handed_;
+  }
+  // Items handed to woken getters, outside the store (kHandsOver stores).
+  [[nodiscard]] std::size_t held_by_getters() const noexcept {
+    return Store::kHandsOver ? handed_ : 0;
+  }
+
+  // Gives the longest waiting getter `item`, or queues `item` and gives that getter a claim
+  // on the first item out; false (item untouched) when no getter waits.
   bool hand_to_getter(T& item) {
-    Waiter* waiter = getters_.front();
-    if (waiter == nullptr) return false;
-    auto* getter = static_cast<GetAwaiter*>(waiter);
-    getter->handed.emplace(std::move(item));
+    auto* getter = static_cast<GetAwaiter*>(getters_.front());
+    if (getter == nullptr) return false;
+    if constexpr (Store::kHandsOver) {
+      getter->handed.emplace(std::move(item));
+    } else {
+      store_.push(std::move(item));
+    }
     getters_.pop_front();
-    ++handed_;
-    getter->wake();
+    wake_claimed(*getter);
     return true;
+  }
+  void wake_claimed(GetAwaiter& getter) noexcept {
+    getter.claimed = true;
+    ++handed_;
+    getter.wake();
   }
   void deliver(T&& item) {
     if (!hand_to_getter(item)) store_.push(std::move(item));
   }
-  // An item whose getter was cancelled: next getter, or back where it came from.
-  void redeliver(T&& item) {
-    if (!hand_to_getter(item)) store_.push_oldest(std::move(item));
+  // What a cancelled getter was handed goes to the next waiting getter, or stays queued (an
+  // item handed over goes back where it came from).
+  void give_back(GetAwaiter& getter) {
+    if constexpr (Store::kHandsOver) {
+      if (!hand_to_getter(*getter.handed)) store_.push_oldest(std::move(*getter.handed));
+    } else if (auto* next = static_cast<GetAwaiter*>(getters_.pop_front())) {
+      wake_claimed(*next);
+    }
+  }
+  T take_claimed(GetAwaiter& getter) {
+    if constexpr (Store::kHandsOver) {
+      return std::move(*getter.handed);
+    } else {
+      return store_.pop();
+    }
   }
   // A slot became free: promise it to the longest waiting putter.
   void free_slot() noexcept {
@@ -333,11 +371,11 @@ class BasicQueue {
 
   Store store_;
   std::size_t maxsize_;
-  std::size_t handed_ = 0;      // items handed to getters that have not resumed yet
+  std::size_t handed_ = 0;      // items handed (or claimed) to getters not resumed yet
   std::size_t reserved_ = 0;    // slots promised to putters that have not resumed yet
   std::size_t unfinished_ = 0;  // items put and not yet task_done()
   State state_ = State::open;
-  WaiterList getters_;  // GetAwaiters; non-empty only while the store is empty
+  WaiterList getters_;  // GetAwaiters; non-empty only while empty()
   WaiterList putters_;  // PutAwaiters; non-empty only while full()
   Event finished_;      // set while unfinished_ == 0
 };

@@ -515,12 +515,25 @@ TEST(LifoQueue, ItemsComeOutLastInFirstOut) {
   });
 }
 
-TEST(LifoQueue, AnItemGivenBackByACancelledGetterGoesToTheBottom) {
+// Parity: asyncio's getters take the first item out when they resume, not the first put.
+TEST(LifoQueue, AWaitingGetterTakesTheLastItemPutBeforeItResumes) {
+  corio::run([]() -> corio::Task<> {
+    corio::LifoQueue<int> q;
+    auto getter = corio::spawn([&]() -> corio::Task<int> { co_return co_await q.get(); });
+    co_await corio::yield_now();
+    q.put_nowait(1);
+    q.put_nowait(2);
+    EXPECT_EQ(co_await getter, 2);
+    EXPECT_EQ(q.get_nowait(), 1);
+  });
+}
+
+TEST(LifoQueue, AnItemClaimedByACancelledGetterStaysInPlace) {
   corio::run([]() -> corio::Task<> {
     corio::LifoQueue<int> q;
     auto reader = corio::spawn([&]() -> corio::Task<int> { co_return co_await q.get(); });
     co_await corio::yield_now();
-    q.put_nowait(1);  // handed to reader
+    q.put_nowait(1);  // claimed by reader
     q.put_nowait(2);
     q.put_nowait(3);
     reader.cancel();
@@ -579,15 +592,76 @@ TEST(PriorityQueue, PairsOrderByPriorityThenValue) {
   EXPECT_EQ(q.get_nowait().second, "close");
 }
 
-TEST(PriorityQueue, AWaitingGetterIsHandedTheFirstItemPut) {
+// Parity: asyncio's getters take the first item out when they resume, not the first put.
+TEST(PriorityQueue, AWaitingGetterTakesTheSmallestItemWhenItResumes) {
   corio::run([]() -> corio::Task<> {
     corio::PriorityQueue<int> q;
     auto getter = corio::spawn([&]() -> corio::Task<int> { co_return co_await q.get(); });
     co_await corio::yield_now();
-    q.put_nowait(5);  // handed over at once (asyncio would give the smallest at resumption)
+    q.put_nowait(5);
     q.put_nowait(1);
-    EXPECT_EQ(co_await getter, 5);
-    EXPECT_EQ(q.get_nowait(), 1);
+    EXPECT_EQ(q.qsize(), 1U);  // one item is claimed by the woken getter
+    EXPECT_EQ(co_await getter, 1);
+    EXPECT_EQ(q.get_nowait(), 5);
+  });
+}
+
+TEST(PriorityQueue, WaitingGettersTakeItemsInOrderOfPriority) {
+  corio::run([]() -> corio::Task<> {
+    corio::PriorityQueue<int> q;
+    auto get = [&]() -> corio::Task<int> { co_return co_await q.get(); };
+    auto first = corio::spawn(get);
+    auto second = corio::spawn(get);
+    co_await corio::yield_now();
+    q.put_nowait(5);
+    q.put_nowait(1);
+    q.put_nowait(3);
+    EXPECT_EQ(co_await first, 1);
+    EXPECT_EQ(co_await second, 3);
+    EXPECT_EQ(q.get_nowait(), 5);
+  });
+}
+
+TEST(PriorityQueue, AClaimedItemCannotBeTakenByANewcomer) {
+  corio::run([]() -> corio::Task<> {
+    corio::PriorityQueue<int> q(1);
+    auto getter = corio::spawn([&]() -> corio::Task<int> { co_return co_await q.get(); });
+    co_await corio::yield_now();
+    q.put_nowait(7);
+    EXPECT_TRUE(q.empty());
+    EXPECT_TRUE(q.full());
+    EXPECT_THROW((void)q.get_nowait(), corio::QueueEmpty);
+    EXPECT_THROW(q.put_nowait(8), corio::QueueFull);
+    EXPECT_EQ(co_await getter, 7);
+  });
+}
+
+TEST(PriorityQueue, AGetterCancelledAfterTheWakeUpPassesItsClaimOn) {
+  corio::run([]() -> corio::Task<> {
+    corio::PriorityQueue<int> q;
+    auto get = [&]() -> corio::Task<int> { co_return co_await q.get(); };
+    auto gone = corio::spawn(get);
+    auto kept = corio::spawn(get);
+    co_await corio::yield_now();
+    q.put_nowait(4);  // claimed by `gone`
+    gone.cancel();
+    EXPECT_THROW(co_await gone, corio::CancelledError);
+    EXPECT_EQ(co_await kept, 4);
+    EXPECT_TRUE(q.empty());
+  });
+}
+
+TEST(PriorityQueue, ImmediateShutdownDropsAClaimedItem) {
+  corio::run([]() -> corio::Task<> {
+    corio::PriorityQueue<int> q;
+    auto getter = corio::spawn([&]() -> corio::Task<int> { co_return co_await q.get(); });
+    co_await corio::yield_now();
+    q.put_nowait(1);
+    q.put_nowait(2);
+    q.shutdown(true);
+    EXPECT_THROW(co_await getter, corio::QueueShutDown);
+    co_await q.join();
+    EXPECT_THROW(q.task_done(), corio::ValueError);
   });
 }
 
