@@ -28,17 +28,32 @@ namespace {
 
 constexpr std::uint16_t kSocksDefaultPort = 1080;
 
+struct Span {  // [begin, end) of a text
+  std::size_t begin;
+  std::size_t end;
+};
+
+// Where the password in `text`'s userinfo lies: from the first ':' after "://" to the last
+// '@'. Lenient on purpose, so that a password holding an unencoded '/', '?' or '#' (which
+// ends the authority for the URL parser) is found whole. Nullopt without one.
+std::optional<Span> password_span(std::string_view text) {
+  const std::size_t scheme_end = text.find("://");
+  if (scheme_end == std::string_view::npos) return std::nullopt;
+  const std::size_t at = text.rfind('@');
+  const std::size_t colon = text.find(':', scheme_end + 3);
+  if (at == std::string_view::npos || colon == std::string_view::npos || colon > at) {
+    return std::nullopt;
+  }
+  return Span{colon + 1, at};
+}
+
 // `text` with the password in its userinfo, if any, shown as "***": messages quote the URL
 // and must not leak the secret.
 std::string hide_password(std::string_view text) {
-  const std::size_t begin = text.find("://");
-  if (begin == std::string_view::npos) return std::string(text);
-  const std::size_t end = std::min(text.find_first_of("/?#", begin + 3), text.size());
-  const std::size_t at = text.rfind('@', end - 1);
-  if (at == std::string_view::npos || at < begin + 3) return std::string(text);
-  const std::size_t colon = text.find(':', begin + 3);
-  if (colon == std::string_view::npos || colon > at) return std::string(text);
-  return std::string(text.substr(0, colon + 1)) + "***" + std::string(text.substr(at));
+  const std::optional<Span> password = password_span(text);
+  if (!password) return std::string(text);
+  return std::string(text.substr(0, password->begin)) + "***" +
+         std::string(text.substr(password->end));
 }
 
 // `message` with every quote of `text` replaced by hide_password(text).
@@ -341,6 +356,14 @@ Task<> connect_steps(net::Transport& stream, const Proxy& proxy, const std::stri
 // Proxy
 
 Proxy Proxy::parse(std::string_view text) {
+  if (const std::optional<Span> password = password_span(text)) {
+    // The URL parser would end the authority there and quote the rest in its message.
+    const std::string_view secret = text.substr(password->begin, password->end - password->begin);
+    if (secret.find_first_of("/?#") != std::string_view::npos) {
+      invalid_proxy_url(text,
+                        "a '/', '?' or '#' before the '@': credentials must be percent-encoded");
+    }
+  }
   URL url = [&] {
     try {
       return URL::parse(text);

@@ -250,6 +250,25 @@ TEST(ProxyParse, ErrorMessagesHideThePassword) {
   }
 }
 
+// A '/', '?' or '#' left unencoded in a password ends the authority for the URL parser,
+// which then quotes the URL and reads the password's start as a port: neither may show.
+TEST(ProxyParse, AnUnencodedDelimiterInThePasswordIsRefusedWithoutShowingIt) {
+  for (const std::string text :
+       {"http://alice:s3c/ret@127.0.0.1:3128", "http://alice:s3c?ret@127.0.0.1:3128",
+        "socks5://alice:s3c#ret@127.0.0.1:1080"}) {
+    try {
+      (void)Proxy::parse(text);
+      ADD_FAILURE() << "no exception for " << text;
+    } catch (const corio::http::InvalidURL& error) {
+      const std::string message = error.what();
+      EXPECT_FALSE(contains(message, "s3c")) << message;
+      EXPECT_FALSE(contains(message, "ret")) << message;
+      EXPECT_TRUE(contains(message, "alice:***@")) << message;
+      EXPECT_TRUE(contains(message, "percent-encoded")) << message;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // SOCKS5 against scripted proxies
 
