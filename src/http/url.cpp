@@ -102,9 +102,11 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
   return out;
 }
 
+// WHATWG's default ports, as httpx takes them.
 std::optional<std::uint16_t> default_port(std::string_view scheme) noexcept {
-  if (scheme == "http") return 80;
-  if (scheme == "https") return 443;
+  if (scheme == "http" || scheme == "ws") return 80;
+  if (scheme == "https" || scheme == "wss") return 443;
+  if (scheme == "ftp") return 21;
   return std::nullopt;
 }
 

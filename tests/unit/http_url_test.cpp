@@ -63,7 +63,17 @@ TEST(HttpUrl, DropsDefaultPorts) {
 TEST(HttpUrl, EffectivePortFallsBackToTheSchemeDefault) {
   EXPECT_EQ(URL("http://example.com/").effective_port(), 80);
   EXPECT_EQ(URL("https://example.com/").effective_port(), 443);
-  EXPECT_FALSE(URL("ftp://example.com/").effective_port().has_value());
+  EXPECT_FALSE(URL("gopher://example.com/").effective_port().has_value());
+}
+
+// Parity: httpx's normalize_port, which takes WHATWG's default ports.
+TEST(HttpUrl, DropsTheDefaultPortsOfWebSocketAndFtpUrls) {
+  EXPECT_EQ(URL("ws://a:80/").str(), "ws://a/");
+  EXPECT_EQ(URL("wss://a:443/").str(), "wss://a/");
+  EXPECT_EQ(URL("ftp://a:21/").str(), "ftp://a/");
+  EXPECT_EQ(URL("ws://a:443/").port(), 443);
+  EXPECT_EQ(URL("wss://a/").effective_port(), 443);
+  EXPECT_EQ(URL("ftp://a/").effective_port(), 21);
 }
 
 TEST(HttpUrl, OtherSchemesParseButAreNotHttp) {

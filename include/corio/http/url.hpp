@@ -12,14 +12,15 @@
 // (is_http() tells them apart; the client rejects the rest). Normalisation, as httpx and
 // WHATWG do it: scheme and host lowercased; Unicode hosts converted to A-labels (IDNA 2008,
 // UTS #46 non-transitional, by libidn2); IPv6 hosts in canonical form; the default port
-// (80 for http, 443 for https) dropped; "." and ".." path segments removed; an empty path
-// with a host becomes "/"; characters that may not appear raw (spaces, non-ASCII bytes,
-// '"', '<', '>', '`', '{', '}', '|', '\', '^', a lone '%') percent-encoded, valid escapes
-// kept with uppercase hex. The authority's last '@' ends the userinfo (as browsers and httpx
-// read "http://a@b@host/"); an earlier '@', '[', ']' or other character the userinfo may not
-// hold is percent-encoded. A space is encoded (as httpx does) in the userinfo, path, query
-// and fragment; leading the text, in the scheme, host or port it is an error, as is a
-// control character anywhere. So parse(url.str()) == url for every URL parse() returns.
+// (80 for http and ws, 443 for https and wss, 21 for ftp) dropped; "." and ".." path
+// segments removed; an empty path with a host becomes "/"; characters that may not appear
+// raw (spaces, non-ASCII bytes, '"', '<', '>', '`', '{', '}', '|', '\', '^', a lone '%')
+// percent-encoded, valid escapes kept with uppercase hex. The authority's last '@' ends the
+// userinfo (as browsers and httpx read "http://a@b@host/"); an earlier '@', '[', ']' or
+// other character the userinfo may not hold is percent-encoded. A space is encoded (as httpx
+// does) in the userinfo, path, query and fragment; leading the text, in the scheme, host or
+// port it is an error, as is a control character anywhere. So parse(url.str()) == url for
+// every URL parse() returns.
 //
 // Errors: InvalidURL (include/corio/http/errors.hpp), whose message quotes the input and names the
 // fault ("invalid URL 'http://[::1': unterminated IPv6 literal", "missing host", "port 99999 out of
@@ -57,7 +58,7 @@ class URL {
   [[nodiscard]] bool is_ipv6_host() const noexcept;
   // The port written in the URL, unless it is the scheme's default.
   [[nodiscard]] std::optional<std::uint16_t> port() const noexcept;
-  // port(), else the scheme's default (80, 443); nullopt for other schemes without a port.
+  // port(), else the scheme's default (above); nullopt for other schemes without a port.
   [[nodiscard]] std::optional<std::uint16_t> effective_port() const noexcept;
   // "user:pass" as written (percent-encoded), and its decoded parts.
   [[nodiscard]] bool has_userinfo() const noexcept;
