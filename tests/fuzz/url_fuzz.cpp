@@ -1,8 +1,9 @@
 // tests/fuzz/url_fuzz.cpp — URL::parse on arbitrary text: either a URL whose normal form
 // re-parses to itself (and stays so through join and with_params), or InvalidURL; nothing
-// else.
+// else. with_params merges (one pair per name it sets), and with_host changes the host only.
 #include <corio/http/url.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -20,6 +21,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto params = with.params();
     if (params.empty() || params.back() != std::pair<std::string, std::string>(text, "v")) {
       std::abort();
+    }
+    const auto twice = with.with_params({{std::string(text), "w"}}).params();
+    const auto named = [&](const auto& pair) { return pair.first == text; };
+    if (twice.size() != params.size() || std::count_if(twice.begin(), twice.end(), named) != 1) {
+      std::abort();
+    }
+    if (url.is_http()) {
+      try {
+        const auto moved = url.with_host(url.fragment());  // any bytes the input chooses
+        if (moved.raw_path() != url.raw_path() || moved.userinfo() != url.userinfo() ||
+            moved.port() != url.port() || moved.fragment() != url.fragment()) {
+          std::abort();
+        }
+      } catch (const corio::http::InvalidURL&) {
+      }
     }
   } catch (const corio::http::InvalidURL&) {
   }
