@@ -231,7 +231,7 @@ class Loop {
   std::size_t ready_mask_ = kInitialReady - 1;
   std::size_t ready_head_ = 0;
   std::size_t ready_tail_ = 0;
-  detail::TimerHeap timers_;
+  detail::TimerQueue timers_;
   detail::IntrusiveList<detail::TaskHeader, detail::AllTasksTag> tasks_;
   std::uint64_t task_counter_ = 0;
   TimePoint virtual_now_{};
