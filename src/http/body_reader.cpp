@@ -30,33 +30,56 @@ void BodyReader::fail() noexcept {
   pool_->release(std::move(connection_));
 }
 
-Task<std::optional<std::string>> BodyReader::next() {
-  if (finished_) co_return std::nullopt;
+void BodyReader::take_piece(std::string& decoded) {
+  if (!decoder_.is_identity()) decoder_.feed(raw_, decoded);
+  body_size_ += decoded.size();
+  if (body_size_ > max_body_size_) {
+    throw DecodingError("the response body exceeds max_body_size (" +
+                        std::to_string(max_body_size_) + " bytes)");
+  }
+}
+
+void BodyReader::finish_body(std::string& decoded) {
+  decoder_.finish(decoded);
+  finished_ = true;
+  pool_->release(std::move(connection_));
+}
+
+BodyReader::Step BodyReader::next_now(std::string& out) {
+  if (finished_) return Step::end;
   if (!connection_) throw StreamClosed("the response was closed before its body was read");
   try {
-    std::string decoded;
     const bool identity = decoder_.is_identity();  // nothing to undo: no copy through raw_
-    while (decoded.empty()) {
+    while (out.empty()) {
       raw_.clear();
-      const bool more = co_await connection_->read_body(identity ? decoded : raw_, read_timeout_);
-      if (more) {
-        if (!identity) decoder_.feed(raw_, decoded);
-        body_size_ += decoded.size();
-        if (body_size_ > max_body_size_) {
-          throw DecodingError("the response body exceeds max_body_size (" +
-                              std::to_string(max_body_size_) + " bytes)");
-        }
+      const Step step = connection_->read_body(identity ? out : raw_);
+      if (step == Step::need_bytes) return step;
+      if (step == Step::piece) {
+        take_piece(out);
         continue;
       }
-      decoder_.finish(decoded);
-      finished_ = true;
-      pool_->release(std::move(connection_));
-      if (decoded.empty()) co_return std::nullopt;
+      finish_body(out);
+      if (out.empty()) return Step::end;
     }
-    co_return decoded;
+    return Step::piece;
   } catch (...) {
     fail();
     throw;
+  }
+}
+
+Task<std::optional<std::string>> BodyReader::next() {
+  std::string decoded;
+  for (;;) {
+    const Step step = next_now(decoded);
+    if (step == Step::piece) co_return std::move(decoded);
+    if (step == Step::end) co_return std::nullopt;
+    try {
+      co_await connection_->receive(read_timeout_);
+    } catch (...) {
+      fail();
+      throw;
+    }
   }
 }
 

@@ -26,9 +26,14 @@ class BodyReader {
   ~BodyReader();
 
   // The next decoded piece (never empty), or nullopt at the end, where the connection
-  // goes back to the pool. Throws as Connection::read_body and DecodingError; the
+  // goes back to the pool. Throws as Connection::read_body and receive, and DecodingError; the
   // connection is then closed. Throws StreamClosed after close().
   Task<std::optional<std::string>> next();
+  // next() without receiving, for a body (or its rest) already here: piece (`out`, empty
+  // on entry, holds it), end (the connection went back to the pool), or need_bytes (call
+  // next()). Throws as next().
+  using Step = Connection::BodyStep;
+  Step next_now(std::string& out);
 
   // Gives the connection back: to the pool if the body was read, closed otherwise.
   void close() noexcept;
@@ -36,6 +41,11 @@ class BodyReader {
 
  private:
   void fail() noexcept;
+  // Takes what one read of the connection gave (in `decoded` for an identity body, else in
+  // raw_): decodes it and checks the size. Throws DecodingError.
+  void take_piece(std::string& decoded);
+  // The body ended: the decoder's rest goes to `decoded`, the connection back to the pool.
+  void finish_body(std::string& decoded);
 
   std::shared_ptr<ConnectionPool> pool_;
   std::unique_ptr<Connection> connection_;

@@ -26,37 +26,67 @@ namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;  // the read buffer's first size
 constexpr std::size_t kMinRead = 4 * 1024;     // less room than this: compact or grow
 
-// Runs `task` within `limit` (none: unbounded); expiry throws `TimeoutType`. The deadline is
-// a corio::Timeout scope entered in this frame: one timer per bounded read or write, not the
-// three extra coroutine frames of corio::wait_for.
+// co_await within<TimeoutType>(limit, task, what): runs `task` inline within `limit` (none:
+// unbounded); expiry throws `TimeoutType` ("WHAT timed out after N ms"). The deadline is a
+// corio::Timeout scope held in this awaiter, which lives in the awaiting frame: one timer
+// per bounded read or write, and no coroutine frame of its own.
 template <class TimeoutType, class T>
-Task<T> within(OptionalDuration limit, Task<T> task, std::string_view what) {
-  if (!limit) co_return co_await std::move(task);
-  corio::Timeout scope(Loop::current().coarse_now() +
-                       std::chrono::duration_cast<Loop::Duration>(*limit));
-  scope.enter();
-  std::optional<std::conditional_t<std::is_void_v<T>, bool, T>> value;
-  std::exception_ptr error;
-  bool cancelled = false;
-  try {
-    if constexpr (std::is_void_v<T>) {
-      co_await std::move(task);
-      value.emplace(true);
-    } else {
-      value.emplace(co_await std::move(task));
+class Within {
+ public:
+  Within(OptionalDuration limit, Task<T> task, std::string_view what) noexcept
+      : limit_(limit), task_(std::move(task)), what_(what) {}
+  Within(const Within&) = delete;
+  Within& operator=(const Within&) = delete;
+
+  bool await_ready() const noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) {
+    inner_.emplace(std::move(task_).operator co_await());
+    if (limit_) {
+      scope_.emplace(Loop::current().coarse_now() +
+                     std::chrono::duration_cast<Loop::Duration>(*limit_));
+      scope_->enter();
     }
-  } catch (const CancelledError&) {
-    cancelled = true;
-    error = std::current_exception();
-  } catch (...) {
-    error = std::current_exception();
+    return inner_->await_suspend(caller);
   }
-  if (scope.exit(cancelled)) {
-    throw TimeoutType(std::string(what) + " timed out after " + std::to_string(limit->count()) +
-                      " ms");
+  T await_resume() {
+    try {
+      if constexpr (std::is_void_v<T>) {
+        inner_->await_resume();
+        leave(false);
+      } else {
+        T value = inner_->await_resume();
+        leave(false);
+        return value;
+      }
+    } catch (const CancelledError&) {
+      leave(true);
+      throw;
+    } catch (...) {
+      leave(false);
+      throw;
+    }
   }
-  if (error) std::rethrow_exception(error);
-  if constexpr (!std::is_void_v<T>) co_return std::move(*value);
+
+ private:
+  // Leaves the scope (once the task is over, however it ended); a cancellation that was the
+  // scope's own deadline becomes TimeoutType. Never throws when `cancelled` is false.
+  void leave(bool cancelled) {
+    if (scope_ && scope_->exit(cancelled)) {
+      throw TimeoutType(std::string(what_) + " timed out after " + std::to_string(limit_->count()) +
+                        " ms");
+    }
+  }
+
+  OptionalDuration limit_;
+  Task<T> task_;
+  std::optional<typename Task<T>::Awaiter> inner_;
+  std::optional<corio::Timeout> scope_;
+  std::string_view what_;
+};
+
+template <class TimeoutType, class T>
+Within<TimeoutType, T> within(OptionalDuration limit, Task<T> task, std::string_view what) {
+  return Within<TimeoutType, T>(limit, std::move(task), what);
 }
 
 void append_chunk_size(std::string& out, std::size_t size) {
@@ -257,37 +287,41 @@ Task<Message*> Connection::read_head(bool no_body, OptionalDuration read_timeout
   }
 }
 
-Task<bool> Connection::read_body(std::string& out, OptionalDuration read_timeout) {
+Connection::BodyStep Connection::read_body(std::string& out) {
   broken_ = true;
   for (;;) {
     if (!body_pending_.empty()) {
       out.append(body_pending_);
       body_pending_.clear();
       broken_ = false;
-      co_return true;
+      return BodyStep::piece;
     }
     if (parser_.message_complete()) {
       keep_alive_ = keep_alive_ && parser_.current().keep_alive;
       parser_.next_message();  // the head's fields were moved into the Response
       done_ = true;
       broken_ = false;
-      co_return false;
+      return BodyStep::end;
     }
     parse_buffered();
     if (!body_pending_.empty() || parser_.message_complete()) continue;
-    if (eof_) {
-      const Message& message = parser_.current();
-      if (!message.chunked && !message.content_length && parser_.finish()) continue;  // at close
-      std::string what = message.chunked
-                             ? "the server closed the connection inside the chunked body ("
-                             : "the server closed the connection before the body ended (";
-      what += std::to_string(body_received_);
-      if (message.content_length) what += " of " + std::to_string(*message.content_length);
-      throw RemoteProtocolError(what + " bytes received)");
-    }
-    const bool got_bytes = co_await fill(read_timeout);
-    (void)got_bytes;
+    if (!eof_) return BodyStep::need_bytes;
+    const Message& message = parser_.current();
+    if (!message.chunked && !message.content_length && parser_.finish()) continue;  // at close
+    std::string what = message.chunked
+                           ? "the server closed the connection inside the chunked body ("
+                           : "the server closed the connection before the body ended (";
+    what += std::to_string(body_received_);
+    if (message.content_length) what += " of " + std::to_string(*message.content_length);
+    throw RemoteProtocolError(what + " bytes received)");
   }
+}
+
+Task<> Connection::receive(OptionalDuration read_timeout) {
+  broken_ = true;
+  const bool got_bytes = co_await fill(read_timeout);
+  (void)got_bytes;  // at EOF read_body_now() decides whether the body ended
+  broken_ = false;
 }
 
 }  // namespace corio::http::detail

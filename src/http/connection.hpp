@@ -55,9 +55,13 @@ class Connection {
   // Throws ReadTimeout, ReadError, RemoteProtocolError.
   Task<Message*> read_head(bool no_body, OptionalDuration read_timeout);
 
-  // Appends the next raw (still content-encoded) body bytes to `out`; returns false once
-  // the body has ended (nothing appended then). Throws as read_head().
-  Task<bool> read_body(std::string& out, OptionalDuration read_timeout);
+  // The body from the bytes received so far: appends the next raw (still content-encoded)
+  // body bytes to `out` (piece), or says the body has ended (end), or that more must be
+  // received first (need_bytes; nothing appended). Throws RemoteProtocolError.
+  enum class BodyStep { piece, end, need_bytes };
+  BodyStep read_body(std::string& out);
+  // Receives more bytes (after read_body() said need_bytes). Throws as read_head().
+  Task<> receive(OptionalDuration read_timeout);
 
   // Whether any byte of a response to the last request arrived (false: a stale keep-alive
   // connection that failed before any response byte may be retried on a fresh one).

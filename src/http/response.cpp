@@ -135,13 +135,20 @@ Task<> Response::read_all() {
   if (body_->consumed) throw StreamConsumed("the body of this response was already consumed");
   body_->consumed = true;
   std::string all;
-  for (;;) {
-    std::optional<std::string> piece = co_await body_->reader->next();
-    if (!piece) break;
+  detail::BodyReader& reader = *body_->reader;
+  for (std::string piece;; piece.clear()) {
+    // What already arrived is taken without a coroutine; next() receives the rest.
+    const auto step = reader.next_now(piece);
+    if (step == detail::BodyReader::Step::end) break;
+    if (step == detail::BodyReader::Step::need_bytes) {
+      std::optional<std::string> received = co_await reader.next();
+      if (!received) break;
+      piece = std::move(*received);
+    }
     if (all.empty()) {
-      all = std::move(*piece);  // most bodies come in one piece
+      all = std::move(piece);  // most bodies come in one piece
     } else {
-      all.append(*piece);
+      all.append(piece);
     }
   }
   body_->content = std::move(all);
