@@ -121,7 +121,9 @@ Task<std::unique_ptr<Connection>> open_connection(ClientState& state, const Orig
   try {
     std::unique_ptr<net::StreamSocket> socket;
     if (state.proxy && (state.proxy->kind == Proxy::Kind::socks5 || origin.scheme == "https")) {
-      socket = co_await open_tunnel(*state.proxy, origin.host, origin.port, connect_timeout);
+      net::TcpOptions tcp;  // named: g++ 12 and option temporaries in co_await
+      tcp.local_address = state.options.local_address;
+      socket = co_await open_tunnel(*state.proxy, origin.host, origin.port, connect_timeout, tcp);
     } else if (state.proxy) {
       socket =
           co_await connect_socket(state, state.proxy->host, state.proxy->port, connect_timeout);

@@ -448,10 +448,12 @@ namespace {
 
 Task<std::unique_ptr<net::StreamSocket>> connect_and_handshake(const Proxy& proxy,
                                                                const std::string& host,
-                                                               std::uint16_t port) {
+                                                               std::uint16_t port,
+                                                               const net::TcpOptions& tcp) {
   std::unique_ptr<net::StreamSocket> stream;
   try {
     net::ConnectOptions options;  // named: g++ 12 and option temporaries in co_await
+    options.tcp = tcp;
     net::TcpStream connected =
         co_await net::connect_tcp(proxy.host, proxy.port, std::move(options));
     stream = std::make_unique<net::TcpStream>(std::move(connected));
@@ -472,13 +474,13 @@ Task<std::unique_ptr<net::StreamSocket>> connect_and_handshake(const Proxy& prox
 
 Task<std::unique_ptr<net::StreamSocket>> open_tunnel(
     const Proxy& proxy, std::string host, std::uint16_t port,
-    std::optional<std::chrono::milliseconds> connect_timeout) {
+    std::optional<std::chrono::milliseconds> connect_timeout, net::TcpOptions tcp) {
   std::optional<Loop::TimePoint> deadline;
   if (connect_timeout) deadline = Loop::current().now() + *connect_timeout;
   std::unique_ptr<net::StreamSocket> stream;
   try {
-    stream = co_await corio::timeout_at(deadline,
-                                        [&] { return connect_and_handshake(proxy, host, port); });
+    stream = co_await corio::timeout_at(
+        deadline, [&] { return connect_and_handshake(proxy, host, port, tcp); });
   } catch (const TimeoutError&) {
     throw ConnectTimeout("timed out after " + std::to_string(connect_timeout->count()) +
                          " ms opening a tunnel to " + authority(host, port) + " through " +

@@ -1195,3 +1195,52 @@ TEST(AsyncClient, HeaderInjectionIsRefused) {
 }
 
 }  // namespace
+
+// ClientOptions::local_address: a connection starts from it, whether it goes to the server
+// or to a proxy.
+TEST(AsyncClient, ConnectsFromTheLocalAddressDirectlyAndToASocks5Proxy) {
+  corio::run([]() -> corio::Task<> {
+    std::vector<std::string> server_peers;
+    auto server = co_await corio::net::start_server(
+        [&server_peers](corio::net::StreamReader reader,
+                        corio::net::StreamWriter writer) -> corio::Task<> {
+          server_peers.push_back(writer.peer_address().ip());
+          (void)co_await reader.readuntil("\r\n\r\n");
+          writer.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+          co_await writer.drain();
+        },
+        "127.0.0.1", 0);
+    ClientOptions direct;
+    direct.local_address = corio::net::SocketAddress::parse("127.0.0.2", 0);
+    AsyncClient client(std::move(direct));
+    const std::string url = "http://127.0.0.1:" + std::to_string(server.sockets().at(0).port());
+    Response response = co_await client.get(url + "/");
+    EXPECT_EQ(response.content(), "ok");
+    EXPECT_EQ(server_peers, std::vector<std::string>{"127.0.0.2"});
+
+    std::vector<std::string> proxy_peers;
+    auto proxy = co_await corio::net::start_server(
+        [&proxy_peers](corio::net::StreamReader, corio::net::StreamWriter writer) -> corio::Task<> {
+          proxy_peers.push_back(writer.peer_address().ip());
+          co_return;  // hangs up: the SOCKS5 handshake fails
+        },
+        "127.0.0.1", 0);
+    ClientOptions through_proxy;
+    through_proxy.local_address = corio::net::SocketAddress::parse("127.0.0.3", 0);
+    through_proxy.proxy = "socks5://127.0.0.1:" + std::to_string(proxy.sockets().at(0).port());
+    AsyncClient proxied(std::move(through_proxy));
+    std::string error = "no exception";
+    try {
+      (void)co_await proxied.get(url + "/");
+    } catch (const corio::http::ProxyError& e) {
+      error = e.what();
+    }
+    EXPECT_NE(error, "no exception");
+    EXPECT_EQ(proxy_peers, std::vector<std::string>{"127.0.0.3"});
+
+    for (auto* listening : {&server, &proxy}) {
+      listening->close_clients();
+      co_await listening->wait_closed();
+    }
+  });
+}

@@ -682,3 +682,18 @@ TEST(OpenTunnel, ConnectTimeoutBoundsAProxyThatNeverAnswers) {
     });
   });
 }
+
+TEST(OpenTunnel, ConnectsToTheProxyFromTheGivenLocalAddress) {
+  corio::run([]() -> corio::Task<> {
+    ScriptedHttpProxy proxy;
+    proxy.answer = "HTTP/1.1 200 Connection established\r\n\r\n";
+    co_await with_server(proxy.handler(), [&](std::uint16_t port) -> corio::Task<> {
+      const Proxy p = http_proxy(port);
+      corio::net::TcpOptions tcp;
+      tcp.local_address = corio::net::SocketAddress::parse("127.0.0.2", 0);
+      std::unique_ptr<corio::net::StreamSocket> stream =
+          co_await corio::http::open_tunnel(p, "example.com", 443, 5s, tcp);
+      EXPECT_EQ(stream->local_address().ip(), "127.0.0.2");
+    });
+  });
+}

@@ -119,7 +119,8 @@ struct ClientOptions {
   // A body (after decoding) larger than this raises DecodingError, read whole or streamed:
   // a decompression bomb or an endless body stops here. Raise it for big downloads.
   std::uint64_t max_body_size = std::uint64_t{64} << 20;
-  // Local address to connect from (e.g. a chosen 127.0.0.x). Port 0.
+  // Local address to connect from (e.g. a chosen 127.0.0.x), to the server or to the proxy.
+  // Port 0.
   std::optional<net::SocketAddress> local_address;
   Resolver resolver;
 };

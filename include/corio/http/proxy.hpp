@@ -39,6 +39,7 @@
 
 #include <corio/http/errors.hpp>
 #include <corio/net/socket.hpp>
+#include <corio/net/tcp.hpp>
 #include <corio/net/transport.hpp>
 #include <corio/task.hpp>
 
@@ -101,8 +102,9 @@ Task<> socks5_handshake(net::Transport& stream, const Proxy& proxy, std::string_
 Task<> connect_tunnel(net::Transport& stream, const Proxy& proxy, std::string_view host,
                       std::uint16_t port);
 
-// Connects to the proxy (net::connect_tcp: its name resolved locally, addresses raced) and
-// runs socks5_handshake or connect_tunnel by proxy.kind. Returns the tunnel as a socket,
+// Connects to the proxy (net::connect_tcp with `tcp`, e.g. a local_address to connect
+// from; its name resolved locally, addresses raced) and runs socks5_handshake or
+// connect_tunnel by proxy.kind. Returns the tunnel as a socket,
 // ready for TlsStream::connect (a unique_ptr<StreamSocket> also converts to
 // unique_ptr<net::Transport>).
 // Suspends: while connecting and until the handshake is done.
@@ -116,6 +118,6 @@ Task<> connect_tunnel(net::Transport& stream, const Proxy& proxy, std::string_vi
 // Owns:     on success the caller owns the returned socket; on failure nothing stays open.
 Task<std::unique_ptr<net::StreamSocket>> open_tunnel(
     const Proxy& proxy, std::string host, std::uint16_t port,
-    std::optional<std::chrono::milliseconds> connect_timeout);
+    std::optional<std::chrono::milliseconds> connect_timeout, net::TcpOptions tcp = {});
 
 }  // namespace corio::http
