@@ -320,7 +320,7 @@ Connection::BodyStep Connection::read_body(std::string& out) {
 Task<> Connection::receive(OptionalDuration read_timeout) {
   broken_ = true;
   const bool got_bytes = co_await fill(read_timeout);
-  (void)got_bytes;  // at EOF read_body_now() decides whether the body ended
+  (void)got_bytes;  // at EOF read_body() decides whether the body ended
   broken_ = false;
 }
 
