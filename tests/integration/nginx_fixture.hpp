@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -69,11 +70,19 @@ class Nginx {
               "-e", (dir_ / "logs/error.log").c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    if (corio_test::wait_for_port(port_)) return;
+    // nginx opens its listening sockets one after the other: wait for the caller's TLS block
+    // too, or a test can reach the first port before the second one listens.
+    const bool listens_on_tls_port =
+        extra_http_config.find(":" + std::to_string(tls_port_)) != std::string::npos;
+    if (corio_test::wait_for_port(port_) &&
+        (!listens_on_tls_port || corio_test::wait_for_port(tls_port_)))
+      return;
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) pid_ = -1;
-    throw std::runtime_error("nginx did not start listening within 10 s; see " +
-                             (dir_ / "logs").string());
+    std::ostringstream log;
+    log << std::ifstream(dir_ / "logs/error.log").rdbuf();
+    throw std::runtime_error("nginx did not start listening within 10 s; its error log:\n" +
+                             log.str());
   }
 
   void stop() {

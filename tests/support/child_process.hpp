@@ -128,16 +128,31 @@ class Child {
 // A port on 127.0.0.1 that was free a moment ago (for peers that cannot report the port
 // they bound, such as tinyproxy or gunicorn). Another process may take it in between;
 // tests on one binary run one at a time, so in practice nobody does.
+// A port on 127.0.0.1 that nothing holds now, for a server the test starts. It is taken from
+// below the kernel's ephemeral range (ip_local_port_range), where connect() picks the local
+// ports of outgoing connections: a port from inside it can be taken by any test's client
+// between this call and the server's bind(), and the server then fails to listen.
 inline std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
+  int ephemeral_low = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low;
+  const int low = 10000;
+  const int high = ephemeral_low > low + 1000 ? ephemeral_low - 1 : 29999;
+  static std::uint32_t state =
+      static_cast<std::uint32_t>(::getpid()) * 2654435761u ^
+      static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    state = state * 1664525u + 1013904223u;
+    const auto port = static_cast<std::uint16_t>(low + (state >> 8) % (high - low + 1));
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  throw std::runtime_error("free_port: no free port on 127.0.0.1 below the ephemeral range");
 }
 
 // True once something accepts TCP connections on 127.0.0.1:port; false after `limit`.
