@@ -129,6 +129,13 @@ std::string without_trailing_dot(const std::string& host) {
   return host;
 }
 
+// An IPv6 address without its zone ("fe80::1%eth0" -> "fe80::1"): certificates name bare
+// addresses, and OpenSSL refuses an address to check that carries a zone.
+std::string without_zone(const std::string& ip) {
+  if (ip.find(':') == std::string::npos) return ip;
+  return ip.substr(0, ip.find('%'));
+}
+
 bool is_ip_literal(const std::string& host) {
   unsigned char buffer[sizeof(in6_addr)];
   return ::inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
@@ -231,6 +238,7 @@ struct TlsState {
     if (literal.size() > 2 && literal.front() == '[' && literal.back() == ']') {
       literal = literal.substr(1, literal.size() - 2);
     }
+    literal = without_zone(literal);
     const bool is_ip = !literal.empty() && is_ip_literal(literal);
     const std::string name = without_trailing_dot(hostname);
     ERR_clear_error();
@@ -257,7 +265,7 @@ struct TlsState {
                                   " needs server_hostname to check the certificate against "
                                   "(or a context with verify = false)");
     }
-    const std::string ip = is_ip ? literal : address.ip();
+    const std::string ip = is_ip ? literal : without_zone(address.ip());
     if (X509_VERIFY_PARAM_set1_ip_asc(param, ip.c_str()) != 1) {
       throw TlsError(EINVAL, "TLS: cannot check IP address '" + ip +
                                  "': " + join_openssl_errors(take_openssl_errors()));

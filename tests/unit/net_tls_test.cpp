@@ -68,6 +68,25 @@ std::shared_ptr<TlsContext> server_context(std::vector<std::string> alpn = {}) {
                              .alpn = std::move(alpn)});
 }
 
+// ipv6.crt / ipv6.key: a server certificate naming ::1 and nothing else, signed by the test
+// CA; made on first use.
+std::shared_ptr<TlsContext> ipv6_server_context() {
+  static const bool made = [] {
+    std::ofstream(test_file("ipv6.ext")) << "subjectAltName = IP:::1\n"
+                                         << "extendedKeyUsage = serverAuth\n";
+    const std::string command =
+        "cd '" + corio_test::g_certificates_dir +
+        "' && (openssl req -new -config openssl.cnf -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+        "-nodes -keyout ipv6.key -out ipv6.csr -subj /CN=ipv6 && openssl x509 -req -in ipv6.csr "
+        "-CA ca.crt -CAkey ca.key -set_serial 6 -days 365 -extfile ipv6.ext -out ipv6.crt) "
+        "> ipv6.log 2>&1";
+    return std::system(command.c_str()) == 0;
+  }();
+  if (!made) throw std::runtime_error("cannot make ipv6.crt, see " + test_file("ipv6.log"));
+  return TlsContext::server(
+      {.cert_file = test_file("ipv6.crt"), .key_file = test_file("ipv6.key")});
+}
+
 std::string log_path(const char* what) {
   static int counter = 0;
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -270,6 +289,38 @@ TEST(TlsClient, ChecksThePeerIpAddressWhenNoHostnameIsGiven) {
     EXPECT_TRUE(by_literal.is_open());
     const Failure failure = co_await handshake_failure(wrong.address, client_context(), "");
     EXPECT_TRUE(contains(failure.message, "IP address mismatch")) << failure.message;
+  });
+}
+
+// A scoped IPv6 peer, as every link-local one is (fe80::1%eth0); here ::1%lo, which the
+// kernel connects whatever the zone. The certificate names the address without its zone,
+// and OpenSSL refuses the zone in the address to check.
+TEST(TlsClient, ChecksAScopedIpv6PeerAgainstItsAddressWithoutTheZone) {
+  auto ipv6_server = ipv6_server_context();
+  corio::run([&]() -> corio::Task<> {
+    auto listener = TcpListener::bind(SocketAddress::parse("::1", 0));
+    const SocketAddress scoped = SocketAddress::parse("::1%lo", listener.local_address().port());
+    // Accepts one connection with `context`; false if its handshake fails.
+    auto serve_one = [&listener](std::shared_ptr<TlsContext> context) -> corio::Task<bool> {
+      auto tcp = co_await listener.accept();
+      try {
+        (void)co_await TlsStream::accept(std::move(tcp), context, {.handshake_timeout = 5s});
+        co_return true;
+      } catch (const TlsError&) {
+        co_return false;
+      }
+    };
+    for (const std::string hostname : {"", "::1%lo", "[::1%lo]"}) {
+      auto serving = corio::spawn(serve_one(ipv6_server));
+      TlsStream client = co_await connect_tls(scoped, client_context(), hostname);
+      EXPECT_EQ(client.peer_certificate_subject(), "CN=ipv6") << hostname;
+      EXPECT_TRUE(co_await serving) << hostname;
+    }
+    // Checked, not skipped: the localhost certificate does not name ::1.
+    auto serving = corio::spawn(serve_one(server_context()));
+    const Failure failure = co_await handshake_failure(scoped, client_context(), "");
+    EXPECT_TRUE(contains(failure.message, "IP address mismatch")) << failure.message;
+    EXPECT_FALSE(co_await serving);
   });
 }
 
