@@ -255,7 +255,11 @@ Request redirect_request(const Request& previous, const Response& response) {
   const std::string_view location = *response.headers.first("location");
   URL next = previous.url.join(location);
   if (!next.has_fragment() && previous.url.has_fragment()) {
-    next = previous.url.join(std::string(location) + "#" + std::string(previous.url.fragment()));
+    // The old fragment as written, from the first '#' of str(). fragment() is decoded: "%2F"
+    // would come back as "/".
+    const std::string_view previous_text = previous.url.str();
+    next = previous.url.join(std::string(location) +
+                             std::string(previous_text.substr(previous_text.find('#'))));
   }
   check_scheme(next);
   // httpx's _redirect_method: 303 and 302 (what browsers do) turn every method but HEAD

@@ -624,6 +624,27 @@ TEST(AsyncClient, RedirectsKeepOrDropMethodAndBodyAsHttpxDoes) {
   });
 }
 
+// Parity: httpx test_redirects.py test_fragment_redirect. A Location without a fragment
+// takes the old one (RFC 9110 10.2.2) as it was written: decoding it would turn "%2541"
+// into "%41" and "%2F" into "/".
+TEST(AsyncClient, ARedirectKeepsTheFragmentAsEncoded) {
+  corio::run([]() -> corio::Task<> {
+    auto server = co_await TestServer::start([](const SeenRequest& seen) {
+      if (seen.message.target == "/start") {
+        return Answer{"HTTP/1.1 302 Found\r\nLocation: /done\r\nContent-Length: 0\r\n\r\n"};
+      }
+      return ok(seen.message.target);
+    });
+    ClientOptions options;
+    options.follow_redirects = true;
+    AsyncClient client(std::move(options));
+    const std::string fragment = "#a%20b%23c%2541%2F";
+    Response response = co_await client.get(server->url("/start") + fragment);
+    EXPECT_EQ(response.content(), "/done");
+    EXPECT_EQ(response.url().str(), server->url("/done") + fragment);
+  });
+}
+
 TEST(AsyncClient, RedirectsAreReturnedAsIsUnlessFollowed) {
   corio::run([]() -> corio::Task<> {
     auto server = co_await TestServer::start([](const SeenRequest&) {
