@@ -150,7 +150,8 @@ class Loop {
 
   // Runs fn() on this loop (not in the signal handler) after signal `sig` arrives. One
   // handler per signal per process; the previous disposition comes back on removal.
-  // Throws std::invalid_argument for SIGKILL/SIGSTOP or out-of-range numbers.
+  // Throws std::invalid_argument for SIGKILL/SIGSTOP, out-of-range numbers and signals the
+  // system does not let a program catch.
   void add_signal_handler(int sig, std::function<void()> fn);
   bool remove_signal_handler(int sig);
 

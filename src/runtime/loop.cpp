@@ -351,14 +351,19 @@ void Loop::add_signal_handler(int sig, std::function<void()> fn) {
                        " is already handled by another loop");
   }
   auto [it, inserted] = impl_->signals.try_emplace(sig);
-  it->second.fn = std::move(fn);
   if (inserted) {
     struct sigaction action {};
     action.sa_handler = &Impl::on_signal;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    ::sigaction(sig, &action, &it->second.previous);
+    // glibc refuses the signals it keeps for its threads (32, 33) with EINVAL.
+    if (::sigaction(sig, &action, &it->second.previous) != 0) {
+      impl_->signals.erase(it);
+      g_signal_slots[sig].owner.store(nullptr);
+      throw std::invalid_argument("corio: cannot handle signal " + std::to_string(sig));
+    }
   }
+  it->second.fn = std::move(fn);
 }
 
 bool Loop::remove_signal_handler(int sig) {

@@ -649,6 +649,15 @@ TEST(Loop, SignalsThatCannotBeHandledAreRejected) {
   EXPECT_THROW(loop.add_signal_handler(NSIG, [] {}), std::invalid_argument);
 }
 
+// Parity: test_unix_events.py SelectorEventLoopSignalTests, the install_error cases:
+// a signal the system refuses to let a program catch (glibc keeps 32 and 33 for its threads)
+// raises instead of installing a handler that never runs, and leaves nothing behind.
+TEST(Loop, SignalTheSystemRefusesIsRejected) {
+  corio::Loop loop;
+  EXPECT_THROW(loop.add_signal_handler(32, [] {}), std::invalid_argument);
+  EXPECT_FALSE(loop.remove_signal_handler(32));
+}
+
 TEST(Loop, ASignalBelongsToOneLoopAtATime) {
   ScopedDisposition dfl(SIGUSR2, SIG_DFL);
   corio::Loop first;
