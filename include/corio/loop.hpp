@@ -142,7 +142,8 @@ class Loop {
 
   // asyncio's add_reader/add_writer: fn() runs on every loop turn while fd is readable
   // (writable). One reader and one writer per fd; adding again replaces the callback. The fd
-  // stays the caller's: remove it before closing it.
+  // stays the caller's: remove it before closing it. Throws std::invalid_argument for a
+  // negative fd, std::system_error for a closed one or one the backend refuses.
   void add_reader(int fd, std::function<void()> fn);
   bool remove_reader(int fd);
   void add_writer(int fd, std::function<void()> fn);

@@ -1,6 +1,7 @@
 // src/runtime/loop.cpp — corio::Loop: the run loop, wake-ups, fds, signals, executor.
 #include <corio/loop.hpp>
 
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -274,6 +275,11 @@ namespace {
 
 FdEntry& fd_entry(Loop::Impl& impl, int fd) {
   if (fd < 0) throw std::invalid_argument("corio: invalid file descriptor " + std::to_string(fd));
+  // A closed fd: epoll refuses it, but io_uring would report it ready on every turn.
+  if (::fcntl(fd, F_GETFD) < 0) {
+    throw std::system_error(errno, std::generic_category(),
+                            "corio: file descriptor " + std::to_string(fd));
+  }
   auto& slot = impl.fds[fd];
   if (!slot) {
     slot = std::make_unique<FdEntry>();

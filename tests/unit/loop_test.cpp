@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -609,6 +610,24 @@ TEST(Loop, InvalidFdIsRejected) {
     EXPECT_THROW(loop.add_reader(-1, [] {}), std::invalid_argument);
     EXPECT_FALSE(loop.remove_reader(-1));
     EXPECT_FALSE(loop.remove_writer(12345));
+    co_return;
+  });
+}
+
+// asyncio's selector loop raises OSError (EBADF) at once for a closed fd; so does every
+// backend here (io_uring would otherwise report the dead fd as ready on every turn).
+TEST(Loop, ClosedFdIsRejected) {
+  corio::run([]() -> corio::Task<> {
+    auto& loop = corio::Loop::current();
+    int closed = -1;
+    {
+      FdPair p(FdPair::Kind::pipe);
+      closed = p.fd[0];
+    }
+    EXPECT_THROW(loop.add_reader(closed, [] {}), std::system_error);
+    EXPECT_THROW(loop.add_writer(closed, [] {}), std::system_error);
+    EXPECT_FALSE(loop.remove_reader(closed));
+    EXPECT_FALSE(loop.remove_writer(closed));
     co_return;
   });
 }
