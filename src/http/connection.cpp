@@ -318,10 +318,8 @@ Connection::BodyStep Connection::read_body(std::string& out) {
 }
 
 Task<> Connection::receive(OptionalDuration read_timeout) {
-  broken_ = true;
-  const bool got_bytes = co_await fill(read_timeout);
-  (void)got_bytes;  // at EOF read_body() decides whether the body ended
-  broken_ = false;
+  broken_ = true;  // read_body(), which follows, clears it; a failed read leaves it set
+  (void)co_await fill(read_timeout);  // at EOF read_body() decides whether the body ended
 }
 
 }  // namespace corio::http::detail

@@ -70,7 +70,7 @@ void TimerQueue::append_to_lane(std::size_t lane, TimerEntry* entry) noexcept {
 }
 
 void TimerQueue::unlink_from_lane(TimerEntry* entry) noexcept {
-  Lane& lane = lanes_[TimerEntry::not_armed - 1 - entry->slot];
+  Lane& lane = lanes_[lane_of(entry)];
   if (entry->lane_prev != nullptr) {
     entry->lane_prev->lane_next = entry->lane_next;
   } else {

@@ -57,6 +57,10 @@ class TimerQueue {
   static constexpr std::size_t lane_slot(std::size_t lane) noexcept {
     return TimerEntry::not_armed - 1 - lane;
   }
+  // The lane an entry in a lane is in (the inverse of lane_slot).
+  static std::size_t lane_of(const TimerEntry* entry) noexcept {
+    return TimerEntry::not_armed - 1 - entry->slot;
+  }
   static bool in_lane(const TimerEntry* entry) noexcept {
     return entry->slot >= lane_slot(kLanes - 1) && entry->slot != TimerEntry::not_armed;
   }
