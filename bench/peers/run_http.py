@@ -357,26 +357,32 @@ def server_once(args, server, cmd, pins, directory, tls):
     duration = args.duration or (1.0 if args.quick else 5.0)
     try:
         before = cpu_split(proc.pid)
+        started = time.monotonic()
         try:
-            code, out, wrk_err, _ = run_timed(
+            code, out, wrk_err, wrk_usage = run_timed(
                 pins[0] + ["wrk", "-t1", f"-c{args.conns}", f"-d{duration:g}s", "--latency",
                            f"{'https' if tls else 'http'}://127.0.0.1:{port}/json"],
                 duration + 30)
         except TimeoutError as e:
             return None, str(e)
         after = cpu_split(proc.pid)
+        wall = time.monotonic() - started
         rps = re.search(r"Requests/sec:\s+([0-9.]+)", out)
         p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
         total = re.search(r"(\d+) requests in", out)
         if code != 0 or not (rps and p99 and total) or "Non-2xx" in out:
             return None, f"wrk exit status {code}\n{wrk_err}{out}\nserver stderr:\n{tail(err.name)}"
         requests = int(total.group(1))
-        us = user_us = None
+        us = user_us = busy = None
         if None not in (before, after):
             us = (sum(after) - sum(before)) / requests * 1e6
             user_us = (after[0] - before[0]) / requests * 1e6
+            busy = (sum(after) - sum(before)) / wall * 100
+        # How busy wrk's core was: near 100 for every server means the load generator, not
+        # the server, set the requests/s.
+        wrk_busy = (wrk_usage.ru_utime + wrk_usage.ru_stime) / wall * 100
         return {"rps": float(rps.group(1)), "p99": latency_ms(p99.group(1)), "us": us,
-                "user_us": user_us}, None
+                "user_us": user_us, "busy": busy, "wrk_busy": wrk_busy}, None
     finally:
         complaint = stop(proc)
         if complaint and server != "nginx":
@@ -413,7 +419,7 @@ def measure_servers(args, pins, notes, errors):
             cells[server] = {k: statistics.median(s[k] for s in samples[server]
                                                   if s[k] is not None)
                              if any(s[k] is not None for s in samples[server]) else None
-                             for k in ("rps", "p99", "us", "user_us")}
+                             for k in ("rps", "p99", "us", "user_us", "busy", "wrk_busy")}
     rounds = {s: samples[s] for s in args.servers if samples[s] and s not in failed}
     return cells, rounds
 
@@ -444,19 +450,22 @@ def print_paired(rounds):
 
 def print_servers(args, cells):
     print("| server | requests/s | p99 latency ms | server CPU µs per request | "
-          "user-space µs per request | corio req/s vs |")
-    print("|---|---:|---:|---:|---:|---:|")
+          "user-space µs per request | server CPU % | wrk CPU % | corio req/s vs |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     _, corio_name = best_corio(cells, "rps", max)
     corio = cells.get(corio_name)
     for server in args.servers:
         cell = cells[server]
         name = HEADINGS.get(server, server)
         if not isinstance(cell, dict):
-            print(f"| {name} | {cell} | {cell} | - | - | - |")
+            print(f"| {name} | {cell} | {cell} | - | - | - | - | - |")
             continue
         us, user = (f"{cell[k]:.2f}" if cell[k] is not None else "?" for k in ("us", "user_us"))
+        busy, wrk_busy = (f"{cell[k]:.0f}" if cell[k] is not None else "?"
+                          for k in ("busy", "wrk_busy"))
         vs = ratio(corio["rps"], cell["rps"]) if isinstance(corio, dict) else "-"
-        print(f"| {name} | {cell['rps']:,.0f} | {cell['p99']:.2f} | {us} | {user} | {vs} |")
+        print(f"| {name} | {cell['rps']:,.0f} | {cell['p99']:.2f} | {us} | {user} | {busy} | "
+              f"{wrk_busy} | {vs} |")
     nginx = cells.get("nginx")
     if isinstance(corio, dict) and isinstance(nginx, dict):
         r = corio["rps"] / nginx["rps"]
