@@ -154,8 +154,37 @@ class ThreadCall : public Parking {
 template <class F, class... Args>
 concept ThreadCallable = std::invocable<std::decay_t<F>, std::decay_t<Args>...>;
 
+// run_coroutine_threadsafe's promise, held in the frame of the task that settles it. A task
+// cancelled before its first step never runs its body: the frame's end then settles the
+// promise with CancelledError instead of breaking it.
 template <class T>
-Task<> settle_promise(Task<T> task, std::promise<T> promise) {
+class ThreadsafePromise {
+ public:
+  explicit ThreadsafePromise(std::promise<T> promise) noexcept : promise_(std::move(promise)) {}
+  ThreadsafePromise(ThreadsafePromise&& other) noexcept
+      : promise_(std::move(other.promise_)), settled_(std::exchange(other.settled_, true)) {}
+  ThreadsafePromise& operator=(ThreadsafePromise&&) = delete;
+  ~ThreadsafePromise() {
+    if (!settled_) promise_.set_exception(std::make_exception_ptr(CancelledError()));
+  }
+
+  template <class... V>
+  void set_value(V&&... value) {
+    settled_ = true;
+    promise_.set_value(std::forward<V>(value)...);
+  }
+  void set_exception(std::exception_ptr error) {
+    settled_ = true;
+    promise_.set_exception(std::move(error));
+  }
+
+ private:
+  std::promise<T> promise_;
+  bool settled_ = false;
+};
+
+template <class T>
+Task<> settle_promise(Task<T> task, ThreadsafePromise<T> promise) {
   try {
     if constexpr (std::is_void_v<T>) {
       co_await std::move(task);
@@ -233,7 +262,8 @@ std::future<T> run_coroutine_threadsafe(Task<T> task, Loop& loop) {
   auto pending = std::make_shared<Pending>(Pending{std::move(task), std::promise<T>()});
   std::future<T> future = pending->promise.get_future();
   loop.call_soon_threadsafe([pending = std::move(pending)] {
-    spawn(detail::settle_promise(std::move(pending->task), std::move(pending->promise)));
+    spawn(detail::settle_promise(std::move(pending->task),
+                                 detail::ThreadsafePromise<T>(std::move(pending->promise))));
   });
   return future;
 }

@@ -405,6 +405,18 @@ TEST(RunCoroutineThreadsafe, TaskCancelledAtShutdownRaisesCancelledError) {
   EXPECT_THROW(future.get(), corio::CancelledError);
 }
 
+// The spawn request is taken in the main task's last poll, so the task is spawned after the
+// main task was scheduled and is cancelled by run()'s epilogue before its first step: its body
+// never runs, and the future still reports the cancellation, not a broken promise.
+TEST(RunCoroutineThreadsafe, TaskCancelledBeforeItsFirstStepRaisesCancelledError) {
+  std::future<int> future;
+  corio::run([&]() -> corio::Task<> {
+    future = corio::run_coroutine_threadsafe(answer(), corio::Loop::current());
+    co_await corio::sleep(0ms);
+  });
+  EXPECT_THROW(future.get(), corio::CancelledError);
+}
+
 TEST(RunCoroutineThreadsafe, LoopDestroyedBeforeRunningBreaksThePromise) {
   std::future<int> future;
   {
