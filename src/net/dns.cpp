@@ -10,6 +10,7 @@
 #include <ares.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cstring>
@@ -75,6 +76,22 @@ void validate_host_name(std::string_view host) {
   }
 }
 
+// RFC 6761 §6.3: "localhost", in any case and fully qualified or not, is never asked of a
+// DNS server. c-ares 1.18 knows only the exact lowercase spelling, and for the hosts file
+// only the one without the trailing dot.
+bool is_localhost(std::string_view host) {
+  if (host.back() == '.') host.remove_suffix(1);
+  return host.size() == 9 && ::strncasecmp(host.data(), "localhost", 9) == 0;
+}
+
+// The loopback addresses of `family`, in RFC 6724 order.
+std::vector<SocketAddress> loopback(int family, std::uint16_t port) {
+  std::vector<SocketAddress> out;
+  if (family != AF_INET) out.push_back(SocketAddress::parse("::1", port));
+  if (family != AF_INET6) out.push_back(SocketAddress::parse("127.0.0.1", port));
+  return out;
+}
+
 void validate_options(const ResolveOptions& options) {
   if (options.family != AF_UNSPEC && options.family != AF_INET && options.family != AF_INET6) {
     throw std::invalid_argument("resolve: unsupported address family " +
@@ -106,13 +123,15 @@ void validate_options(const ResolveOptions& options) {
 //   - the loop timer: cancelled by the destructor; a cancelled Handle never runs.
 class Query {
  public:
-  Query(const std::string& host, std::uint16_t port, const ResolveOptions& options)
+  // `hosts_only`: consult the hosts file and never DNS.
+  Query(const std::string& host, std::uint16_t port, const ResolveOptions& options, bool hosts_only)
       : loop_(Loop::current()), host_(host), port_(port) {
     ares_options settings{};
     int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS;
     settings.sock_state_cb = &Query::on_socket_state;
     settings.sock_state_cb_data = this;
     char lookups[] = "fb";  // the hosts file, then DNS; c-ares copies the string
+    if (hosts_only) lookups[1] = '\0';
     settings.lookups = lookups;
     if (options.attempt_timeout) {
       mask |= ARES_OPT_TIMEOUTMS;
@@ -293,10 +312,17 @@ class Query {
 Task<std::vector<SocketAddress>> lookup(const std::string& host, std::uint16_t port,
                                         const ResolveOptions& options) {
   ensure_library(host);
-  Query query(host, port, options);
+  const bool localhost = is_localhost(host);
+  // The hosts file may name localhost's addresses, but only without the trailing dot.
+  Query query(localhost ? host.substr(0, 9) : host, port, options, localhost);
   query.start(options.family);
   co_await query.finished();
-  co_return query.take_result();
+  if (!localhost) co_return query.take_result();
+  try {
+    co_return query.take_result();
+  } catch (const DnsError&) {
+  }
+  co_return loopback(options.family, port);
 }
 
 }  // namespace

@@ -268,6 +268,27 @@ TEST(Resolve, LocalhostResolvesToLoopbackWithTheSystemConfiguration) {
   });
 }
 
+// RFC 6761 §6.3. c-ares 1.18 knew only "localhost" in lowercase and, in the hosts file, only
+// without the trailing dot: the other spellings went to the DNS server and were not found.
+// (The plain name with AF_INET6 is left out: c-ares 1.18's own fallback leaks 10 bytes.)
+TEST(Resolve, LocalhostInAnyCaseOrFullyQualifiedIsLoopbackWithoutAnyQuery) {
+  corio::run([]() -> corio::Task<> {
+    FakeDnsServer dns({});
+    co_await dns.serve_during([&]() -> corio::Task<> {
+      EXPECT_EQ(co_await resolve("localhost.", 80, asking(dns, AF_INET)), one("127.0.0.1", 80));
+      EXPECT_EQ(co_await resolve("LocalHost", 81, asking(dns, AF_INET6)), one("::1", 81));
+      EXPECT_EQ(co_await resolve("LOCALHOST.", 82, asking(dns, AF_INET6)), one("::1", 82));
+      const Addresses any = co_await resolve("Localhost.", 83, asking(dns));
+      EXPECT_FALSE(any.empty());
+      for (const SocketAddress& address : any) {
+        EXPECT_TRUE(address == at("127.0.0.1", 83) || address == at("::1", 83))
+            << address.to_string();
+      }
+      EXPECT_EQ(dns.total_queries(), 0);
+    });
+  });
+}
+
 TEST(Resolve, HostsFileAnswersBeforeAnyDnsServer) {
   const auto entry = hosts_file_entry();
   if (!entry) GTEST_SKIP() << "/etc/hosts names nothing but localhost";
