@@ -9,7 +9,9 @@
 //   by calling llhttp_pause; llhttp_resume only after llhttp_execute returned HPE_PAUSED;
 // - a non-pause error sticks until llhttp_reset: the impl keeps the error and rethrows it;
 // - llhttp_finish at EOF (finish()), since a response body may end at close;
-// - lenient flags are never set: llhttp_init leaves them off.
+// - lenient flags stay off (llhttp_init's default), but for answers to CONNECT
+//   (answers_connect_): there LENIENT_CHUNKED_LENGTH lets a head with both Content-Length
+//   and Transfer-Encoding reach on_headers_complete, which refuses it unless it is 2xx.
 #include <corio/http/parser.hpp>
 
 #include <corio/http/headers.hpp>
@@ -92,6 +94,7 @@ class ParserImpl {
   MessageParser::Mode mode_;
   ParserOptions options_;
   bool expect_no_body_;
+  bool answers_connect_ = false;
   State state_ = State::idle;
 
  private:
@@ -103,6 +106,7 @@ class ParserImpl {
     llhttp_init(&parser_, mode_ == MessageParser::Mode::request ? HTTP_REQUEST : HTTP_RESPONSE,
                 &settings_);
     parser_.data = this;
+    llhttp_set_lenient_chunked_length(&parser_, answers_connect_ ? 1 : 0);
     state_ = State::idle;
     base_ = 0;
     message_start_ = 0;
@@ -366,6 +370,15 @@ class ParserImpl {
         s.message_.method = llhttp_method_name(static_cast<llhttp_method_t>(llhttp_get_method(p)));
     } else {
       m.status_code = llhttp_get_status_code(p);
+      // The tunnel starts right after the head (RFC 9110 9.3.6).
+      if (s.answers_connect_ && m.status_code >= 200 && m.status_code <= 299) return 1;
+    }
+    // Only answers_connect_ lets llhttp pass this; the answer was not 2xx.
+    if ((p->flags & F_CONTENT_LENGTH) != 0 && (p->flags & F_TRANSFER_ENCODING) != 0) {
+      return s.fail(
+          "HPE_UNEXPECTED_CONTENT_LENGTH: Content-Length can't be present with "
+          "Transfer-Encoding",
+          ProtocolErrorKind::bad_request);
     }
     m.chunked = (p->flags & F_CHUNKED) != 0;
     if ((p->flags & F_CONTENT_LENGTH) != 0) {
@@ -680,6 +693,10 @@ void MessageParser::next_message() {
 }
 void MessageParser::set_expect_no_body(bool value) noexcept {
   impl_->expect_no_body_ = value;
+}
+void MessageParser::set_answers_connect(bool value) noexcept {
+  impl_->answers_connect_ = value;
+  llhttp_set_lenient_chunked_length(&impl_->parser_, value ? 1 : 0);
 }
 void MessageParser::reset() {
   impl_->reset();

@@ -292,6 +292,7 @@ Task<Message> read_connect_answer(net::Transport& stream, const std::string& pre
   static constexpr std::string_view kEnd = "\r\n\r\n";
   ResponseParser parser;
   parser.set_expect_no_body(true);
+  parser.set_answers_connect(true);
   std::array<char, 4> buffer{};
   std::size_t matched = 0;  // the bytes read last that begin kEnd
   for (;;) {

@@ -546,6 +546,24 @@ TEST(ConnectTunnel, SkipsInterimAnswersAndEmptyLinesBeforeTheStatusLine) {
   });
 }
 
+// RFC 9110 9.3.6: a client ignores Content-Length and Transfer-Encoding in a 2xx answer to
+// CONNECT, even both together; the bytes after the head are the tunnel's, not a body.
+TEST(ConnectTunnel, A2xxAnswerOpensTheTunnelWhateverItsFramingHeadersSay) {
+  corio::run([]() -> corio::Task<> {
+    ScriptedHttpProxy proxy;
+    proxy.answer =
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nhello";
+    co_await with_server(proxy.handler(), [&](std::uint16_t port) -> corio::Task<> {
+      auto stream = co_await connect_to(port);
+      const Proxy named = http_proxy(port);
+      co_await corio::http::connect_tunnel(stream, named, "example.com", 443);
+      EXPECT_EQ(co_await read_exactly(stream, 5), "hello");
+      co_await stream.write_all("ping");
+      EXPECT_EQ(co_await read_exactly(stream, 4), "ping");
+    });
+  });
+}
+
 TEST(ConnectTunnel, ANon2xxAnswerIsAProxyErrorWithStatusAndReason) {
   corio::run([]() -> corio::Task<> {
     ScriptedHttpProxy proxy;
@@ -590,6 +608,9 @@ TEST(ConnectTunnel, GarbageAndEarlyCloseAreProxyErrors) {
       {"SSH-2.0-OpenSSH_9.2\r\n\r\n", "sent a malformed answer to CONNECT example.com:443"},
       {"HTTP/1.1 2000 OK\r\n\r\n", "sent a malformed answer"},
       {"HTTP/1.1 200 OK\nX: y\n\n", "sent a malformed answer"},
+      // Only a 2xx answer may carry both.
+      {"HTTP/1.1 407 No\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+       "Content-Length can't be present with Transfer-Encoding"},
       // llhttp 8 reads the '0' as the status line's LF; the head then ends at "0\r\n\r\n".
       {"HTTP/1.1 200 y\r0\r\n\r\n", "the head did not end at CRLF CRLF"},
       {"HTTP/1.1 200 Connection est", "in the middle of its answer"},

@@ -10,7 +10,8 @@
 // Strict: llhttp's lenient flags stay off, so Content-Length with Transfer-Encoding,
 // repeated or invalid Content-Length, invalid chunk sizes, bad tokens and bare LFs are all
 // rejected. Every rejection and exceeded limit throws RemoteProtocolError (a ProtocolError); errors
-// stick: each later feed()/finish() throws the same error until reset().
+// stick: each later feed()/finish() throws the same error until reset(). One exception to the
+// strictness: a 2xx answer to CONNECT may carry both framing headers (set_answers_connect()).
 //
 // Interim (1xx) responses come out as messages of their own; the caller skips them.
 // Responses 1xx, 204 and 304 never have a body. Known llhttp 8.1 limitation: a chunk with
@@ -148,6 +149,11 @@ class MessageParser {
 
   // Applies to messages not yet begun (responses only: the answer to HEAD has no body).
   void set_expect_no_body(bool value) noexcept;
+
+  // The next responses answer CONNECT: a 2xx one ends at its head, its Content-Length and
+  // Transfer-Encoding ignored even together (RFC 9110 9.3.6: the tunnel follows the head).
+  // Every other response is checked as usual. Responses only.
+  void set_answers_connect(bool value) noexcept;
 
   // Back to the start state: forgets the error, any partial message and the byte count.
   void reset();
