@@ -173,6 +173,8 @@ class Loop {
   ThreadPool& default_executor();
   // Waits for the default executor's jobs to finish and joins its threads.
   void shutdown_default_executor();
+  // The default executor if one was created, else nullptr (none is created).
+  [[nodiscard]] ThreadPool* created_default_executor() const noexcept;
 
   // Live spawned tasks (asyncio.all_tasks).
   [[nodiscard]] std::vector<detail::TaskHeader*> all_tasks() const;

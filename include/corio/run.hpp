@@ -4,8 +4,9 @@
 //
 // run(task) creates a new Loop on this thread, spawns `task` as the main task, runs until it
 // is done, then cancels every task still pending and waits for them, shuts the default
-// executor down (joining its threads), destroys the loop, and returns the main task's value
-// or rethrows its exception.
+// executor down (joining its threads while the loop still runs, as asyncio does, so a worker
+// waiting on the loop is served; tasks started meanwhile are cancelled too), destroys the
+// loop, and returns the main task's value or rethrows its exception.
 //
 // SIGINT (Ctrl-C) while run() is active on the main thread cancels the main task; run() then
 // throws KeyboardInterrupt. A second SIGINT kills the process the default way.

@@ -392,6 +392,10 @@ ThreadPool& Loop::default_executor() {
   return *impl_->executor;
 }
 
+ThreadPool* Loop::created_default_executor() const noexcept {
+  return impl_->executor.get();
+}
+
 void Loop::shutdown_default_executor() {
   impl_->executor_shut_down = true;
   if (impl_->executor) impl_->executor->shutdown();

@@ -6,6 +6,9 @@
 
 #include <csignal>
 
+#include <corio/thread.hpp>
+#include <corio/thread_pool.hpp>
+
 namespace corio::detail {
 namespace {
 
@@ -18,6 +21,33 @@ bool sigint_is_default() {
   struct sigaction current {};
   ::sigaction(SIGINT, nullptr, &current);
   return current.sa_handler == SIG_DFL;
+}
+
+// Joins the pool's workers on a thread of its own, so the loop runs meanwhile.
+Task<> join_workers(ThreadPool& pool) {
+  ThreadPool joiner(1);
+  co_await run_in_executor(joiner, [&pool] { pool.shutdown(); });
+}
+
+// asyncio.run runs the loop while it shuts the default executor down: a worker may still wait
+// on the loop (run_coroutine_threadsafe(...).get()), and joining it with the loop stopped
+// would deadlock run(). Tasks the workers start meanwhile are cancelled once they are joined.
+void shut_down_default_executor(Loop& loop) {
+  if (ThreadPool* pool = loop.created_default_executor()) {
+    struct LoopScope {
+      explicit LoopScope(Loop& loop) : saved(t_context) { t_context.loop = &loop; }
+      ~LoopScope() { t_context = saved; }
+      ThreadContext saved;
+    };
+    JoinHandle<> joined;
+    {
+      const LoopScope scope(loop);  // spawn() takes the current loop
+      joined = spawn(join_workers(*pool), "join default executor");
+    }
+    loop.run_until_done(*joined.header());
+    loop.cancel_all_tasks();
+  }
+  loop.shutdown_default_executor();
 }
 
 }  // namespace
@@ -38,7 +68,7 @@ bool run_main(Loop& loop, TaskHeader& main) {
     throw;
   }
   loop.cancel_all_tasks();
-  loop.shutdown_default_executor();
+  shut_down_default_executor(loop);
   if (handle_sigint) loop.remove_signal_handler(SIGINT);
   // asyncio.Runner: KeyboardInterrupt only when SIGINT's cancel is the last one standing; a
   // main task also cancelled by the program itself ends in CancelledError

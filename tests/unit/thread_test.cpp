@@ -417,6 +417,27 @@ TEST(RunCoroutineThreadsafe, TaskCancelledBeforeItsFirstStepRaisesCancelledError
   EXPECT_THROW(future.get(), corio::CancelledError);
 }
 
+// Parity: asyncio.run shuts the default executor down while its loop still runs. A job that
+// waits on the loop at that point is served instead of deadlocking run().
+TEST(RunCoroutineThreadsafe, FromAWorkerWhileRunShutsTheExecutorDownIsServed) {
+  Gate main_done;
+  std::future_status status = std::future_status::deferred;
+  int value = 0;
+  corio::run([&]() -> corio::Task<> {
+    auto& loop = corio::Loop::current();
+    loop.default_executor().submit([&loop, &main_done, &status, &value] {
+      EXPECT_TRUE(main_done.wait());
+      auto future = corio::run_coroutine_threadsafe(answer(), loop);
+      status = future.wait_for(10s);
+      if (status == std::future_status::ready) value = future.get();
+    });
+    main_done.open();
+    co_return;
+  });
+  EXPECT_EQ(status, std::future_status::ready);
+  EXPECT_EQ(value, 42);
+}
+
 TEST(RunCoroutineThreadsafe, LoopDestroyedBeforeRunningBreaksThePromise) {
   std::future<int> future;
   {
