@@ -90,7 +90,8 @@ Task<> socks5_handshake(net::Transport& stream, const Proxy& proxy, std::string_
 // Sends "CONNECT host:port HTTP/1.1" (with Host and, given credentials, Proxy-Authorization)
 // over `stream` already connected to an HTTP proxy, and reads its answer. On a 2xx the
 // stream carries the tunnel: the answer's head has been read byte-exactly, nothing after
-// it. Interim 1xx answers are skipped; 101 is a final, failing one.
+// it, whatever its Content-Length and Transfer-Encoding say (RFC 9110 9.3.6). Interim 1xx
+// answers are skipped; 101 is a final, failing one.
 // Suspends: until the proxy's answer head is complete.
 // Throws:   ProxyError naming the proxy and the reason: a non-2xx status with its code and
 //           reason ("HTTP proxy 127.0.0.1:3128 answered CONNECT example.com:443 with 407
