@@ -177,13 +177,15 @@ std::vector<std::uint8_t> socks_connect_request(std::string_view host, std::uint
   return request;
 }
 
-// RFC 1929: VER ULEN UNAME PLEN PASSWD, each part 1-255 bytes.
+// RFC 1929: VER ULEN UNAME PLEN PASSWD; a username of 1-255 bytes, a password of 0-255.
+// The RFC asks 1-255 of the password too, but curl sends an empty one (PLEN 0), as a URL
+// "socks5://user:@host" or "socks5://user@host" asks, and servers may accept it.
 std::vector<std::uint8_t> socks_password_request(const std::string& username,
                                                  const std::string& password,
                                                  const std::string& prefix) {
-  const auto fits = [](const std::string& s) { return !s.empty() && s.size() <= 255; };
-  if (!fits(username) || !fits(password)) {
-    throw ProxyError(prefix + ": SOCKS5 username and password must each be 1 to 255 bytes");
+  if (username.empty() || username.size() > 255 || password.size() > 255) {
+    throw ProxyError(prefix +
+                     ": a SOCKS5 username must be 1 to 255 bytes, and a password at most 255");
   }
   std::vector<std::uint8_t> request = {kPasswordVersion};
   request.push_back(static_cast<std::uint8_t>(username.size()));

@@ -81,7 +81,8 @@ struct Proxy {
 //           (reply 5)"), no acceptable authentication method, credentials rejected (with the
 //           RFC 1929 status), a malformed reply, the connection closed or failing
 //           mid-handshake, a host name over 255 bytes or credentials SOCKS5 cannot carry
-//           (each 1-255 bytes); InvalidURL for an empty host or one with control characters
+//           (a username of 1-255 bytes, a password of 0-255: empty, as curl sends it for
+//           "user:@host"); InvalidURL for an empty host or one with control characters
 //           or spaces; CancelledError.
 // Cancellation: safe; the stream is then mid-handshake and unusable (the caller closes it).
 Task<> socks5_handshake(net::Transport& stream, const Proxy& proxy, std::string_view host,
