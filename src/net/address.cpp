@@ -88,18 +88,22 @@ SocketAddress SocketAddress::unix_path(std::string_view path) {
   SocketAddress out;
   auto* un = reinterpret_cast<sockaddr_un*>(&out.storage_);
   if (path.empty()) throw std::invalid_argument("empty Unix socket path");
-  if (path.size() >= sizeof(un->sun_path)) {
-    throw std::invalid_argument("Unix socket path longer than " +
-                                std::to_string(sizeof(un->sun_path) - 1) + " bytes");
+  const bool abstract = path.front() == '@';
+  // 107 bytes: a path ends with a NUL; an abstract name starts with one (the '@').
+  const std::size_t limit = sizeof(un->sun_path) - 1;
+  if (path.size() - (abstract ? 1 : 0) > limit) {
+    throw std::invalid_argument(
+        std::string(abstract ? "abstract Unix socket name" : "Unix socket path") + " longer than " +
+        std::to_string(limit) + " bytes");
   }
   if (path.find('\0') != std::string_view::npos) {
     throw std::invalid_argument("Unix socket path contains a NUL byte");
   }
   un->sun_family = AF_UNIX;
   std::memcpy(un->sun_path, path.data(), path.size());
-  if (path.front() == '@') un->sun_path[0] = '\0';  // abstract namespace
-  out.length_ = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() +
-                                       (path.front() == '@' ? 0 : 1));
+  if (abstract) un->sun_path[0] = '\0';
+  out.length_ =
+      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
   return out;
 }
 

@@ -56,6 +56,17 @@ TEST(SocketAddress, UnixPathsIncludingAbstractNames) {
   EXPECT_THROW(SocketAddress::unix_path(""), std::invalid_argument);
 }
 
+// sun_path has 108 bytes: a path's 107 and its NUL, or an abstract name's NUL and its 107.
+TEST(SocketAddress, AbstractNamesAndPathsBothTake107Bytes) {
+  const auto path = SocketAddress::unix_path("/" + std::string(106, 'p'));
+  EXPECT_EQ(path.native_size(), sizeof(sockaddr_un));
+  const auto abstract = SocketAddress::unix_path("@" + std::string(107, 'a'));
+  EXPECT_EQ(abstract.native_size(), sizeof(sockaddr_un));
+  EXPECT_EQ(abstract.ip(), "@" + std::string(107, 'a'));
+  EXPECT_THROW(SocketAddress::unix_path("/" + std::string(107, 'p')), std::invalid_argument);
+  EXPECT_THROW(SocketAddress::unix_path("@" + std::string(108, 'a')), std::invalid_argument);
+}
+
 TEST(SocketAddress, EqualityComparesFamilyAddressAndPort) {
   EXPECT_EQ(SocketAddress::parse("10.0.0.1", 5), SocketAddress::parse("10.0.0.1:5"));
   EXPECT_FALSE(SocketAddress::parse("10.0.0.1", 5) == SocketAddress::parse("10.0.0.1", 6));

@@ -506,6 +506,21 @@ TEST(Unix, PairAndPathSocketsCarryBytes) {
   });
 }
 
+// The kernel takes an abstract name as long as sun_path minus its leading NUL.
+TEST(Unix, AbstractNameOf107BytesIsBoundAndReached) {
+  corio::run([]() -> corio::Task<> {
+    std::string name = "@corio-test-long-" + std::to_string(::getpid());
+    name.resize(108, 'n');
+    auto listener = corio::net::UnixListener::bind(name);
+    auto client = co_await corio::net::UnixStream::connect(name);
+    EXPECT_EQ(client.peer_address().ip(), name);
+    auto peer = co_await listener.accept();
+    co_await peer.write_all("over a long name");
+    peer.close();
+    EXPECT_EQ(co_await read_all(client), "over a long name");
+  });
+}
+
 TEST(Unix, ConnectingToAPathNobodyListensOnIsRefusedAndNamesThePath) {
   corio::run([]() -> corio::Task<> {
     const std::string path = "@corio-test-nobody-" + std::to_string(::getpid());
