@@ -35,6 +35,7 @@ SocketAddress SocketAddress::parse(std::string_view ip, std::uint16_t port) {
   if (const auto percent = host.find('%'); percent != std::string::npos) {
     zone = host.substr(percent + 1);
     host.resize(percent);
+    if (zone.empty()) throw std::invalid_argument("empty IPv6 zone in '" + text + "'");
   }
   if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
     v6->sin6_family = AF_INET6;

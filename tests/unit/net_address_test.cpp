@@ -47,6 +47,15 @@ TEST(SocketAddress, RejectsMalformedInputWithAMessageNamingIt) {
   EXPECT_EQ(message([] { SocketAddress::checked_port(-1); }), "port -1 out of range 0-65535");
 }
 
+// A '%' announces a zone (scope id); without one the text is no address (as for
+// getaddrinfo and Python's ipaddress), not the unscoped address.
+TEST(SocketAddress, RejectsAnEmptyIpv6Zone) {
+  EXPECT_THROW(SocketAddress::parse("fe80::1%", 80), std::invalid_argument);
+  EXPECT_THROW(SocketAddress::parse("[fe80::1%]:80"), std::invalid_argument);
+  EXPECT_EQ(SocketAddress::parse("fe80::1%1", 80).to_string(),
+            SocketAddress::parse("[fe80::1%1]:80").to_string());
+}
+
 TEST(SocketAddress, UnixPathsIncludingAbstractNames) {
   auto a = SocketAddress::unix_path("/tmp/x.sock");
   EXPECT_TRUE(a.is_unix());
