@@ -48,6 +48,9 @@ struct FdEntry : detail::IoWatcher {
   Loop* loop = nullptr;
   std::function<void()> reader;
   std::function<void()> writer;
+  // Which add_reader / add_writer call installed the callback (Impl::fd_adds at the time).
+  std::uint64_t reader_add = 0;
+  std::uint64_t writer_add = 0;
 };
 
 struct WakeWatcher : detail::IoWatcher {
@@ -66,6 +69,7 @@ struct Loop::Impl {
   std::atomic<bool> wake_pending{false};
 
   std::unordered_map<int, std::unique_ptr<FdEntry>> fds;
+  std::uint64_t fd_adds = 0;  // add_reader and add_writer calls so far
 
   struct SignalHandler {
     std::function<void()> fn;
@@ -88,7 +92,7 @@ struct Loop::Impl {
 
   static void on_wake(detail::IoWatcher* watcher, std::uint32_t) noexcept;
   static void on_fd_ready(detail::IoWatcher* watcher, std::uint32_t events) noexcept;
-  void run_fd_callback(int fd, std::uint32_t bit);
+  void run_fd_callback(int fd, std::uint32_t bit, std::uint64_t add);
   static void on_signal(int sig) noexcept;
   static void shrink_ready(Loop& loop) noexcept;
 };
@@ -129,19 +133,22 @@ void Loop::Impl::on_fd_ready(detail::IoWatcher* watcher, std::uint32_t events) n
   auto* entry = static_cast<FdEntry*>(watcher);
   Impl* impl = entry->loop->impl_.get();
   const int fd = entry->fd;
-  // The callback is looked up when it runs, not copied now: one removed by an earlier callback
-  // of the same turn must not run (its fd may be closed by then), as asyncio cancels the
-  // queued handle in remove_reader.
+  // The callback is looked up when it runs, not copied now: one removed or replaced by an
+  // earlier callback of the same turn must not run (its fd may be closed by then, or reused
+  // by a new reader that is not ready), as asyncio cancels the queued handle in remove_reader
+  // and add_reader.
   for (const std::uint32_t bit : {detail::kReadable, detail::kWritable}) {
     if (events & entry->interest & bit) {
-      entry->loop->call_soon([impl, fd, bit] { impl->run_fd_callback(fd, bit); });
+      const std::uint64_t add = bit == detail::kReadable ? entry->reader_add : entry->writer_add;
+      entry->loop->call_soon([impl, fd, bit, add] { impl->run_fd_callback(fd, bit, add); });
     }
   }
 }
 
-void Loop::Impl::run_fd_callback(int fd, std::uint32_t bit) {
+void Loop::Impl::run_fd_callback(int fd, std::uint32_t bit, std::uint64_t add) {
   auto it = fds.find(fd);
   if (it == fds.end() || !(it->second->interest & bit)) return;
+  if (add != (bit == detail::kReadable ? it->second->reader_add : it->second->writer_add)) return;
   // A copy: the callback may remove or replace itself.
   const std::function<void()> fn =
       bit == detail::kReadable ? it->second->reader : it->second->writer;
@@ -307,6 +314,7 @@ void add_interest(Loop::Impl& impl, detail::Backend& backend, int fd, std::uint3
     throw;
   }
   (bit == detail::kReadable ? entry.reader : entry.writer) = std::move(fn);
+  (bit == detail::kReadable ? entry.reader_add : entry.writer_add) = ++impl.fd_adds;
 }
 
 }  // namespace

@@ -604,6 +604,38 @@ TEST(Loop, ReaderRemovedByAnEarlierCallbackDoesNotRun) {
   });
 }
 
+// The fd-reuse variant: the first callback removes both readers and reuses both fd numbers
+// (dup2 onto an empty pipe) with a new reader. The readiness reported for the old fd must not
+// call the new reader: its fd is not readable, and a blocking read there would hang the loop.
+TEST(Loop, ReaderOnAReusedFdIsNotCalledForTheOldFdsReadiness) {
+  corio::run([]() -> corio::Task<> {
+    auto& loop = corio::Loop::current();
+    FdPair a(FdPair::Kind::pipe);
+    FdPair b(FdPair::Kind::pipe);
+    FdPair empty(FdPair::Kind::pipe);
+    int old_calls = 0;
+    int new_calls = 0;
+    auto reuse_both = [&] {
+      ++old_calls;
+      for (int fd : {a.fd[0], b.fd[0]}) {
+        loop.remove_reader(fd);
+        EXPECT_EQ(::dup2(empty.fd[0], fd), fd);
+        loop.add_reader(fd, [&new_calls] { ++new_calls; });
+      }
+    };
+    write_byte(a.fd[1]);
+    write_byte(b.fd[1]);
+    loop.add_reader(a.fd[0], reuse_both);
+    loop.add_reader(b.fd[0], reuse_both);
+    EXPECT_TRUE(co_await step_until([&old_calls] { return old_calls > 0; }));
+    co_await step(3);
+    EXPECT_EQ(old_calls, 1);
+    EXPECT_EQ(new_calls, 0);
+    loop.remove_reader(a.fd[0]);
+    loop.remove_reader(b.fd[0]);
+  });
+}
+
 TEST(Loop, InvalidFdIsRejected) {
   corio::run([]() -> corio::Task<> {
     auto& loop = corio::Loop::current();
