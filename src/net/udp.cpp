@@ -33,6 +33,7 @@ void UdpSocket::connect(const SocketAddress& peer) {
 
 Task<std::size_t> UdpSocket::send_to(std::span<const std::byte> datagram, SocketAddress peer) {
   for (;;) {
+    if (!fd_.valid()) throw NetworkError(EBADF, "send datagram on a closed UDP socket");
     const ssize_t n =
         ::sendto(fd_.get(), datagram.data(), datagram.size(), MSG_NOSIGNAL,
                  peer.empty() ? nullptr : peer.native(), peer.empty() ? 0 : peer.native_size());
@@ -48,6 +49,7 @@ Task<std::size_t> UdpSocket::send_to(std::span<const std::byte> datagram, Socket
 
 Task<std::pair<std::size_t, SocketAddress>> UdpSocket::recv_from(std::span<std::byte> buffer) {
   for (;;) {
+    if (!fd_.valid()) throw NetworkError(EBADF, "receive datagram on a closed UDP socket");
     sockaddr_storage storage{};
     socklen_t length = sizeof storage;
     const ssize_t n = ::recvfrom(fd_.get(), buffer.data(), buffer.size(), 0,

@@ -602,3 +602,30 @@ TEST(Udp, ConnectedSocketSeesRefusalFromAClosedPort) {
     EXPECT_THROW(co_await client.recv(bytes(buffer)), corio::net::ConnectionRefusedError);
   });
 }
+
+// close() wakes a parked receive: the error names the receive, not a getsockname that
+// could not say where it was bound.
+TEST(Udp, ClosingWhileAReceiveIsParkedRaisesAnErrorNamingTheReceive) {
+  corio::run([]() -> corio::Task<> {
+    auto sock = corio::net::UdpSocket::bind(SocketAddress::parse("127.0.0.1", 0));
+    std::string buffer(16, '\0');
+    auto parked = corio::spawn([&]() -> corio::Task<std::string> {
+      try {
+        co_await sock.recv(bytes(buffer));
+      } catch (const corio::net::NetworkError& e) {
+        co_return e.what();
+      }
+      co_return "no error";
+    });
+    co_await corio::yield_now();
+    sock.close();
+    const std::string parked_error = co_await parked;
+    EXPECT_NE(parked_error.find("receive datagram"), std::string::npos) << parked_error;
+    try {
+      co_await sock.send(bytes(buffer));
+      ADD_FAILURE() << "sent on a closed socket";
+    } catch (const corio::net::NetworkError& e) {
+      EXPECT_NE(std::string(e.what()).find("closed"), std::string::npos) << e.what();
+    }
+  });
+}

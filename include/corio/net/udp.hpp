@@ -41,6 +41,8 @@ class UdpSocket {
   Task<std::size_t> recv(std::span<std::byte> buffer);
 
   [[nodiscard]] SocketAddress local_address() const { return detail::local_address_of(fd_.get()); }
+  // Unregisters and closes; idempotent. A parked send or receive, and any later one, then
+  // throws NetworkError (EBADF) saying the socket is closed.
   void close() noexcept;
 
  private:
