@@ -175,6 +175,7 @@ TEST(ProxyParse, AUserWithoutPasswordHasAnEmptyPassword) {
   ASSERT_TRUE(proxy.credentials);
   EXPECT_EQ(proxy.credentials->first, "alice");
   EXPECT_EQ(proxy.credentials->second, "");
+  EXPECT_EQ(Proxy::parse("http://alice:@127.0.0.1:3128"), proxy);
 }
 
 TEST(ProxyParse, UrlAndNameNeverShowTheCredentials) {
@@ -318,52 +319,40 @@ TEST(Socks5Handshake, SendsIpLiteralsAsAddresses) {
   });
 }
 
-TEST(Socks5Handshake, AuthenticatesWithUsernameAndPassword) {
-  corio::run([]() -> corio::Task<> {
-    std::string received;
-    auto handler = [&](StreamReader reader, StreamWriter writer) -> corio::Task<> {
-      received = co_await reader.readexactly(4);
-      writer.write(bytes({5, 2}));
-      received += co_await reader.readexactly(1 + 1 + 4 + 1 + 4);
-      writer.write(bytes({1, 0}));
-      received += co_await reader.readexactly(4 + 4 + 2);
-      writer.write(bytes({5, 0, 0, 1, 127, 0, 0, 1, 0, 1}));
-      co_await writer.drain();
-      (void)co_await reader.read();
-    };
-    co_await with_server(handler, [&](std::uint16_t port) -> corio::Task<> {
-      auto stream = co_await connect_to(port);
-      const Proxy named = socks_proxy_with_password(port);
-      co_await corio::http::socks5_handshake(stream, named, "127.0.0.1", 80);
-    });
-    EXPECT_EQ(received, bytes({5, 2, 0, 2}) + bytes({1, 4}) + "user" + bytes({4}) + "pass" +
-                            bytes({5, 1, 0, 1, 127, 0, 0, 1, 0, 80}));
-  });
-}
-
 // RFC 1929 asks for a password of 1 to 255 bytes, but curl sends an empty one (PLEN 0)
 // for "user:@host" and "user@host", and so does corio.
-TEST(Socks5Handshake, AuthenticatesWithAnEmptyPassword) {
-  corio::run([]() -> corio::Task<> {
-    std::string received;
-    auto handler = [&](StreamReader reader, StreamWriter writer) -> corio::Task<> {
-      received = co_await reader.readexactly(4);
-      writer.write(bytes({5, 2}));
-      received += co_await reader.readexactly(1 + 1 + 4 + 1);
-      writer.write(bytes({1, 0}));
-      received += co_await reader.readexactly(4 + 4 + 2);
-      writer.write(bytes({5, 0, 0, 1, 127, 0, 0, 1, 0, 1}));
-      co_await writer.drain();
-      (void)co_await reader.read();
-    };
-    co_await with_server(handler, [&](std::uint16_t port) -> corio::Task<> {
-      auto stream = co_await connect_to(port);
-      const Proxy named = Proxy::parse("socks5://user:@127.0.0.1:" + std::to_string(port));
-      EXPECT_EQ(named, Proxy::parse("socks5://user@127.0.0.1:" + std::to_string(port)));
-      co_await corio::http::socks5_handshake(stream, named, "127.0.0.1", 80);
-    });
-    EXPECT_EQ(received, bytes({5, 2, 0, 2}) + bytes({1, 4}) + "user" + bytes({0}) +
-                            bytes({5, 1, 0, 1, 127, 0, 0, 1, 0, 80}));
+TEST(Socks5Handshake, AuthenticatesWithUsernameAndPassword) {
+  struct Case {
+    std::string userinfo;
+    std::string request;  // VER ULEN UNAME PLEN PASSWD
+  };
+  const std::vector<Case> cases = {
+      {"user:pass", bytes({1, 4}) + "user" + bytes({4}) + "pass"},
+      {"user:", bytes({1, 4}) + "user" + bytes({0})},
+  };
+  corio::run([&]() -> corio::Task<> {
+    for (const Case& c : cases) {
+      std::string received;
+      auto handler = [&](StreamReader reader, StreamWriter writer) -> corio::Task<> {
+        received = co_await reader.readexactly(4);
+        writer.write(bytes({5, 2}));
+        received += co_await reader.readexactly(c.request.size());
+        writer.write(bytes({1, 0}));
+        received += co_await reader.readexactly(4 + 4 + 2);
+        writer.write(bytes({5, 0, 0, 1, 127, 0, 0, 1, 0, 1}));
+        co_await writer.drain();
+        (void)co_await reader.read();
+      };
+      co_await with_server(handler, [&](std::uint16_t port) -> corio::Task<> {
+        auto stream = co_await connect_to(port);
+        const Proxy named =
+            Proxy::parse("socks5://" + c.userinfo + "@127.0.0.1:" + std::to_string(port));
+        co_await corio::http::socks5_handshake(stream, named, "127.0.0.1", 80);
+      });
+      EXPECT_EQ(received,
+                bytes({5, 2, 0, 2}) + c.request + bytes({5, 1, 0, 1, 127, 0, 0, 1, 0, 80}))
+          << c.userinfo;
+    }
   });
 }
 
