@@ -82,6 +82,8 @@ struct Loop::Impl {
   std::unique_ptr<ThreadPool> executor;
   unsigned max_workers = 0;
   bool executor_shut_down = false;  // default_executor() refuses to start a new one
+  // Since when the ready ring, grown by a burst, has stayed at most 1/8 full (or unset).
+  std::chrono::steady_clock::time_point ready_low_since{};
 
   void wake() noexcept {
     if (!wake_pending.exchange(true)) {
@@ -208,11 +210,25 @@ void Loop::grow_ready() noexcept {
 }
 
 // After a burst (a hundred thousand tasks spawned at once) the ring gives its memory back
-// once it is at most 1/8 full, halving in steps of 8 so a steady load does not thrash.
+// once it has stayed at most 1/8 full for a second, shrinking in steps of 8. A load that
+// comes in bursts (a gather over a large tree, again and again) keeps its ring instead of
+// copying it up through every doubling each time.
 void Loop::Impl::shrink_ready(Loop& loop) noexcept {
   const std::size_t capacity = loop.ready_mask_ + 1;
+  if (capacity <= 4 * kInitialReady) return;
+  Impl& impl = *loop.impl_;
   const std::size_t size = loop.ready_tail_ - loop.ready_head_;
-  if (capacity <= 4 * kInitialReady || size > capacity / 8) return;
+  if (size > capacity / 8) {
+    impl.ready_low_since = {};
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (impl.ready_low_since == std::chrono::steady_clock::time_point{}) {
+    impl.ready_low_since = now;
+    return;
+  }
+  if (now - impl.ready_low_since < std::chrono::seconds(1)) return;
+  impl.ready_low_since = {};
   const std::size_t smaller = std::max(kInitialReady, capacity / 8);
   auto fresh =
       std::make_unique_for_overwrite<detail::Runnable*[]>(smaller);  // throws: std::terminate
