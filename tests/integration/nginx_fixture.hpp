@@ -72,8 +72,9 @@ class Nginx {
     }
     // nginx opens its listening sockets one after the other: wait for the caller's TLS block
     // too, or a test can reach the first port before the second one listens.
-    const bool listens_on_tls_port =
-        extra_http_config.find(":" + std::to_string(tls_port_)) != std::string::npos;
+    std::string tls_listen(1, ':');
+    tls_listen += std::to_string(tls_port_);
+    const bool listens_on_tls_port = extra_http_config.find(tls_listen) != std::string::npos;
     if (corio_test::wait_for_port(port_) &&
         (!listens_on_tls_port || corio_test::wait_for_port(tls_port_)))
       return;
