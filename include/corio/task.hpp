@@ -36,20 +36,10 @@ class PromiseBase : public TaskHeader {
   static void* operator new(std::size_t size) { return allocate_frame(size); }
   static void operator delete(void* p, std::size_t size) noexcept { deallocate_frame(p, size); }
 
-  // Lazy start. A spawned task cancelled before its first step never runs its body: the
-  // first resumption raises CancelledError right here (asyncio never starts it either).
-  struct InitialAwaiter {
-    PromiseBase* promise;
-    bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<>) const noexcept {}
-    void await_resume() const {
-      if (promise->must_cancel) {
-        promise->must_cancel = false;
-        throw CancelledError();
-      }
-    }
-  };
-  InitialAwaiter initial_suspend() noexcept { return InitialAwaiter{this}; }
+  // Lazy start. A spawned task cancelled before its first step never runs its body (asyncio
+  // never starts it either): TaskHeader's first step ends it with CancelledError. The
+  // awaiter holds nothing, so the frame carries no pointer for it.
+  std::suspend_always initial_suspend() noexcept { return {}; }
 
   struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }

@@ -37,6 +37,18 @@ void TaskHeader::run_step(Runnable* self) noexcept {
   context.task = outer;
 }
 
+void TaskHeader::run_first_step(Runnable* self) noexcept {
+  auto* task = static_cast<TaskHeader*>(self);
+  task->run = &TaskHeader::run_step;
+  if (task->must_cancel) [[unlikely]] {
+    task->must_cancel = false;
+    task->set_exception(std::make_exception_ptr(CancelledError()));
+    task->finish();  // may free the frame, still at its initial suspension point
+    return;
+  }
+  run_step(self);
+}
+
 bool TaskHeader::cancel() noexcept {
   if (state_ != TaskState::pending) return false;
   ++num_cancels_;

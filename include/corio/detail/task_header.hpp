@@ -79,7 +79,7 @@ class TaskHeaderHotFields {
 
 class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<AllTasksTag> {
  public:
-  TaskHeader() noexcept { run = &TaskHeader::run_step; }
+  TaskHeader() noexcept { run = &TaskHeader::run_first_step; }
   ~TaskHeader() {
     if (exception_ || extras_ != nullptr) [[unlikely]]
       destroy_slow();
@@ -140,7 +140,7 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
 
   // True when a ready-queue entry is a task step (not a plain callback).
   [[nodiscard]] static bool is_task(const Runnable* runnable) noexcept {
-    return runnable->run == &TaskHeader::run_step;
+    return runnable->run == &TaskHeader::run_step || runnable->run == &TaskHeader::run_first_step;
   }
 
   // --- state the awaiters of the runtime manipulate directly (hot paths) ---
@@ -152,6 +152,9 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
 
  private:
   static void run_step(Runnable* self) noexcept;
+  // A spawned task's first step: ends the task with CancelledError, without running its
+  // body, when it was cancelled before it ran; then every step is run_step.
+  static void run_first_step(Runnable* self) noexcept;
   // Runs fn(context, *this) on a later loop turn (asyncio's done-callback timing).
   void schedule_done_callback(void (*fn)(void*, TaskHeader&), void* context);
   // finish()'s part for done-waiters and done-callbacks.
