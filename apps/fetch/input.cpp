@@ -17,6 +17,7 @@ namespace corio_fetch {
 namespace {
 
 constexpr std::size_t chunk_size = 64 * 1024;
+constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
@@ -54,7 +55,9 @@ Chunk read_chunk(int fd) {
 
 void LineSplitter::emit(std::deque<InputLine>& out) {
   ++line_;
-  const std::string_view text = trim(partial_);
+  std::string_view first = partial_;
+  if (line_ == 1 && first.starts_with(utf8_bom)) first.remove_prefix(utf8_bom.size());
+  const std::string_view text = trim(first);
   if (overflow_) {
     out.push_back({line_, 0, std::string(text.substr(0, 200)), true});
   } else if (!text.empty() && text.front() != '#') {
@@ -155,6 +158,7 @@ corio::Task<std::optional<std::uint64_t>> InputReader::count_file_lines() const 
     std::uint64_t urls = 0;
     bool content = false;
     bool comment = false;
+    bool start = true;
     for (;;) {
       Chunk chunk = read_chunk(fd);
       if (chunk.error != 0) {
@@ -162,7 +166,10 @@ corio::Task<std::optional<std::uint64_t>> InputReader::count_file_lines() const 
         return lines;
       }
       if (chunk.bytes.empty()) break;
-      for (const char c : chunk.bytes) {
+      std::string_view bytes = chunk.bytes;
+      if (start && bytes.starts_with(utf8_bom)) bytes.remove_prefix(utf8_bom.size());
+      start = false;
+      for (const char c : bytes) {
         if (c == '\n') {
           if (content && !comment) ++urls;
           content = false;

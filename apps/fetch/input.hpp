@@ -2,7 +2,8 @@
 // a file or stdin read in 64 KiB chunks on a worker thread (a slow pipe never blocks the
 // loop, and a 10-million-line file never sits in memory).
 //
-// Lines end with LF or CRLF; surrounding whitespace is trimmed; blank lines and lines whose
+// Lines end with LF or CRLF; a UTF-8 byte order mark opening the input is dropped;
+// surrounding whitespace is trimmed; blank lines and lines whose
 // first non-blank character is '#' are skipped (their numbers still count). A line longer
 // than max_line bytes is handed on marked too_long, its text cut short, so the engine can
 // report it without holding it.

@@ -64,6 +64,28 @@ TEST(FetchLineSplitter, AnOverlongLineIsMarkedAndCutShort) {
   EXPECT_EQ(lines[1].line, 2u);
 }
 
+// Notepad and PowerShell's Out-File start a UTF-8 file with a byte order mark.
+TEST(FetchLineSplitter, AByteOrderMarkBeforeTheFirstLineIsDropped) {
+  LineSplitter splitter;
+  std::deque<InputLine> lines;
+  splitter.feed("\xEF\xBB", lines);
+  splitter.feed("\xBFhttp://a/1\r\n\xEF\xBB\xBFhttp://a/2\n", lines);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].text, "http://a/1");
+  EXPECT_EQ(lines[1].text, "\xEF\xBB\xBFhttp://a/2");  // only the file's first bytes are a BOM
+}
+
+TEST(FetchInputReader, AByteOrderMarkBeforeACommentLeavesItAComment) {
+  const std::string path = temp_file("bom", "\xEF\xBB\xBF# urls\r\nhttp://f/1\r\n");
+  corio::run([&]() -> corio::Task<> {
+    InputReader reader({}, path);
+    const auto total = co_await reader.count_file_lines();
+    EXPECT_EQ(total, 1u);
+    const auto line = co_await reader.next();
+    EXPECT_TRUE(line && line->text == "http://f/1" && line->line == 2);
+  });
+}
+
 TEST(FetchInputReader, GivesArgumentsFirstThenTheFileAndCountsItsUrls) {
   const std::string path = temp_file("urls", "http://f/1\n#x\n\nhttp://f/2");
   corio::run([&]() -> corio::Task<> {
