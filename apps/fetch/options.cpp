@@ -150,7 +150,7 @@ ParseResult parse_options(int argc, const char* const* argv) {
     return usage_error("no URLs: give them as arguments or with -i FILE (-i - for stdin)\n" +
                        app.help());
   }
-  if (options.resume && options.output.empty()) {
+  if (options.resume && (options.output.empty() || options.output == "-")) {
     return usage_error("--resume needs -o FILE (the output it resumes from)");
   }
   if (options.save_dir.empty() == false && options.no_body) {

@@ -147,6 +147,9 @@ TEST(FetchOptions, BadValuesAreUsageErrorsNamingTheProblem) {
   EXPECT_NE(data.message.find("cannot read data file"), std::string::npos);
   const auto resume = parse({"--resume", "http://a/"});
   EXPECT_NE(resume.message.find("--resume needs -o"), std::string::npos);
+  const auto resume_stdout = parse({"--resume", "-o", "-", "http://a/"});
+  EXPECT_EQ(resume_stdout.exit_code, corio_fetch::exit_usage);
+  EXPECT_NE(resume_stdout.message.find("--resume needs -o"), std::string::npos);
 }
 
 TEST(FetchOptions, DataFromAFileIsReadUpFront) {
