@@ -569,9 +569,15 @@ corio::Task<int> Engine::run() {
       } catch (const InputError& e) {
         unread_note = std::string("corio-fetch: ") + e.what() + "\n";
       }
-    } else if (!producer_done_ || !total_) {
-      unread_note = "corio-fetch: the input after line " + std::to_string(input_->lines_read()) +
-                    " was not read\n";
+    } else {
+      // What was already read from the pipe is listed; only the unread rest is not.
+      while (std::optional<InputLine> line = input_->next_buffered()) {
+        unprocessed_->add(line->text);
+      }
+      if (!producer_done_ || !total_) {
+        unread_note = "corio-fetch: the input after line " + std::to_string(input_->lines_read()) +
+                      " was not read\n";
+      }
     }
   }
   try {

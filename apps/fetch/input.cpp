@@ -120,13 +120,20 @@ InputReader::~InputReader() {
   if (owns_fd_) ::close(fd_);
 }
 
-corio::Task<std::optional<InputLine>> InputReader::next() {
+std::optional<InputLine> InputReader::next_buffered() {
   if (next_url_ < urls_.size()) {
     InputLine line{0, next_url_ + 1, std::move(urls_[next_url_]), false};
     ++next_url_;
-    co_return line;
+    return line;
   }
-  while (ready_.empty() && fd_ >= 0 && !eof_) {
+  if (ready_.empty()) return std::nullopt;
+  InputLine line = std::move(ready_.front());
+  ready_.pop_front();
+  return line;
+}
+
+corio::Task<std::optional<InputLine>> InputReader::next() {
+  while (next_url_ == urls_.size() && ready_.empty() && fd_ >= 0 && !eof_) {
     Chunk chunk = co_await corio::to_thread(read_chunk, fd_);
     if (chunk.error != 0) {
       eof_ = true;
@@ -140,10 +147,7 @@ corio::Task<std::optional<InputLine>> InputReader::next() {
       splitter_.feed(chunk.bytes, ready_);
     }
   }
-  if (ready_.empty()) co_return std::nullopt;
-  InputLine line = std::move(ready_.front());
-  ready_.pop_front();
-  co_return line;
+  co_return next_buffered();
 }
 
 corio::Task<std::optional<std::uint64_t>> InputReader::count_file_lines() const {

@@ -67,6 +67,10 @@ class InputReader {
   // Cancellation: not safe while a chunk is being read (that chunk is lost); call it only
   // from a task that is not cancelled while the rest of the input still matters.
   corio::Task<std::optional<InputLine>> next();
+  // The next URL line already in memory (an argument not yet handed out, or a line of a
+  // chunk already read), or nullopt; never reads, so it also serves a pipe that may never
+  // deliver more.
+  std::optional<InputLine> next_buffered();
 
   // True when reading to the end may never finish (stdin or a FIFO, not a regular file).
   [[nodiscard]] bool may_block_forever() const noexcept { return !regular_ && fd_ >= 0; }

@@ -169,8 +169,9 @@ struct FetchRun {
   std::string log;  // stdout and stderr
 };
 
-// Starts corio-fetch with `args`; stdout and stderr go to a log.
-pid_t start_fetch(const std::vector<std::string>& args, const std::string& log) {
+// Starts corio-fetch with `args`; stdout and stderr go to a log, stdin comes from `input`
+// (-1: /dev/null).
+pid_t start_fetch(const std::vector<std::string>& args, const std::string& log, int input = -1) {
   std::vector<std::string> argv = {CORIO_FETCH_PATH};
   argv.insert(argv.end(), args.begin(), args.end());
   const pid_t pid = ::fork();
@@ -178,8 +179,7 @@ pid_t start_fetch(const std::vector<std::string>& args, const std::string& log) 
     const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, STDOUT_FILENO);
     ::dup2(out, STDERR_FILENO);
-    const int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, STDIN_FILENO);
+    ::dup2(input >= 0 ? input : ::open("/dev/null", O_RDONLY), STDIN_FILENO);
     std::vector<char*> raw;
     for (auto& arg : argv) raw.push_back(arg.data());
     raw.push_back(nullptr);
@@ -367,6 +367,44 @@ TEST(FetchCli, SigintMidRunLosesNoUrl) {
   EXPECT_EQ(seen.size(), expected.size());
   EXPECT_NE(text.find("interrupted"), std::string::npos) << text;
   EXPECT_NE(text.find("were not processed"), std::string::npos) << text;
+}
+
+// A pipe that stays open (a producer still running): lines already read from it, and
+// arguments not yet started, are listed as unprocessed, not dropped with the unread rest.
+TEST(FetchCli, SigintWhileReadingAPipeListsEveryLineItRead) {
+  TestServer server;
+  std::vector<std::string> urls;
+  for (int i = 0; i < 3; ++i) urls.push_back(server.url("/slow/arg" + std::to_string(i)));
+  std::string lines;
+  for (int i = 0; i < 100; ++i) {
+    urls.push_back(server.url("/slow/" + std::to_string(i)));
+    lines += urls.back() + "\n";
+  }
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  const std::string output = temp("pipe.jsonl");
+  const std::string unprocessed = temp("pipe.unprocessed");
+  const std::string log = temp("pipe.log");
+  std::vector<std::string> args = {
+      "-i", "-", "-o", output, "-c", "2", "--grace", "0", "--unprocessed", unprocessed, "-q"};
+  args.insert(args.end(), urls.begin(), urls.begin() + 3);
+  const pid_t pid = start_fetch(args, log, pipe_fds[0]);
+  ::close(pipe_fds[0]);
+  EXPECT_EQ(::write(pipe_fds[1], lines.data(), lines.size()), static_cast<ssize_t>(lines.size()));
+  std::this_thread::sleep_for(700ms);
+  ::kill(pid, SIGINT);
+  const int status = wait_exit(pid, 20s);
+  ::close(pipe_fds[1]);
+  const std::string text = read_file(log);
+  EXPECT_EQ(status, 130) << text;
+  std::multiset<std::string> seen;
+  for (const auto& line : read_lines(output)) seen.insert(line["url"].get<std::string>());
+  std::ifstream left(unprocessed);
+  std::string url;
+  while (std::getline(left, url)) seen.insert(url);
+  for (const auto& u : urls) EXPECT_EQ(seen.count(u), 1u) << u;
+  EXPECT_EQ(seen.size(), urls.size());
+  EXPECT_NE(text.find("the input after line 100 was not read"), std::string::npos) << text;
 }
 
 TEST(FetchCli, ProxiesAreRotatedPerRequest) {
