@@ -58,9 +58,10 @@ void LineSplitter::emit(std::deque<InputLine>& out) {
   std::string_view first = partial_;
   if (line_ == 1 && first.starts_with(utf8_bom)) first.remove_prefix(utf8_bom.size());
   const std::string_view text = trim(first);
-  if (overflow_) {
+  const bool comment = !text.empty() && text.front() == '#';  // skipped however long
+  if (overflow_ && !comment) {
     out.push_back({line_, 0, std::string(text.substr(0, 200)), true});
-  } else if (!text.empty() && text.front() != '#') {
+  } else if (!text.empty() && !comment) {
     out.push_back({line_, 0, std::string(text), false});
   }
   partial_.clear();

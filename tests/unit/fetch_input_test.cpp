@@ -64,6 +64,15 @@ TEST(FetchLineSplitter, AnOverlongLineIsMarkedAndCutShort) {
   EXPECT_EQ(lines[1].line, 2u);
 }
 
+TEST(FetchLineSplitter, AnOverlongCommentIsStillSkipped) {
+  LineSplitter splitter(16);
+  std::deque<InputLine> lines;
+  splitter.feed("  # " + std::string(100, 'x') + "\nhttp://b/\n", lines);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].text, "http://b/");
+  EXPECT_EQ(lines[0].line, 2u);
+}
+
 // Notepad and PowerShell's Out-File start a UTF-8 file with a byte order mark.
 TEST(FetchLineSplitter, AByteOrderMarkBeforeTheFirstLineIsDropped) {
   LineSplitter splitter;
