@@ -26,6 +26,14 @@ std::uint64_t AnsweredSet::hash(std::string_view url) noexcept {
   return h;
 }
 
+bool AnsweredSet::contains(std::string_view url) const {
+  if (is_valid_utf8(url)) return hashes_.contains(hash(url));
+  // The same replacement to_json_line() makes.
+  const std::string written = nlohmann::json(std::string(url))
+                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return hashes_.contains(hash(nlohmann::json::parse(written).get<std::string>()));
+}
+
 LineKind classify_line(std::string_view json_line, std::string& url) {
   const nlohmann::json line = nlohmann::json::parse(json_line, nullptr, false);
   if (!line.is_object()) return LineKind::not_a_result;

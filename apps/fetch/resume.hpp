@@ -21,8 +21,11 @@ namespace corio_fetch {
 
 class AnsweredSet {
  public:
+  // `url` as an output line holds it (valid UTF-8).
   void add(std::string_view url) { hashes_.insert(hash(url)); }
-  [[nodiscard]] bool contains(std::string_view url) const { return hashes_.contains(hash(url)); }
+  // `url` as the input gives it: bytes that are not UTF-8 are compared as the output wrote
+  // them (U+FFFD).
+  [[nodiscard]] bool contains(std::string_view url) const;
   [[nodiscard]] std::size_t size() const noexcept { return hashes_.size(); }
 
  private:

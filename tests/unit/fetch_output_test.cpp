@@ -169,6 +169,17 @@ TEST(FetchResume, ResponsesAndPermanentErrorsAnswerTransportErrorsDoNot) {
   EXPECT_FALSE(state.answered.contains("http://a/other"));
 }
 
+// A Latin-1 URL list: the output holds U+FFFD where the input has the byte 0xE9.
+TEST(FetchResume, AUrlThatIsNotUtf8IsAnsweredByItsOwnLine) {
+  FetchResult result = ok_result();
+  result.url = "http://a/caf\xE9";
+  const std::string path = temp_path("latin1.jsonl");
+  std::ofstream(path) << corio_fetch::to_json_line(result);
+  const corio_fetch::ResumeState state = corio_fetch::load_resume_state(path);
+  EXPECT_TRUE(state.answered.contains("http://a/caf\xE9"));
+  EXPECT_FALSE(state.answered.contains("http://a/caf"));
+}
+
 TEST(FetchResume, AMissingOutputIsAFreshStart) {
   const corio_fetch::ResumeState state = corio_fetch::load_resume_state(temp_path("none.jsonl"));
   EXPECT_EQ(state.answered.size(), 0u);
