@@ -164,6 +164,14 @@ bool Engine::prepare() {
   try {
     if (o_.resume) resume_ = load_resume_state(o_.output);
     input_ = std::make_unique<InputReader>(o_.urls, o_.input);
+    // Both are opened for writing (truncated, unless resumed) before the input is read.
+    if (input_->reads_from(o_.output)) {
+      throw InputError("-o '" + o_.output + "' is the input file: it would be overwritten");
+    }
+    if (input_->reads_from(o_.unprocessed)) {
+      throw InputError("--unprocessed '" + o_.unprocessed +
+                       "' is the input file: it would be overwritten");
+    }
     output_ = std::make_unique<OutputWriter>(o_.output, o_.resume);
     unprocessed_ = std::make_unique<UnprocessedSink>(o_.unprocessed);
     if (!o_.save_dir.empty()) prepare_save_dir(o_.save_dir);

@@ -117,6 +117,14 @@ InputReader::InputReader(std::vector<std::string> urls, const std::string& path)
   regular_ = S_ISREG(info.st_mode);
 }
 
+bool InputReader::reads_from(const std::string& path) const noexcept {
+  struct stat input {};
+  struct stat other {};
+  return regular_ && !path.empty() && ::fstat(fd_, &input) == 0 &&
+         ::stat(path.c_str(), &other) == 0 && input.st_dev == other.st_dev &&
+         input.st_ino == other.st_ino;
+}
+
 InputReader::~InputReader() {
   if (owns_fd_) ::close(fd_);
 }

@@ -72,6 +72,8 @@ class InputReader {
   // deliver more.
   std::optional<InputLine> next_buffered();
 
+  // True when `path` names the regular file being read (the same device and inode).
+  [[nodiscard]] bool reads_from(const std::string& path) const noexcept;
   // True when reading to the end may never finish (stdin or a FIFO, not a regular file).
   [[nodiscard]] bool may_block_forever() const noexcept { return !regular_ && fd_ >= 0; }
   // For a regular file: the number of lines in it (counted on a worker thread), else nullopt.

@@ -306,6 +306,21 @@ TEST(FetchCli, BadFilesAreReportedUpFrontWithoutRequests) {
   EXPECT_NE(directory.log.find("is a directory"), std::string::npos);
 }
 
+// Feeding an interrupted run's list back in, `-i left.txt --unprocessed left.txt`, must
+// not empty left.txt before reading it.
+TEST(FetchCli, AnOutputThatIsTheInputFileIsRefusedUpFront) {
+  const std::string input = write_urls("same.txt", {"http://127.0.0.1:1/a"});
+  const std::string contents = read_file(input);
+  const FetchRun output = fetch({"-i", input, "-o", input});
+  EXPECT_EQ(output.status, 2) << output.log;
+  EXPECT_NE(output.log.find("is the input file"), std::string::npos) << output.log;
+  const FetchRun left = fetch({"-i", input, "-o", "/dev/null", "--unprocessed", input});
+  EXPECT_EQ(left.status, 2) << left.log;
+  EXPECT_NE(left.log.find("--unprocessed '" + input + "' is the input file"), std::string::npos)
+      << left.log;
+  EXPECT_EQ(read_file(input), contents);
+}
+
 TEST(FetchCli, ResumeSkipsAnsweredUrlsAndRetriesFailedOnes) {
   TestServer server;
   const std::string output = temp("resume.jsonl");
