@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <exception>
 #include <fstream>
 #include <sstream>
@@ -28,6 +30,30 @@ std::string trim(std::string_view text) {
 
 ParseResult usage_error(std::string message) {
   return {std::nullopt, exit_usage, "corio-fetch: " + std::move(message) + "\n"};
+}
+
+// Durations longer than this (11.6 days) would overflow the loop's nanosecond clock.
+constexpr double max_seconds = 1e6;
+
+// A finite number from `min` (excluded when `above`) to `max`. Unlike CLI11's PositiveNumber
+// and NonNegativeNumber it refuses nan and inf, and its message does not print DBL_MAX in full.
+CLI::Validator number_in(double min, bool above, double max) {
+  char rule[96];
+  std::snprintf(rule, sizeof rule, "a number %s %.0f and <= %.0f", above ? ">" : ">=", min, max);
+  const std::string text = rule;
+  char range[64];
+  std::snprintf(range, sizeof range, "in %c%g - %g]", above ? '(' : '[', min, max);
+  return CLI::Validator(
+      [=](std::string& input) -> std::string {
+        double value = 0;
+        const bool number = CLI::detail::lexical_cast(input, value);
+        if (number && std::isfinite(value) && (above ? value > min : value >= min) &&
+            value <= max) {
+          return {};
+        }
+        return "'" + input + "' is not " + text;
+      },
+      range);
 }
 
 bool is_token(std::string_view text) {
@@ -66,19 +92,19 @@ ParseResult parse_options(int argc, const char* const* argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
   app.add_option("--per-host", options.per_host, "Requests in flight per host (0: no limit)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100000}));
   app.add_option("--rate", options.rate, "Requests started per second, all hosts (0: no limit)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in(0, false, 1e9));
   app.add_option("--per-host-rate", options.per_host_rate,
                  "Requests started per second per host (0: no limit)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in(0, false, 1e9));
   app.add_option("--burst", options.burst, "Token bucket depth for --rate and --per-host-rate")
       ->capture_default_str()
-      ->check(CLI::Range(1.0, 1e9));
+      ->check(number_in(1, false, 1e9));
   app.add_option("-t,--timeout", options.timeout,
                  "Seconds per attempt: connect, each read and write, and the whole attempt")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(0, true, max_seconds));
   app.add_option("-r,--retries", options.retries,
                  "Retries after connect errors, timeouts, resets and --retry-on-status codes")
       ->capture_default_str()
@@ -86,11 +112,11 @@ ParseResult parse_options(int argc, const char* const* argv) {
   app.add_option("--retry-backoff", options.retry_backoff,
                  "Seconds before the first retry; doubled per retry, with jitter")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in(0, false, max_seconds));
   app.add_option("--retry-max-wait", options.retry_max_wait,
                  "Cap in seconds on one backoff delay and on Retry-After")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in(0, false, max_seconds));
   app.add_option("--retry-on-status", options.retry_statuses,
                  "Statuses that are retried (comma-separated)")
       ->delimiter(',')
@@ -123,11 +149,11 @@ ParseResult parse_options(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"auto", "bar", "lines", "none"}));
   app.add_option("--progress-interval", options.progress_interval,
                  "Seconds between progress updates (default 0.1 for the bar, 2 for lines)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in(0, false, max_seconds));
   app.add_option("--grace", options.grace,
                  "Seconds in-flight requests may finish after Ctrl-C (a second Ctrl-C: none)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in(0, false, max_seconds));
   app.add_option("--unprocessed", options.unprocessed,
                  "After an interruption, write unprocessed URLs here (default: stderr)")
       ->type_name("FILE");

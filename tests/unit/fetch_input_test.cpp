@@ -161,6 +161,24 @@ TEST(FetchOptions, BadValuesAreUsageErrorsNamingTheProblem) {
   EXPECT_NE(resume_stdout.message.find("--resume needs -o"), std::string::npos);
 }
 
+TEST(FetchOptions, NumbersOutOfRangeNaNOrInfinityAreRefusedReadably) {
+  const auto zero = parse({"-t", "0", "http://a/"});
+  EXPECT_EQ(zero.exit_code, corio_fetch::exit_usage);
+  EXPECT_NE(zero.message.find("--timeout: '0' is not a number > 0"), std::string::npos)
+      << zero.message;
+  const auto negative = parse({"--rate", "-5", "http://a/"});
+  EXPECT_NE(negative.message.find("--rate: '-5' is not a number >= 0"), std::string::npos)
+      << negative.message;
+  EXPECT_EQ(negative.message.find("179769313"), std::string::npos) << negative.message;
+  EXPECT_EQ(parse({"--rate", "nan", "http://a/"}).exit_code, corio_fetch::exit_usage);
+  EXPECT_EQ(parse({"--burst", "nan", "http://a/"}).exit_code, corio_fetch::exit_usage);
+  EXPECT_EQ(parse({"--grace", "inf", "http://a/"}).exit_code, corio_fetch::exit_usage);
+  // Beyond the loop's nanosecond clock: every attempt timed out at once.
+  EXPECT_EQ(parse({"-t", "1e10", "http://a/"}).exit_code, corio_fetch::exit_usage);
+  EXPECT_EQ(parse({"--retry-max-wait", "1e17", "http://a/"}).exit_code, corio_fetch::exit_usage);
+  EXPECT_TRUE(parse({"-t", "0.5", "--rate", "0", "--grace", "0", "http://a/"}).options);
+}
+
 TEST(FetchOptions, DataFromAFileIsReadUpFront) {
   const std::string path = temp_file("body", "a=1&b=2");
   const std::string at = "@" + path;
