@@ -41,9 +41,11 @@ LineKind classify_line(std::string_view json_line, std::string& url) {
   if (found == line.end() || !found->is_string()) return LineKind::not_a_result;
   url = found->get<std::string>();
   const auto status = line.find("status");
-  if (status != line.end() && status->is_number_integer()) return LineKind::answered;
+  const bool responded = status != line.end() && status->is_number_integer();
   const auto error = line.find("error");
-  if (error == line.end() || !error->is_object()) return LineKind::to_retry;
+  if (error == line.end() || !error->is_object()) {
+    return responded ? LineKind::answered : LineKind::to_retry;
+  }
   const auto kind = error->find("class");
   if (kind == error->end() || !kind->is_string()) return LineKind::to_retry;
   const std::string& name = kind->get_ref<const std::string&>();

@@ -1,11 +1,11 @@
 // apps/fetch/resume.hpp — --resume: which URLs an earlier run's output already answers.
 //
 // A URL counts as answered when one of its lines has a status (any response, 4xx/5xx
-// included: the server answered) or an error that a new attempt cannot change
-// (InvalidURL, UnsupportedProtocol). URLs whose lines only hold transport errors are
-// fetched again, and their new line is appended: the last line for a URL is its answer.
-// Lines that are not JSON objects with a "url" (a line cut short when a run was killed)
-// are skipped and counted.
+// included: the server answered) and no error (a SaveError: the body was not stored), or
+// an error that a new attempt cannot change (InvalidURL, UnsupportedProtocol). URLs whose lines
+// only hold transport errors are fetched again, and their new line is appended: the last line for a
+// URL is its answer. Lines that are not JSON objects with a "url" (a line cut short when a run was
+// killed) are skipped and counted.
 //
 // Memory: 8 bytes per answered URL (a 64-bit hash of it; a collision, about 1 in 10^19 per
 // pair, would skip a URL).

@@ -169,6 +169,18 @@ TEST(FetchResume, ResponsesAndPermanentErrorsAnswerTransportErrorsDoNot) {
   EXPECT_FALSE(state.answered.contains("http://a/other"));
 }
 
+// --save-dir on a full disk: the response arrived but its body was not stored.
+TEST(FetchResume, AResponseWhoseBodyWasNotSavedIsFetchedAgain) {
+  FetchResult result = ok_result();
+  result.body.reset();
+  result.error_class = "SaveError";
+  result.error_message = "cannot write 'bodies/ab/ab12.part1'";
+  std::string url;
+  EXPECT_EQ(corio_fetch::classify_line(corio_fetch::to_json_line(result), url),
+            corio_fetch::LineKind::to_retry);
+  EXPECT_EQ(url, "http://a/x");
+}
+
 // A Latin-1 URL list: the output holds U+FFFD where the input has the byte 0xE9.
 TEST(FetchResume, AUrlThatIsNotUtf8IsAnsweredByItsOwnLine) {
   FetchResult result = ok_result();
