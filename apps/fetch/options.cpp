@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -207,6 +208,11 @@ ParseResult parse_options(int argc, const char* const* argv) {
       if (!file || !(contents << file.rdbuf())) {
         // An empty file reads as a failed insertion; tell it apart from an unreadable one.
         if (!file.is_open()) return usage_error("cannot read data file '" + path + "'");
+      }
+      // A directory opens, then reads as empty.
+      std::error_code error;
+      if (std::filesystem::is_directory(path, error)) {
+        return usage_error("cannot read data file '" + path + "': it is a directory");
       }
       options.data = contents.str();
     } else {

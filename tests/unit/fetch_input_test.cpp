@@ -154,6 +154,10 @@ TEST(FetchOptions, BadValuesAreUsageErrorsNamingTheProblem) {
   EXPECT_EQ(concurrency.exit_code, corio_fetch::exit_usage);
   const auto data = parse({"-d", "@/nonexistent/body", "http://a/"});
   EXPECT_NE(data.message.find("cannot read data file"), std::string::npos);
+  const std::string at_directory = "@" + ::testing::TempDir();
+  const auto directory = parse({"-X", "POST", "-d", at_directory.c_str(), "http://a/"});
+  EXPECT_EQ(directory.exit_code, corio_fetch::exit_usage);
+  EXPECT_NE(directory.message.find("it is a directory"), std::string::npos) << directory.message;
   const auto resume = parse({"--resume", "http://a/"});
   EXPECT_NE(resume.message.find("--resume needs -o"), std::string::npos);
   const auto resume_stdout = parse({"--resume", "-o", "-", "http://a/"});
