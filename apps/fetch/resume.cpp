@@ -60,13 +60,25 @@ ResumeState load_resume_state(const std::string& path) {
     if (errno == ENOENT) return state;
     throw OutputError("cannot read '" + path + "' for --resume: " + std::strerror(errno));
   }
+  // How every line to_json_line() writes begins.
+  constexpr std::string_view result_start = R"({"url":)";
   std::string text;
   std::string url;
+  std::size_t number = 0;
   while (std::getline(in, text)) {
+    ++number;
     if (text.empty()) continue;
     ++state.lines;
     const LineKind kind = classify_line(text, url);
-    if (kind == LineKind::not_a_result) ++state.bad_lines;
+    if (kind == LineKind::not_a_result) {
+      // A cut-off result still begins like one. Anything else means `path` is some other
+      // file, which appending results to would damage.
+      if (!text.starts_with(result_start) && !result_start.starts_with(text)) {
+        throw OutputError("cannot resume from '" + path + "': line " + std::to_string(number) +
+                          " is not a corio-fetch result (is -o the right file?)");
+      }
+      ++state.bad_lines;
+    }
     if (kind == LineKind::answered) state.answered.add(url);
   }
   if (in.bad()) throw OutputError("cannot read '" + path + "' for --resume");

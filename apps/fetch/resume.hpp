@@ -2,10 +2,11 @@
 //
 // A URL counts as answered when one of its lines has a status (any response, 4xx/5xx
 // included: the server answered) and no error (a SaveError: the body was not stored), or
-// an error that a new attempt cannot change (InvalidURL, UnsupportedProtocol). URLs whose lines
-// only hold transport errors are fetched again, and their new line is appended: the last line for a
-// URL is its answer. Lines that are not JSON objects with a "url" (a line cut short when a run was
-// killed) are skipped and counted.
+// an error that a new attempt cannot change (InvalidURL, UnsupportedProtocol). URLs whose
+// lines only hold transport errors are fetched again, and their new line is appended: the
+// last line for a URL is its answer. Lines that are not JSON objects with a "url" but begin
+// like one (a line cut short when a run was killed) are skipped and counted; any other line
+// means the file is not an output of this tool.
 //
 // Memory: 8 bytes per answered URL (a 64-bit hash of it; a collision, about 1 in 10^19 per
 // pair, would skip a URL).
@@ -48,7 +49,8 @@ enum class LineKind {
 [[nodiscard]] LineKind classify_line(std::string_view json_line, std::string& url);
 
 // Reads `path`; a missing file is an empty state (a first run with --resume). Throws
-// OutputError (output.hpp) when it exists but cannot be read.
+// OutputError (output.hpp), naming the line, when it exists but cannot be read or holds a
+// line that no run of this tool wrote.
 ResumeState load_resume_state(const std::string& path);
 
 }  // namespace corio_fetch

@@ -192,6 +192,20 @@ TEST(FetchResume, AUrlThatIsNotUtf8IsAnsweredByItsOwnLine) {
   EXPECT_FALSE(state.answered.contains("http://a/caf"));
 }
 
+// `-o urls.txt --resume`: results must not be appended to a file that is not an output.
+TEST(FetchResume, AFileThatIsNotAnOutputIsAnErrorNamingTheLine) {
+  const std::string path = temp_path("not_output.jsonl");
+  std::ofstream(path) << R"({"url":"http://a/1","status":200})"
+                      << "\nhttp://a/2\n";
+  try {
+    (void)corio_fetch::load_resume_state(path);
+    ADD_FAILURE() << "a URL list was taken for an output";
+  } catch (const corio_fetch::OutputError& e) {
+    EXPECT_NE(std::string(e.what()).find("line 2 is not a corio-fetch result"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(FetchResume, AMissingOutputIsAFreshStart) {
   const corio_fetch::ResumeState state = corio_fetch::load_resume_state(temp_path("none.jsonl"));
   EXPECT_EQ(state.answered.size(), 0u);
