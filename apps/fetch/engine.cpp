@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <random>
@@ -63,10 +64,12 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Where URLs an interruption left go: a file written as they come, or stderr at the end.
+// Where URLs an interruption left go: a file written as they come, or stderr at the end
+// through `say` (which first clears a progress bar).
 class UnprocessedSink {
  public:
-  explicit UnprocessedSink(const std::string& path) {
+  UnprocessedSink(const std::string& path, std::function<void(std::string_view)> say)
+      : say_(std::move(say)) {
     if (!path.empty()) file_ = std::make_unique<OutputWriter>(path, false);
   }
   void add(std::string_view url) {
@@ -85,10 +88,10 @@ class UnprocessedSink {
       file_->flush();
     } else if (!pending_.empty()) {
       if (!header_written_) {
-        write_stderr("corio-fetch: unprocessed URLs (interrupted):\n");
+        say_("corio-fetch: unprocessed URLs (interrupted):\n");
         header_written_ = true;
       }
-      write_stderr(pending_);
+      say_(pending_);
       pending_.clear();
     }
   }
@@ -96,6 +99,7 @@ class UnprocessedSink {
   [[nodiscard]] std::string where() const { return file_ ? file_->path() : "stderr"; }
 
  private:
+  std::function<void(std::string_view)> say_;
   std::unique_ptr<OutputWriter> file_;
   std::string pending_;
   bool header_written_ = false;
@@ -173,7 +177,8 @@ bool Engine::prepare() {
                        "' is the input file: it would be overwritten");
     }
     output_ = std::make_unique<OutputWriter>(o_.output, o_.resume);
-    unprocessed_ = std::make_unique<UnprocessedSink>(o_.unprocessed);
+    unprocessed_ = std::make_unique<UnprocessedSink>(
+        o_.unprocessed, [this](std::string_view text) { notify(text); });
     if (!o_.save_dir.empty()) prepare_save_dir(o_.save_dir);
     std::vector<std::string> proxies = o_.proxies;
     if (proxies.empty()) proxies.emplace_back();

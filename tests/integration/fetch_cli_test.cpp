@@ -467,41 +467,75 @@ TEST(FetchCli, ProgressIsPlainLinesWhenStderrIsNotATerminal) {
   EXPECT_EQ(run.log.find("\033["), std::string::npos) << run.log;
 }
 
-TEST(FetchCli, ProgressIsABarRedrawnInPlaceOnATerminal) {
-  TestServer server;
-  std::vector<std::string> urls;
-  for (int i = 0; i < 4; ++i) urls.push_back(server.url("/slow/" + std::to_string(i)));
-  const std::string input = write_urls("bar.txt", urls);
+struct TerminalRun {
+  int status = -1;
+  std::string screen;  // what stderr drew on the terminal
+};
+
+// Runs corio-fetch with stderr on a pseudo-terminal (results to /dev/null); SIGINT after
+// `interrupt_after` unless it is zero.
+TerminalRun run_on_terminal(const std::vector<std::string>& args,
+                            std::chrono::milliseconds interrupt_after = 0ms) {
+  TerminalRun run;
   int master = -1;
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-  ASSERT_GE(pid, 0);
+  if (pid < 0) return run;
   if (pid == 0) {
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, STDOUT_FILENO);  // results away; stderr stays on the terminal
-    std::string path = CORIO_FETCH_PATH;
-    std::vector<std::string> args = {path, "-i", input, "-c", "4", "-t", "0.4"};
+    std::vector<std::string> argv = {CORIO_FETCH_PATH};
+    argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> raw;
-    for (auto& arg : args) raw.push_back(arg.data());
+    for (auto& arg : argv) raw.push_back(arg.data());
     raw.push_back(nullptr);
     ::execv(raw[0], raw.data());
     ::_exit(127);
   }
-  std::string screen;
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (std::chrono::steady_clock::now() < deadline) {
+  const auto start = std::chrono::steady_clock::now();
+  bool interrupted = interrupt_after == 0ms;
+  while (std::chrono::steady_clock::now() < start + 20s) {
+    if (!interrupted && std::chrono::steady_clock::now() >= start + interrupt_after) {
+      ::kill(pid, SIGINT);
+      interrupted = true;
+    }
     pollfd p{master, POLLIN, 0};
     if (::poll(&p, 1, 100) <= 0) continue;
     char buffer[4096];
     const ssize_t n = ::read(master, buffer, sizeof buffer);
     if (n <= 0) break;  // EIO once the child is gone
-    screen.append(buffer, static_cast<std::size_t>(n));
+    run.screen.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(master);
-  EXPECT_EQ(wait_exit(pid, 5s), 1) << screen;
+  run.status = wait_exit(pid, 5s);
+  return run;
+}
+
+TEST(FetchCli, ProgressIsABarRedrawnInPlaceOnATerminal) {
+  TestServer server;
+  std::vector<std::string> urls;
+  for (int i = 0; i < 4; ++i) urls.push_back(server.url("/slow/" + std::to_string(i)));
+  const std::string input = write_urls("bar.txt", urls);
+  const TerminalRun run = run_on_terminal({"-i", input, "-c", "4", "-t", "0.4"});
+  const std::string& screen = run.screen;
+  EXPECT_EQ(run.status, 1) << screen;
   EXPECT_NE(screen.find("\r["), std::string::npos) << screen;
   EXPECT_NE(screen.find("\033[K"), std::string::npos) << screen;
   EXPECT_NE(screen.find("0/4"), std::string::npos) << screen;
   EXPECT_NE(screen.find("in flight 4"), std::string::npos) << screen;
   EXPECT_NE(screen.find("4/4"), std::string::npos) << screen;
   EXPECT_EQ(screen.find("progress: "), std::string::npos) << screen;
+}
+
+// The bar is redrawn during the grace period; the list that follows starts on its own line.
+TEST(FetchCli, TheUnprocessedListDoesNotRunIntoTheBar) {
+  TestServer server;
+  std::vector<std::string> urls;
+  for (int i = 0; i < 6; ++i) urls.push_back(server.url("/slow/" + std::to_string(i)));
+  const std::string input = write_urls("bar_sigint.txt", urls);
+  const TerminalRun run = run_on_terminal({"-i", input, "-c", "2", "--grace", "0.5"}, 500ms);
+  EXPECT_EQ(run.status, 130) << run.screen;
+  const auto list = run.screen.find("corio-fetch: unprocessed URLs");
+  ASSERT_NE(list, std::string::npos) << run.screen;
+  const std::string before = run.screen.substr(0, list);
+  EXPECT_TRUE(before.ends_with("\r\033[K") || before.ends_with("\n")) << run.screen;
 }
