@@ -552,7 +552,10 @@ corio::Task<int> Engine::run() {
   while (!queue_.empty()) unprocessed_->add(queue_.get_nowait().text);
   // The producer ends once the queue is shut down (every worker has left it) — unless it
   // is blocked reading a pipe that may never deliver: then the rest is reported unread.
-  if (!producer_done_ && input_->may_block_forever()) producer.cancel();
+  if (!producer_done_ && input_->may_block_forever()) {
+    input_->interrupt();  // the cancel takes effect only once the read returns
+    producer.cancel();
+  }
   try {
     co_await producer;
   } catch (const corio::CancelledError&) {

@@ -2,6 +2,8 @@
 #include "input.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,10 +34,26 @@ std::string_view trim(std::string_view text) {
 struct Chunk {
   std::string bytes;
   int error = 0;
+  bool interrupted = false;  // `wake_fd` fired first: nothing was read
 };
 
-Chunk read_chunk(int fd) {
+// Reads up to a chunk from `fd`. With `wake_fd` (an eventfd, or -1), first waits until
+// either is readable, and returns interrupted without reading once `wake_fd` is.
+Chunk read_chunk(int fd, int wake_fd = -1) {
   Chunk chunk;
+  while (wake_fd >= 0) {
+    pollfd fds[2] = {{wake_fd, POLLIN, 0}, {fd, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      chunk.error = errno;
+      return chunk;
+    }
+    if (fds[0].revents != 0) {
+      chunk.interrupted = true;
+      return chunk;
+    }
+    if (fds[1].revents != 0) break;
+  }
   chunk.bytes.resize(chunk_size);
   for (;;) {
     const ssize_t n = ::read(fd, chunk.bytes.data(), chunk.bytes.size());
@@ -115,6 +133,18 @@ InputReader::InputReader(std::vector<std::string> urls, const std::string& path)
     throw InputError("cannot read input '" + path_ + "': it is a directory");
   }
   regular_ = S_ISREG(info.st_mode);
+  if (!regular_) {
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
+    if (wake_fd_ < 0) {
+      const int error = errno;
+      if (owns_fd_) ::close(fd_);
+      throw InputError("cannot read input '" + path_ + "': " + std::strerror(error));
+    }
+  }
+}
+
+void InputReader::interrupt() noexcept {
+  if (wake_fd_ >= 0) (void)::eventfd_write(wake_fd_, 1);
 }
 
 bool InputReader::reads_from(const std::string& path) const noexcept {
@@ -127,6 +157,7 @@ bool InputReader::reads_from(const std::string& path) const noexcept {
 
 InputReader::~InputReader() {
   if (owns_fd_) ::close(fd_);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 std::optional<InputLine> InputReader::next_buffered() {
@@ -143,7 +174,11 @@ std::optional<InputLine> InputReader::next_buffered() {
 
 corio::Task<std::optional<InputLine>> InputReader::next() {
   while (next_url_ == urls_.size() && ready_.empty() && fd_ >= 0 && !eof_) {
-    Chunk chunk = co_await corio::to_thread(read_chunk, fd_);
+    Chunk chunk = co_await corio::to_thread(read_chunk, fd_, wake_fd_);
+    if (chunk.interrupted) {
+      eof_ = true;  // stopped waiting; the unread rest stays unread
+      break;
+    }
     if (chunk.error != 0) {
       eof_ = true;
       throw InputError("cannot read input '" + path_ + "' after line " +

@@ -74,6 +74,9 @@ class InputReader {
 
   // True when `path` names the regular file being read (the same device and inode).
   [[nodiscard]] bool reads_from(const std::string& path) const noexcept;
+  // Makes a read of a pipe or terminal that is waiting for input return at once, and ends
+  // the input there (the unread rest stays unread). Thread-safe; no-op for a regular file.
+  void interrupt() noexcept;
   // True when reading to the end may never finish (stdin or a FIFO, not a regular file).
   [[nodiscard]] bool may_block_forever() const noexcept { return !regular_ && fd_ >= 0; }
   // For a regular file: the number of lines in it (counted on a worker thread), else nullopt.
@@ -88,6 +91,7 @@ class InputReader {
   std::string path_;
   int fd_ = -1;
   bool owns_fd_ = false;
+  int wake_fd_ = -1;  // eventfd that interrupt() signals; only for a pipe or terminal
   bool regular_ = false;
   bool eof_ = false;
   LineSplitter splitter_;

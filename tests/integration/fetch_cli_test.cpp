@@ -422,6 +422,22 @@ TEST(FetchCli, SigintWhileReadingAPipeListsEveryLineItRead) {
   EXPECT_NE(text.find("the input after line 100 was not read"), std::string::npos) << text;
 }
 
+// `tail -f urls.log | corio-fetch -i -`: Ctrl-C must not wait for the next line to arrive.
+TEST(FetchCli, SigintWhileAPipeDeliversNothingStopsAtOnce) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  const std::string log = temp("idle_pipe.log");
+  const pid_t pid = start_fetch({"-i", "-", "-o", "/dev/null", "--grace", "0"}, log, pipe_fds[0]);
+  ::close(pipe_fds[0]);
+  std::this_thread::sleep_for(500ms);
+  ::kill(pid, SIGINT);
+  const int status = wait_exit(pid, 5s);  // -1: still waiting for input, killed
+  ::close(pipe_fds[1]);
+  const std::string text = read_file(log);
+  EXPECT_EQ(status, 130) << text;
+  EXPECT_NE(text.find("the input after line 0 was not read"), std::string::npos) << text;
+}
+
 TEST(FetchCli, ProxiesAreRotatedPerRequest) {
   TestServer server;
   const std::uint16_t http_port = corio_test::free_port();
