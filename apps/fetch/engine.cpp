@@ -128,6 +128,7 @@ class Engine {
   void finish(const FetchResult& result);
   void reject(const InputLine& line, const std::string& error_class, const std::string& message);
   void notify(std::string_view text);
+  void clear_bar();
   void begin_stop(std::string_view why);
   void cancel_in_flight();
   void fatal(const std::string& message);
@@ -160,6 +161,7 @@ class Engine {
   bool input_failed_ = false;
   bool producer_done_ = false;
   bool bar_drawn_ = false;
+  bool output_on_terminal_ = false;  // results go to stdout, and stdout is a terminal
   std::string fatal_;
   std::optional<corio::Handle> grace_timer_;
 };
@@ -201,6 +203,7 @@ bool Engine::prepare() {
     return false;
   }
   if (o_.rate > 0) rate_.emplace(o_.rate, o_.burst);
+  output_on_terminal_ = (o_.output.empty() || o_.output == "-") && ::isatty(STDOUT_FILENO) != 0;
   progress_ = o_.quiet ? ProgressMode::none : o_.progress;
   if (progress_ == ProgressMode::automatic) {
     progress_ = ::isatty(STDERR_FILENO) != 0 ? ProgressMode::bar : ProgressMode::lines;
@@ -214,11 +217,15 @@ bool Engine::prepare() {
   return true;
 }
 
-void Engine::notify(std::string_view text) {
+void Engine::clear_bar() {
   if (bar_drawn_) {
     write_stderr("\r\033[K");
     bar_drawn_ = false;
   }
+}
+
+void Engine::notify(std::string_view text) {
+  clear_bar();
   write_stderr(text);
 }
 
@@ -261,6 +268,12 @@ void Engine::finish(const FetchResult& result) {
   summary_.record(result);
   try {
     output_->write(to_json_line(result));
+    if (output_on_terminal_) {
+      // Shared with the bar: each result goes out at once, on the bar's line, which the
+      // next tick redraws below it.
+      clear_bar();
+      output_->flush();
+    }
   } catch (const OutputError& e) {
     fatal(e.what());
   }

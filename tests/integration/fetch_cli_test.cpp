@@ -488,17 +488,17 @@ struct TerminalRun {
   std::string screen;  // what stderr drew on the terminal
 };
 
-// Runs corio-fetch with stderr on a pseudo-terminal (results to /dev/null); SIGINT after
-// `interrupt_after` unless it is zero.
+// Runs corio-fetch with stderr on a pseudo-terminal, and stdout too when `results_shown`
+// (else /dev/null); SIGINT after `interrupt_after` unless it is zero.
 TerminalRun run_on_terminal(const std::vector<std::string>& args,
-                            std::chrono::milliseconds interrupt_after = 0ms) {
+                            std::chrono::milliseconds interrupt_after = 0ms,
+                            bool results_shown = false) {
   TerminalRun run;
   int master = -1;
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
   if (pid < 0) return run;
   if (pid == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, STDOUT_FILENO);  // results away; stderr stays on the terminal
+    if (!results_shown) ::dup2(::open("/dev/null", O_WRONLY), STDOUT_FILENO);
     std::vector<std::string> argv = {CORIO_FETCH_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> raw;
@@ -554,4 +554,21 @@ TEST(FetchCli, TheUnprocessedListDoesNotRunIntoTheBar) {
   ASSERT_NE(list, std::string::npos) << run.screen;
   const std::string before = run.screen.substr(0, list);
   EXPECT_TRUE(before.ends_with("\r\033[K") || before.ends_with("\n")) << run.screen;
+}
+
+// `corio-fetch URL...` in a terminal: each result starts its own line, never the bar's.
+TEST(FetchCli, ResultsOnTheSameTerminalAreNotWrittenIntoTheBar) {
+  TestServer server;
+  const TerminalRun run = run_on_terminal(
+      {"-c", "3", server.url("/ok/1"), server.url("/slow/1"), server.url("/slow/2")}, 0ms, true);
+  EXPECT_EQ(run.status, 0) << run.screen;
+  int results = 0;
+  for (auto at = run.screen.find("{\"url\""); at != std::string::npos;
+       at = run.screen.find("{\"url\"", at + 1)) {
+    ++results;
+    const std::string before = run.screen.substr(0, at);
+    EXPECT_TRUE(at == 0 || before.ends_with("\r\033[K") || before.ends_with("\n")) << run.screen;
+  }
+  EXPECT_EQ(results, 3) << run.screen;
+  EXPECT_NE(run.screen.find("\r["), std::string::npos) << run.screen;
 }
