@@ -131,7 +131,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
   app.add_option("-H,--header", raw_headers, "Request header 'Name: value' (repeatable)")
       ->type_name("HEADER")
       ->allow_extra_args(false);
-  app.add_option("-X,--method", options.method, "Request method")->capture_default_str();
+  app.add_option("-X,--method", options.method, "Request method (POST with -d)")
+      ->capture_default_str();
   app.add_option("-d,--data", data, "Request body; @FILE reads it from FILE")->type_name("DATA");
   app.add_flag("-L,--follow-redirects", options.follow_redirects, "Follow 3xx redirects");
   app.add_option("--max-redirects", options.max_redirects, "Redirects followed at most")
@@ -201,6 +202,7 @@ ParseResult parse_options(int argc, const char* const* argv) {
     options.headers.emplace_back(std::move(name), std::move(value));
   }
   if (app.count("--data") > 0) {
+    if (app.count("--method") == 0) options.method = "POST";  // as curl
     if (!data.empty() && data.front() == '@') {
       const std::string path = data.substr(1);
       std::ifstream file(path, std::ios::binary);

@@ -103,6 +103,11 @@ class TestServer {
       for (const auto& [name, value] : q.headers()) headers[name] = value;
       co_return ServerResponse::json(headers);
     });
+    r.route("*", "/method", [](ServerRequest& q) -> corio::Task<ServerResponse> {
+      std::string body;
+      while (auto piece = co_await q.read_chunk()) body += *piece;
+      co_return ServerResponse::text(q.method() + " " + body);
+    });
     // First request for a key: 429 with Retry-After: 1; later ones: 200.
     r.get("/limited/{key}", [this](ServerRequest& q) -> corio::Task<ServerResponse> {
       std::lock_guard lock(mutex_);
@@ -264,6 +269,22 @@ TEST(FetchCli, RetriesHonourRetryAfterAndStatusesAndGiveUpAfterTheLimit) {
   EXPECT_EQ(lines[server.url("/status/503")]["attempts"], 3);
   EXPECT_EQ(lines[server.url("/status/503")]["status"], 503);
   EXPECT_EQ(lines["http://127.0.0.1:1/refused"]["attempts"], 3);
+}
+
+// As curl: -d without -X sends a POST; -X still wins.
+TEST(FetchCli, DataWithoutAMethodIsPosted) {
+  TestServer server;
+  const std::string output = temp("post.jsonl");
+  const FetchRun posted = fetch({"-q", "-o", output, "-d", "a=1", server.url("/method")});
+  EXPECT_EQ(posted.status, 0) << posted.log;
+  auto lines = read_lines(output);
+  ASSERT_EQ(lines.size(), 1u) << posted.log;
+  EXPECT_EQ(lines[0]["body"], "POST a=1");
+  const FetchRun put = fetch({"-q", "-o", output, "-X", "PUT", "-d", "b", server.url("/method")});
+  EXPECT_EQ(put.status, 0) << put.log;
+  lines = read_lines(output);
+  ASSERT_EQ(lines.size(), 1u) << put.log;
+  EXPECT_EQ(lines[0]["body"], "PUT b");
 }
 
 TEST(FetchCli, FailOnDecidesTheExitStatus) {
