@@ -127,6 +127,7 @@ class Engine {
 
   void finish(const FetchResult& result);
   void reject(const InputLine& line, const std::string& error_class, const std::string& message);
+  void leave_unread(const InputLine& line);
   void notify(std::string_view text);
   void clear_bar();
   void begin_stop(std::string_view why);
@@ -296,6 +297,15 @@ void Engine::reject(const InputLine& line, const std::string& error_class,
   finish(result);
 }
 
+// A line read after the stop: unprocessed, unless --resume finds it answered already.
+void Engine::leave_unread(const InputLine& line) {
+  if (o_.resume && resume_.answered.contains(line.text)) {
+    ++skipped_;
+  } else {
+    unprocessed_->add(line.text);
+  }
+}
+
 void Engine::begin_stop(std::string_view why) {
   if (phase_ != Phase::running) return;
   phase_ = Phase::stopping;
@@ -327,7 +337,7 @@ corio::Task<> Engine::produce() {
       }
       ++produced_;
       if (phase_ != Phase::running) {
-        unprocessed_->add(line->text);
+        leave_unread(*line);
         break;
       }
       if (o_.resume && resume_.answered.contains(line->text)) {
@@ -593,16 +603,14 @@ corio::Task<int> Engine::run() {
         for (;;) {
           std::optional<InputLine> line = co_await input_->next();
           if (!line) break;
-          unprocessed_->add(line->text);
+          leave_unread(*line);
         }
       } catch (const InputError& e) {
         unread_note = std::string("corio-fetch: ") + e.what() + "\n";
       }
     } else {
       // What was already read from the pipe is listed; only the unread rest is not.
-      while (std::optional<InputLine> line = input_->next_buffered()) {
-        unprocessed_->add(line->text);
-      }
+      while (std::optional<InputLine> line = input_->next_buffered()) leave_unread(*line);
       if (!producer_done_ || !total_) {
         unread_note = "corio-fetch: the input after line " + std::to_string(input_->lines_read()) +
                       " was not read\n";

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -370,6 +371,38 @@ TEST(FetchCli, ResumeSkipsAnsweredUrlsAndRetriesFailedOnes) {
   }
   for (int i = 0; i < 20; ++i) EXPECT_EQ(count[urls[static_cast<std::size_t>(i)]], 1) << i;
   EXPECT_EQ(count["http://127.0.0.1:1/refused"], 2);
+}
+
+// Interrupting a resumed run lists only what is still to do, not what the output answers.
+TEST(FetchCli, SigintDuringAResumedRunDoesNotListAnsweredUrls) {
+  TestServer server;
+  std::vector<std::string> urls = {server.url("/slow/a"), server.url("/slow/b"),
+                                   server.url("/slow/c")};
+  const std::string output = temp("resume_sigint.jsonl");
+  {
+    std::ofstream out(output);
+    for (int i = 0; i < 50; ++i) {
+      urls.push_back(server.url("/ok/" + std::to_string(i)));
+      out << nlohmann::json{{"url", urls.back()}, {"status", 200}}.dump() << "\n";
+    }
+  }
+  const std::string input = write_urls("resume_sigint.txt", urls);
+  const std::string unprocessed = temp("resume_sigint.unprocessed");
+  const std::string log = temp("resume_sigint.log");
+  const pid_t pid = start_fetch({"-i", input, "-o", output, "--resume", "-c", "1", "--grace", "0",
+                                 "--unprocessed", unprocessed, "--progress", "none"},
+                                log);
+  std::this_thread::sleep_for(500ms);
+  ::kill(pid, SIGINT);
+  const int status = wait_exit(pid, 20s);
+  const std::string text = read_file(log);
+  EXPECT_EQ(status, 130) << text;
+  std::vector<std::string> left;
+  std::ifstream list(unprocessed);
+  for (std::string url; std::getline(list, url);) left.push_back(url);
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>(urls.begin(), urls.begin() + 3))) << text;
+  EXPECT_NE(text.find("skipped (--resume): 50"), std::string::npos) << text;
 }
 
 TEST(FetchCli, SigintMidRunLosesNoUrl) {
