@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -58,6 +59,14 @@ int terminal_width() {
   winsize size{};
   if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
   return 80;
+}
+
+// True when both paths name one existing regular file.
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat first {};
+  struct stat second {};
+  return ::stat(a.c_str(), &first) == 0 && ::stat(b.c_str(), &second) == 0 &&
+         S_ISREG(first.st_mode) && first.st_dev == second.st_dev && first.st_ino == second.st_ino;
 }
 
 double seconds_since(Clock::time_point start) {
@@ -180,6 +189,10 @@ bool Engine::prepare() {
                        "' is the input file: it would be overwritten");
     }
     output_ = std::make_unique<OutputWriter>(o_.output, o_.resume);
+    if (!o_.unprocessed.empty() && same_file(o_.output, o_.unprocessed)) {
+      throw OutputError("--unprocessed '" + o_.unprocessed +
+                        "' is the output file: it would be overwritten");
+    }
     unprocessed_ = std::make_unique<UnprocessedSink>(
         o_.unprocessed, [this](std::string_view text) { notify(text); });
     if (!o_.save_dir.empty()) prepare_save_dir(o_.save_dir);

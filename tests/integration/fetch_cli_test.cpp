@@ -343,6 +343,19 @@ TEST(FetchCli, AnOutputThatIsTheInputFileIsRefusedUpFront) {
   EXPECT_EQ(read_file(input), contents);
 }
 
+// The list would truncate the results --resume appends to.
+TEST(FetchCli, AnUnprocessedListThatIsTheOutputIsRefusedUpFront) {
+  const std::string output = temp("same_output.jsonl");
+  std::ofstream(output) << R"({"url":"http://127.0.0.1:1/a","status":200})"
+                        << "\n";
+  const std::string contents = read_file(output);
+  const FetchRun run =
+      fetch({"-o", output, "--resume", "--unprocessed", output, "http://127.0.0.1:1/b"});
+  EXPECT_EQ(run.status, 2) << run.log;
+  EXPECT_NE(run.log.find("is the output file"), std::string::npos) << run.log;
+  EXPECT_EQ(read_file(output), contents);
+}
+
 TEST(FetchCli, ResumeSkipsAnsweredUrlsAndRetriesFailedOnes) {
   TestServer server;
   const std::string output = temp("resume.jsonl");
