@@ -3,7 +3,9 @@
 //
 // submit() is thread-safe. Workers start lazily, one per queued job, up to max_workers; idle
 // workers wait for more work. shutdown() (also run by the destructor) lets queued jobs
-// finish and joins every worker; submitting after shutdown throws RuntimeError.
+// finish and joins every worker; a call made while another thread's shutdown() is joining
+// returns once that join is over. Submitting after shutdown throws RuntimeError. A job must
+// not shut down its own pool (a worker cannot join itself).
 #pragma once
 
 #include <condition_variable>
@@ -42,6 +44,8 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::size_t idle_ = 0;
   bool stopping_ = false;
+  bool joined_ = false;  // the shutdown() that took the workers joined them
+  std::condition_variable joined_cv_;
 };
 
 }  // namespace corio

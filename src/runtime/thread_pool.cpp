@@ -64,12 +64,21 @@ void ThreadPool::work() {
 void ThreadPool::shutdown() {
   std::vector<std::thread> workers;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
+    if (stopping_) {  // another call took the workers: wait until it has joined them
+      joined_cv_.wait(lock, [this] { return joined_; });
+      return;
+    }
     stopping_ = true;
     workers.swap(workers_);
   }
   cv_.notify_all();
   for (auto& worker : workers) worker.join();
+  {
+    std::lock_guard lock(mutex_);
+    joined_ = true;
+  }
+  joined_cv_.notify_all();
 }
 
 std::size_t ThreadPool::worker_count() const {

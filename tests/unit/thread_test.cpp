@@ -338,6 +338,34 @@ TEST(RunInExecutor, ShutDownPoolThrowsRuntimeError) {
   });
 }
 
+// concurrent.futures' shutdown(wait=True) returns only once the workers are done, whichever
+// call got there first: a second shutdown() must not return while a job still runs.
+TEST(ThreadPoolShutdown, EveryConcurrentCallReturnsOnlyOnceTheJobsAreDone) {
+  corio::ThreadPool pool(1);
+  Gate release_job;
+  std::atomic<bool> job_done{false};
+  pool.submit([&] {
+    EXPECT_TRUE(release_job.wait());
+    job_done = true;
+  });
+  std::atomic<int> returned{0};
+  std::atomic<int> returned_early{0};
+  auto shut_down = [&] {
+    pool.shutdown();
+    if (!job_done) ++returned_early;
+    ++returned;
+  };
+  std::thread first(shut_down);
+  std::thread second(shut_down);
+  std::this_thread::sleep_for(100ms);  // both calls are in shutdown(); the job still waits
+  EXPECT_EQ(returned.load(), 0);
+  release_job.open();
+  first.join();
+  second.join();
+  EXPECT_EQ(returned.load(), 2);
+  EXPECT_EQ(returned_early.load(), 0);
+}
+
 // Parity: test_tasks.py RunCoroutineThreadsafeTests.test_run_coroutine_threadsafe.
 TEST(RunCoroutineThreadsafe, ReturnsTheValueThroughTheFuture) {
   corio::run([]() -> corio::Task<> {
