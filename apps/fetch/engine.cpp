@@ -200,8 +200,10 @@ bool Engine::prepare() {
     if (proxies.empty()) proxies.emplace_back();
     for (const std::string& proxy : proxies) {
       http::ClientOptions options;
-      options.headers.set("User-Agent", "corio-fetch/0.1");
       for (const auto& [name, value] : o_.headers) options.headers.add(name, value);
+      if (!options.headers.contains("User-Agent")) {
+        options.headers.set("User-Agent", "corio-fetch/0.1");  // unless -H gave one, as curl
+      }
       options.timeout = http::Timeout::all(
           std::chrono::milliseconds(static_cast<std::int64_t>(o_.timeout * 1000)));
       options.limits.max_connections = o_.concurrency;

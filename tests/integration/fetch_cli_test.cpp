@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include <corio/corio.hpp>
+#include <corio/http/headers.hpp>
 #include <corio/http/server.hpp>
 
 #include "child_process.hpp"
@@ -103,6 +104,13 @@ class TestServer {
       nlohmann::json headers = nlohmann::json::object();
       for (const auto& [name, value] : q.headers()) headers[name] = value;
       co_return ServerResponse::json(headers);
+    });
+    r.get("/user-agents", [](ServerRequest& q) -> corio::Task<ServerResponse> {
+      std::string agents;
+      for (const auto& [name, value] : q.headers()) {
+        if (corio::http::ascii_lower(name) == "user-agent") agents += value + ";";
+      }
+      co_return ServerResponse::text(agents);
     });
     r.route("*", "/method", [](ServerRequest& q) -> corio::Task<ServerResponse> {
       std::string body;
@@ -286,6 +294,23 @@ TEST(FetchCli, DataWithoutAMethodIsPosted) {
   lines = read_lines(output);
   ASSERT_EQ(lines.size(), 1u) << put.log;
   EXPECT_EQ(lines[0]["body"], "PUT b");
+}
+
+// As curl: -H User-Agent replaces the default instead of sending a second one.
+TEST(FetchCli, AUserAgentHeaderReplacesTheDefault) {
+  TestServer server;
+  const std::string output = temp("agent.jsonl");
+  const FetchRun given =
+      fetch({"-q", "-o", output, "-H", "user-agent: mine/1", server.url("/user-agents")});
+  EXPECT_EQ(given.status, 0) << given.log;
+  auto lines = read_lines(output);
+  ASSERT_EQ(lines.size(), 1u) << given.log;
+  EXPECT_EQ(lines[0]["body"], "mine/1;");
+  const FetchRun plain = fetch({"-q", "-o", output, server.url("/user-agents")});
+  EXPECT_EQ(plain.status, 0) << plain.log;
+  lines = read_lines(output);
+  ASSERT_EQ(lines.size(), 1u) << plain.log;
+  EXPECT_EQ(lines[0]["body"], "corio-fetch/0.1;");
 }
 
 TEST(FetchCli, FailOnDecidesTheExitStatus) {
