@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -202,7 +203,13 @@ ParseResult parse_options(int argc, const char* const* argv) {
     options.headers.emplace_back(std::move(name), std::move(value));
   }
   if (app.count("--data") > 0) {
-    if (app.count("--method") == 0) options.method = "POST";  // as curl
+    // As curl: a POST, of a form unless -H names another Content-Type.
+    if (app.count("--method") == 0) options.method = "POST";
+    const bool typed =
+        std::any_of(options.headers.begin(), options.headers.end(), [](const auto& header) {
+          return corio::http::ascii_lower(header.first) == "content-type";
+        });
+    if (!typed) options.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     if (!data.empty() && data.front() == '@') {
       const std::string path = data.substr(1);
       std::ifstream file(path, std::ios::binary);

@@ -112,6 +112,9 @@ class TestServer {
       }
       co_return ServerResponse::text(agents);
     });
+    r.route("*", "/content-type", [](ServerRequest& q) -> corio::Task<ServerResponse> {
+      co_return ServerResponse::text(std::string(q.headers().first("Content-Type").value_or("")));
+    });
     r.route("*", "/method", [](ServerRequest& q) -> corio::Task<ServerResponse> {
       std::string body;
       while (auto piece = co_await q.read_chunk()) body += *piece;
@@ -294,6 +297,23 @@ TEST(FetchCli, DataWithoutAMethodIsPosted) {
   lines = read_lines(output);
   ASSERT_EQ(lines.size(), 1u) << put.log;
   EXPECT_EQ(lines[0]["body"], "PUT b");
+}
+
+// As curl: -d data is a form unless -H says otherwise.
+TEST(FetchCli, DataIsSentAsAFormUnlessAContentTypeIsGiven) {
+  TestServer server;
+  const std::string output = temp("content_type.jsonl");
+  const FetchRun form = fetch({"-q", "-o", output, "-d", "a=1", server.url("/content-type")});
+  EXPECT_EQ(form.status, 0) << form.log;
+  auto lines = read_lines(output);
+  ASSERT_EQ(lines.size(), 1u) << form.log;
+  EXPECT_EQ(lines[0]["body"], "application/x-www-form-urlencoded");
+  const FetchRun json = fetch({"-q", "-o", output, "-H", "content-type: application/json", "-d",
+                               "{}", server.url("/content-type")});
+  EXPECT_EQ(json.status, 0) << json.log;
+  lines = read_lines(output);
+  ASSERT_EQ(lines.size(), 1u) << json.log;
+  EXPECT_EQ(lines[0]["body"], "application/json");
 }
 
 // As curl: -H User-Agent replaces the default instead of sending a second one.
