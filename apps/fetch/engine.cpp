@@ -437,7 +437,7 @@ corio::Task<FetchResult> Engine::fetch(const InputLine& job) {
   result.url = job.text;
   result.line = job.line;
   result.arg = job.arg;
-  const Clock::time_point start = Clock::now();
+  Clock::time_point start;  // the first attempt's start: queueing for limits is not latency
   const auto attempt_limit =
       std::chrono::duration_cast<corio::Loop::Duration>(std::chrono::duration<double>(o_.timeout));
   std::string host;
@@ -448,6 +448,7 @@ corio::Task<FetchResult> Engine::fetch(const InputLine& job) {
     if (hosts_.enabled()) permit = co_await hosts_.acquire(host);
     if (rate_) co_await rate_->acquire();
     if (phase_ != Phase::running) break;  // keeps the last attempt's result, if any
+    if (attempt == 1) start = Clock::now();
 
     result = FetchResult{};
     result.url = job.text;
@@ -516,7 +517,9 @@ corio::Task<FetchResult> Engine::fetch(const InputLine& job) {
     permit = HostLimits::Permit();  // not held while waiting
     co_await corio::sleep(wait);
   }
-  result.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  if (result.attempts > 0) {
+    result.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  }
   co_return result;
 }
 

@@ -333,6 +333,19 @@ TEST(FetchCli, AUserAgentHeaderReplacesTheDefault) {
   EXPECT_EQ(lines[0]["body"], "corio-fetch/0.1;");
 }
 
+// elapsed_ms (and the summary's latency) starts with the first attempt: time queued for
+// --rate is not the server's.
+TEST(FetchCli, ElapsedTimeDoesNotCountWaitingForTheRate) {
+  TestServer server;
+  const std::string output = temp("rate_elapsed.jsonl");
+  const FetchRun run = fetch({"-q", "-o", output, "--rate", "2", server.url("/ok/1"),
+                              server.url("/ok/2"), server.url("/ok/3")});
+  EXPECT_EQ(run.status, 0) << run.log;
+  const auto lines = read_lines(output);
+  ASSERT_EQ(lines.size(), 3u) << run.log;
+  for (const auto& line : lines) EXPECT_LT(line["elapsed_ms"].get<double>(), 400) << line;
+}
+
 TEST(FetchCli, FailOnDecidesTheExitStatus) {
   TestServer server;
   EXPECT_EQ(fetch({"-q", "-o", "/dev/null", server.url("/status/404")}).status, 0);
