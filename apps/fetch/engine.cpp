@@ -544,7 +544,8 @@ corio::Task<> Engine::tick() {
 }
 
 corio::Task<> Engine::count_total() {
-  const std::optional<std::uint64_t> lines = co_await input_->count_file_lines();
+  std::optional<std::uint64_t> lines = 0;  // no input file: the arguments are all
+  if (!o_.input.empty()) lines = co_await input_->count_file_lines();
   if (lines && !total_) total_ = *lines + input_->argument_count();
 }
 

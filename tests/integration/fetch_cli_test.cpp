@@ -651,6 +651,16 @@ TerminalRun run_on_terminal(const std::vector<std::string>& args,
   return run;
 }
 
+// With URLs only on the command line, the total is known from the start.
+TEST(FetchCli, ProgressKnowsTheTotalOfCommandLineUrls) {
+  TestServer server;
+  const FetchRun run = fetch({"-o", "/dev/null", "-c", "1", "-t", "0.3", "--progress", "lines",
+                              "--progress-interval", "0.1", server.url("/slow/1"),
+                              server.url("/slow/2"), server.url("/slow/3")});
+  EXPECT_NE(run.log.find("progress: 0/3 done"), std::string::npos) << run.log;
+  EXPECT_EQ(run.log.find("/? done"), std::string::npos) << run.log;
+}
+
 TEST(FetchCli, ProgressIsABarRedrawnInPlaceOnATerminal) {
   TestServer server;
   std::vector<std::string> urls;
