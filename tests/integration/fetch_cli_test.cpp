@@ -228,6 +228,16 @@ FetchRun fetch(const std::vector<std::string>& args, std::chrono::milliseconds l
   return run;
 }
 
+// Runs corio-fetch with `args`, which write one result to `output`; that result's body, or
+// a failure when the run or its output is not as expected.
+std::string sole_body(const std::vector<std::string>& args, const std::string& output) {
+  const FetchRun run = fetch(args);
+  EXPECT_EQ(run.status, 0) << run.log;
+  const auto lines = read_lines(output);
+  EXPECT_EQ(lines.size(), 1u) << run.log;
+  return lines.size() == 1 ? lines[0]["body"].get<std::string>() : std::string();
+}
+
 std::string write_urls(const std::string& name, const std::vector<std::string>& urls) {
   const std::string path = temp(name);
   std::ofstream out(path);
@@ -287,50 +297,33 @@ TEST(FetchCli, RetriesHonourRetryAfterAndStatusesAndGiveUpAfterTheLimit) {
 TEST(FetchCli, DataWithoutAMethodIsPosted) {
   TestServer server;
   const std::string output = temp("post.jsonl");
-  const FetchRun posted = fetch({"-q", "-o", output, "-d", "a=1", server.url("/method")});
-  EXPECT_EQ(posted.status, 0) << posted.log;
-  auto lines = read_lines(output);
-  ASSERT_EQ(lines.size(), 1u) << posted.log;
-  EXPECT_EQ(lines[0]["body"], "POST a=1");
-  const FetchRun put = fetch({"-q", "-o", output, "-X", "PUT", "-d", "b", server.url("/method")});
-  EXPECT_EQ(put.status, 0) << put.log;
-  lines = read_lines(output);
-  ASSERT_EQ(lines.size(), 1u) << put.log;
-  EXPECT_EQ(lines[0]["body"], "PUT b");
+  EXPECT_EQ(sole_body({"-q", "-o", output, "-d", "a=1", server.url("/method")}, output),
+            "POST a=1");
+  EXPECT_EQ(sole_body({"-q", "-o", output, "-X", "PUT", "-d", "b", server.url("/method")}, output),
+            "PUT b");
 }
 
 // As curl: -d data is a form unless -H says otherwise.
 TEST(FetchCli, DataIsSentAsAFormUnlessAContentTypeIsGiven) {
   TestServer server;
   const std::string output = temp("content_type.jsonl");
-  const FetchRun form = fetch({"-q", "-o", output, "-d", "a=1", server.url("/content-type")});
-  EXPECT_EQ(form.status, 0) << form.log;
-  auto lines = read_lines(output);
-  ASSERT_EQ(lines.size(), 1u) << form.log;
-  EXPECT_EQ(lines[0]["body"], "application/x-www-form-urlencoded");
-  const FetchRun json = fetch({"-q", "-o", output, "-H", "content-type: application/json", "-d",
-                               "{}", server.url("/content-type")});
-  EXPECT_EQ(json.status, 0) << json.log;
-  lines = read_lines(output);
-  ASSERT_EQ(lines.size(), 1u) << json.log;
-  EXPECT_EQ(lines[0]["body"], "application/json");
+  EXPECT_EQ(sole_body({"-q", "-o", output, "-d", "a=1", server.url("/content-type")}, output),
+            "application/x-www-form-urlencoded");
+  EXPECT_EQ(sole_body({"-q", "-o", output, "-H", "content-type: application/json", "-d", "{}",
+                       server.url("/content-type")},
+                      output),
+            "application/json");
 }
 
 // As curl: -H User-Agent replaces the default instead of sending a second one.
 TEST(FetchCli, AUserAgentHeaderReplacesTheDefault) {
   TestServer server;
   const std::string output = temp("agent.jsonl");
-  const FetchRun given =
-      fetch({"-q", "-o", output, "-H", "user-agent: mine/1", server.url("/user-agents")});
-  EXPECT_EQ(given.status, 0) << given.log;
-  auto lines = read_lines(output);
-  ASSERT_EQ(lines.size(), 1u) << given.log;
-  EXPECT_EQ(lines[0]["body"], "mine/1;");
-  const FetchRun plain = fetch({"-q", "-o", output, server.url("/user-agents")});
-  EXPECT_EQ(plain.status, 0) << plain.log;
-  lines = read_lines(output);
-  ASSERT_EQ(lines.size(), 1u) << plain.log;
-  EXPECT_EQ(lines[0]["body"], "corio-fetch/0.1;");
+  EXPECT_EQ(sole_body({"-q", "-o", output, "-H", "user-agent: mine/1", server.url("/user-agents")},
+                      output),
+            "mine/1;");
+  EXPECT_EQ(sole_body({"-q", "-o", output, server.url("/user-agents")}, output),
+            "corio-fetch/0.1;");
 }
 
 // elapsed_ms (and the summary's latency) starts with the first attempt: time queued for
