@@ -8,8 +8,8 @@
 // like one (a line cut short when a run was killed) are skipped and counted; any other line
 // means the file is not an output of this tool.
 //
-// Memory: 8 bytes per answered URL (a 64-bit hash of it; a collision, about 1 in 10^19 per
-// pair, would skip a URL).
+// Memory: about 44 bytes per answered URL (a 64-bit hash of it in a std::unordered_set: a
+// node from malloc and a bucket; a collision, about 1 in 10^19 per pair, would skip a URL).
 #pragma once
 
 #include <cstddef>
