@@ -58,18 +58,6 @@ CLI::Validator number_in(double min, bool above, double max) {
       range);
 }
 
-bool is_token(std::string_view text) {
-  if (text.empty()) return false;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) == 0 &&
-        std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 ParseResult parse_options(int argc, const char* const* argv) {
@@ -185,7 +173,7 @@ ParseResult parse_options(int argc, const char* const* argv) {
   if (options.save_dir.empty() == false && options.no_body) {
     return usage_error("--save-dir and --no-body exclude each other");
   }
-  if (!is_token(options.method)) {
+  if (!corio::http::is_token(options.method)) {
     return usage_error("invalid method '" + options.method + "'");
   }
   for (const std::string& header : raw_headers) {
