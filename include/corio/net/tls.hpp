@@ -133,9 +133,10 @@ struct TlsConnectOptions {
   // no SNI, and with verification on the certificate must name the peer's IP address (a
   // Unix socket peer then has nothing to check and connect() throws std::invalid_argument).
   // A fully qualified name's trailing dot is dropped for both ("example.com." is sent and
-  // checked as example.com, as curl does). A name starting with a dot is refused
-  // (std::invalid_argument), as Python's ssl does: OpenSSL would take ".example.com" to
-  // match any subdomain.
+  // checked as example.com, as curl does). An IPv6 address's zone ("fe80::1%eth0", given
+  // here or the peer's) is left out of the check: certificates name bare addresses. A name
+  // starting with a dot is refused (std::invalid_argument), as Python's ssl does: OpenSSL
+  // would take ".example.com" to match any subdomain.
   std::string server_hostname;
   // The whole handshake must finish within this; nullopt: no limit. asyncio's
   // ssl_handshake_timeout, with the same 60 s default.
