@@ -7,15 +7,21 @@
 #include "transport_reads.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -566,6 +572,126 @@ TEST(Unix, AConnectWaitingForBacklogRoomTimesOutWithoutLeaking) {
                  corio::TimeoutError);
     EXPECT_EQ(open_fd_count(), before);
   });
+}
+
+namespace {
+
+using corio::net::UnixListener;
+using corio::net::UnixStream;
+
+// A directory of its own under the test's temporary directory, removed with its contents.
+class ScratchDirectory {
+ public:
+  ScratchDirectory() {
+    std::string pattern = ::testing::TempDir() + "corio-unix-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  ~ScratchDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  [[nodiscard]] std::string operator/(const char* name) const { return path_ + "/" + name; }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
+
+bool exists(const std::string& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0;
+}
+
+bool is_socket(const std::string& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0 && S_ISSOCK(info.st_mode);
+}
+
+}  // namespace
+
+// asyncio's create_unix_server(cleanup_socket=True), the default since Python 3.13.
+TEST(Unix, ClosingOrDroppingTheListenerRemovesItsSocketFile) {
+  const ScratchDirectory directory;
+  const std::string closed = directory / "closed.sock";
+  const std::string dropped = directory / "dropped.sock";
+  corio::run([&]() -> corio::Task<> {
+    auto listener = UnixListener::bind(closed);
+    EXPECT_TRUE(is_socket(closed));
+    auto client = co_await UnixStream::connect(closed);
+    auto peer = co_await listener.accept();
+    listener.close();
+    EXPECT_FALSE(exists(closed));
+    listener.close();
+    {
+      auto original = UnixListener::bind(dropped);
+      auto moved = std::move(original);
+      original.close();  // owns nothing any more
+      EXPECT_TRUE(is_socket(dropped));
+    }
+    EXPECT_FALSE(exists(dropped));
+  });
+}
+
+// A server that took the path over, or a file put in the socket's place, is not the socket
+// this listener created: closing leaves it where it is.
+TEST(Unix, ClosingLeavesAFileThatReplacedTheSocket) {
+  const ScratchDirectory directory;
+  const std::string taken = directory / "taken.sock";
+  const std::string replaced = directory / "replaced.sock";
+  corio::run([&]() -> corio::Task<> {
+    auto first = UnixListener::bind(taken);
+    auto second = UnixListener::bind(taken);  // removes the first one's file, binds anew
+    first.close();
+    EXPECT_TRUE(is_socket(taken));
+    auto client = co_await UnixStream::connect(taken);
+    auto peer = co_await second.accept();
+    co_await peer.write_all("still here");
+    peer.close();
+    EXPECT_EQ(co_await read_all(client), "still here");
+    second.close();
+    EXPECT_FALSE(exists(taken));
+
+    auto third = UnixListener::bind(replaced);
+    ::unlink(replaced.c_str());
+    std::ofstream(replaced) << "not a socket";
+    third.close();
+    std::ifstream kept(replaced);
+    std::string content;
+    std::getline(kept, content);
+    EXPECT_EQ(content, "not a socket");
+  });
+}
+
+// "@name" is an abstract name, not a file: a socket file that happens to be called
+// "@name" in the working directory is somebody else's.
+TEST(Unix, ClosingAnAbstractListenerRemovesNoFile) {
+  const ScratchDirectory directory;
+  const std::string name = "@corio-abstract-" + std::to_string(::getpid());
+  const int previous = ::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(previous, 0);
+  ASSERT_EQ(::chdir(directory.path().c_str()), 0);
+  // A path socket whose file name starts with '@', bound without corio.
+  const int other = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, name.data(), name.size());
+  const int bound = ::bind(other, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+  const int bind_error = bound == 0 ? 0 : errno;
+  corio::run([&]() -> corio::Task<> {
+    auto listener = UnixListener::bind(name);
+    auto client = co_await UnixStream::connect(name);
+    listener.close();
+    co_return;
+  });
+  const bool kept = is_socket(name);
+  ::close(other);
+  EXPECT_EQ(::fchdir(previous), 0);
+  ::close(previous);
+  EXPECT_EQ(bound, 0) << std::strerror(bind_error);
+  EXPECT_TRUE(kept);
 }
 
 TEST(Udp, EchoesDatagramsAndReportsTheSender) {
