@@ -10,22 +10,50 @@
 
 namespace corio_fetch {
 
+namespace {
+
+using Duration = corio::Loop::Duration;
+using TimePoint = corio::Loop::TimePoint;
+
+// `seconds` (≥ 0, maybe inf) as a Duration, saturated at Duration::max() (292 years): a
+// rate of 1e-300/s is valid and means "one request, then none for as long as the clock
+// can count", not a float-to-integer overflow.
+Duration saturated(double seconds) noexcept {
+  constexpr double limit = std::chrono::duration<double>(Duration::max()).count();
+  if (!(seconds < limit)) return Duration::max();  // also inf and nan
+  if (!(seconds > 0)) return Duration::zero();
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+}
+
+TimePoint add_saturated(TimePoint at, Duration d) noexcept {
+  // d ≥ 0 here.
+  return at.time_since_epoch() > Duration::max() - d ? TimePoint::max() : at + d;
+}
+
+TimePoint sub_saturated(TimePoint at, Duration d) noexcept {
+  return at.time_since_epoch() < Duration::min() + d ? TimePoint::min() : at - d;
+}
+
+}  // namespace
+
 TokenBucket::TokenBucket(double rate, double burst)
-    : interval_(std::chrono::duration_cast<corio::Loop::Duration>(
-          std::chrono::duration<double>(1.0 / rate))),
-      tolerance_(std::chrono::duration_cast<corio::Loop::Duration>(
-          std::chrono::duration<double>((std::max(burst, 1.0) - 1.0) / rate))) {}
+    : interval_(saturated(1.0 / rate)),
+      tolerance_(saturated((std::max(burst, 1.0) - 1.0) / rate)) {}
 
 corio::Loop::Duration TokenBucket::reserve(corio::Loop::TimePoint now) noexcept {
-  const corio::Loop::TimePoint slot = std::max(next_, now);
-  next_ = slot + interval_;
-  const corio::Loop::TimePoint start = slot - tolerance_;
-  return start > now ? start - now : corio::Loop::Duration::zero();
+  const TimePoint slot = std::max(next_, now);
+  next_ = add_saturated(slot, interval_);
+  const TimePoint start = sub_saturated(slot, tolerance_);
+  // start > now ≥ a steady clock's (non-negative) epoch: the difference cannot overflow.
+  return start > now ? start - now : Duration::zero();
 }
 
 corio::Task<> TokenBucket::acquire() {
-  const corio::Loop::Duration wait = reserve(corio::Loop::current().now());
-  if (wait > corio::Loop::Duration::zero()) co_await corio::sleep(wait);
+  const TimePoint now = corio::Loop::current().now();
+  const Duration wait = reserve(now);
+  // sleep_until(now + wait), not sleep(wait): sleep() adds `wait` to a later reading of the
+  // clock, which overflows when the slot is at the end of time (a rate like 1e-300/s).
+  if (wait > Duration::zero()) co_await corio::sleep_until(now + wait);
 }
 
 bool TokenBucket::is_full(corio::Loop::TimePoint now) const noexcept {

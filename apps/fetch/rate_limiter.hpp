@@ -26,6 +26,9 @@ namespace corio_fetch {
 class TokenBucket {
  public:
   // `rate` tokens per second (> 0), at most `burst` (≥ 1) taken at once after idleness.
+  // Any positive rate is valid: one whose interval (1/rate) or tolerance ((burst-1)/rate)
+  // exceeds what the clock can count (2^63 ns, about 292 years) saturates there, so
+  // `--rate 1e-300` lets the first request go and every later one waits "forever".
   TokenBucket(double rate, double burst);
 
   // Reserves the next slot at `now` and returns how long until it comes (zero: at once).
@@ -37,9 +40,10 @@ class TokenBucket {
   [[nodiscard]] bool is_full(corio::Loop::TimePoint now) const noexcept;
 
  private:
-  corio::Loop::Duration interval_;   // 1 / rate
-  corio::Loop::Duration tolerance_;  // (burst - 1) * interval
+  corio::Loop::Duration interval_;   // 1 / rate, at most Duration::max()
+  corio::Loop::Duration tolerance_;  // (burst - 1) * interval, at most Duration::max()
   corio::Loop::TimePoint next_{};    // theoretical arrival time of the next request
+                                     // (TimePoint::max(): never again)
 };
 
 class HostLimits {

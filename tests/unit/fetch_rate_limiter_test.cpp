@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <limits>
 #include <vector>
 
 #include <corio/corio.hpp>
@@ -51,6 +52,52 @@ TEST(FetchTokenBucket, ABurstGoesAtOnceThenTheRateHolds) {
   EXPECT_NEAR(std::chrono::duration<double>(bucket.reserve(now)).count(), 0.1, 1e-6);
   EXPECT_FALSE(bucket.is_full(now));
   EXPECT_TRUE(bucket.is_full(now + 1s));
+}
+
+// --rate 1e-300 (or a denormal) means one request, then none for as long as the clock can
+// count: the interval saturates at 292 years instead of overflowing the nanosecond clock.
+TEST(FetchTokenBucket, TinyRatesSaturateInsteadOfOverflowing) {
+  const double rates[] = {1e-10, 1e-20, 1e-300, 1e-310, std::numeric_limits<double>::denorm_min()};
+  const corio::Loop::TimePoint now = corio::Loop::TimePoint{} + 1000s;
+  constexpr auto century = std::chrono::hours(24 * 365 * 100);
+  for (const double rate : rates) {
+    TokenBucket bucket(rate, 1);
+    EXPECT_EQ(bucket.reserve(now), 0ns) << rate;
+    EXPECT_GT(bucket.reserve(now), century) << rate;
+    EXPECT_GT(bucket.reserve(now + 1s), century) << rate;  // saturated: no wrap-around
+    EXPECT_FALSE(bucket.is_full(now + century)) << rate;
+  }
+}
+
+// A deep burst at a low rate: a tolerance of (1e9 - 1) / 1e-3 seconds also saturates.
+TEST(FetchTokenBucket, ADeepBurstAtALowRateGoesAtOnce) {
+  for (const double rate : {1e-3, 1e-300}) {
+    TokenBucket bucket(rate, 1e9);
+    const corio::Loop::TimePoint now = corio::Loop::TimePoint{} + 1s;
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(bucket.reserve(now), 0ns) << rate << " " << i;
+  }
+}
+
+// On the real clock: the second acquire() waits (for ~292 years) until cancelled.
+TEST(FetchTokenBucket, ATinyRateLetsOneRequestGoThenWaitsUntilCancelled) {
+  corio::run([]() -> corio::Task<> {
+    TokenBucket bucket(1e-300, 1);
+    co_await bucket.acquire();
+    bool second = false;
+    auto waiter = corio::spawn([&]() -> corio::Task<> {
+      co_await bucket.acquire();
+      second = true;
+    });
+    co_await corio::sleep(20ms);
+    EXPECT_FALSE(second);
+    EXPECT_FALSE(waiter.done());
+    waiter.cancel();
+    try {
+      co_await waiter;
+    } catch (const corio::CancelledError&) {
+    }
+    EXPECT_FALSE(second);
+  }());
 }
 
 TEST(FetchTokenBucket, ConcurrentWaitersStartInOrderAtTheRate) {
