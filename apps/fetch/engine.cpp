@@ -1,14 +1,17 @@
 // apps/fetch/engine.cpp — corio-fetch's producer, workers, progress ticker and shutdown.
 #include "engine.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -73,17 +76,39 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Where URLs an interruption left go: a file written as they come, or stderr at the end
+// Where the URLs a run did not process go: --unprocessed FILE, or stderr at the end
 // through `say` (which first clears a progress bar).
+//
+// FILE is checked up front but left as it is until the run needs it: it is replaced (by
+// the URLs as they come) once the first one is left, or emptied by finish() when none is.
+// So after every run that got going it lists exactly that run's leftovers, while a run
+// refused before any request (a bad --save-dir, say) keeps an earlier run's list intact.
 class UnprocessedSink {
  public:
+  // Throws OutputError when FILE cannot be written.
   UnprocessedSink(const std::string& path, std::function<void(std::string_view)> say)
-      : say_(std::move(say)) {
-    if (!path.empty()) file_ = std::make_unique<OutputWriter>(path, false);
+      : say_(std::move(say)), path_(path) {
+    if (path_.empty() || path_ == "-") return;  // "-": stdout, as OutputWriter takes it
+    struct stat info {};
+    const bool existed = ::stat(path_.c_str(), &info) == 0;
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      throw OutputError("cannot open --unprocessed '" + path_ + "': " + std::strerror(errno));
+    }
+    ::close(fd);
+    created_ = !existed;
   }
+  UnprocessedSink(const UnprocessedSink&) = delete;
+  UnprocessedSink& operator=(const UnprocessedSink&) = delete;
+  ~UnprocessedSink() {
+    // Created by the check above for a run that never started: leave no trace.
+    if (created_ && !file_ && !finished_) ::unlink(path_.c_str());
+  }
+
   void add(std::string_view url) {
     ++count_;
-    if (file_) {
+    if (!path_.empty()) {
+      open();
       file_->write(url);
       file_->write("\n");
     } else {
@@ -104,14 +129,29 @@ class UnprocessedSink {
       pending_.clear();
     }
   }
+  // The run is over: writes out what is left, and empties FILE if nothing was left.
+  void finish() {
+    finished_ = true;
+    if (!path_.empty()) open();
+    flush();
+  }
   [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
-  [[nodiscard]] std::string where() const { return file_ ? file_->path() : "stderr"; }
+  [[nodiscard]] std::string where() const {
+    return path_.empty() ? "stderr" : path_ == "-" ? "stdout" : path_;
+  }
 
  private:
+  void open() {
+    if (!file_) file_ = std::make_unique<OutputWriter>(path_, false);  // truncates
+  }
+
   std::function<void(std::string_view)> say_;
+  std::string path_;  // "": stderr
   std::unique_ptr<OutputWriter> file_;
   std::string pending_;
   bool header_written_ = false;
+  bool created_ = false;
+  bool finished_ = false;
   std::uint64_t count_ = 0;
 };
 
@@ -636,12 +676,19 @@ corio::Task<int> Engine::run() {
       }
     }
   }
-  try {
-    output_->flush();
-    unprocessed_->flush();
-  } catch (const OutputError& e) {
+  auto report = [this](const OutputError& e) {
     if (fatal_.empty()) fatal_ = e.what();
     notify("corio-fetch: " + std::string(e.what()) + "\n");
+  };
+  try {
+    output_->flush();
+  } catch (const OutputError& e) {
+    report(e);
+  }
+  try {
+    unprocessed_->finish();
+  } catch (const OutputError& e) {
+    report(e);
   }
   for (auto& client : clients_) co_await client.aclose();
   loop.remove_signal_handler(SIGTERM);

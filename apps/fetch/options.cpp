@@ -146,7 +146,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
       ->capture_default_str()
       ->check(number_in(0, false, max_seconds));
   app.add_option("--unprocessed", options.unprocessed,
-                 "After an interruption, write unprocessed URLs here (default: stderr)")
+                 "Write the URLs this run leaves unprocessed here, emptied when none "
+                 "(default: stderr)")
       ->type_name("FILE");
   app.add_option("--fail-on", fail_on,
                  "Exit 1 when any URL got no response (error), also on 4xx/5xx (http), or never")

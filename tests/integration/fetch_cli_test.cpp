@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -405,6 +406,34 @@ TEST(FetchCli, AnUnprocessedListThatIsTheOutputIsRefusedUpFront) {
   EXPECT_EQ(run.status, 2) << run.log;
   EXPECT_NE(run.log.find("is the output file"), std::string::npos) << run.log;
   EXPECT_EQ(read_file(output), contents);
+}
+
+// After a run that got going, --unprocessed FILE lists exactly what that run left: nothing
+// for a complete run. A run refused before any request leaves an earlier list as it was
+// (and creates no file), so a mistyped rerun does not lose what is left to do.
+TEST(FetchCli, TheUnprocessedFileIsEmptiedByACompleteRunAndKeptByARefusedOne) {
+  TestServer server;
+  const std::string left = temp("left_kept.txt");
+  const std::string earlier = "http://127.0.0.1:1/left-by-an-earlier-run\n";
+  std::ofstream(left) << earlier;
+  const std::string not_a_dir = write_urls("left_not_a_dir", {"x"});
+  const FetchRun refused = fetch({"-q", "-o", "/dev/null", "--unprocessed", left, "--save-dir",
+                                  not_a_dir + "/bodies", server.url("/ok/1")});
+  EXPECT_EQ(refused.status, 2) << refused.log;
+  EXPECT_EQ(read_file(left), earlier) << refused.log;
+
+  const std::string missing = temp("left_missing.txt");
+  std::remove(missing.c_str());
+  const FetchRun refused_too = fetch({"-q", "-o", "/dev/null", "--unprocessed", missing,
+                                      "--save-dir", not_a_dir + "/bodies", server.url("/ok/1")});
+  EXPECT_EQ(refused_too.status, 2) << refused_too.log;
+  EXPECT_NE(::access(missing.c_str(), F_OK), 0) << "a refused run created " << missing;
+
+  const FetchRun complete =
+      fetch({"-q", "-o", "/dev/null", "--unprocessed", left, server.url("/ok/1")});
+  EXPECT_EQ(complete.status, 0) << complete.log;
+  EXPECT_EQ(::access(left.c_str(), F_OK), 0);
+  EXPECT_EQ(read_file(left), "") << complete.log;
 }
 
 TEST(FetchCli, ResumeSkipsAnsweredUrlsAndRetriesFailedOnes) {
