@@ -76,13 +76,23 @@ void validate_host_name(std::string_view host) {
   }
 }
 
-// RFC 6761 §6.3: "localhost", in any case and fully qualified or not, is never asked of a
-// DNS server. c-ares 1.18 knows only the exact lowercase spelling, and for the hosts file
-// only the one without the trailing dot.
+// RFC 6761 §6.3: "localhost" and every name under it ("api.localhost"), in any case and
+// fully qualified or not, are never asked of a DNS server. c-ares 1.18 knows only the exact
+// lowercase "localhost", and for the hosts file only without the trailing dot.
 bool is_localhost(std::string_view host) {
+  constexpr std::string_view kLocalhost = "localhost";
   if (host.back() == '.') host.remove_suffix(1);
-  return host.size() == 9 && ::strncasecmp(host.data(), "localhost", 9) == 0;
+  if (host.size() < kLocalhost.size()) return false;
+  const std::string_view last = host.substr(host.size() - kLocalhost.size());
+  if (::strncasecmp(last.data(), kLocalhost.data(), kLocalhost.size()) != 0) return false;
+  return host.size() == kLocalhost.size() || host[host.size() - kLocalhost.size() - 1] == '.';
 }
+
+// What the hosts file is asked for every localhost name. c-ares matches hosts-file names
+// without regard to case, but adds its own loopback answer when the file has none only for
+// the lowercase spelling, and that answer leaks 10 bytes (AF_INET6 with no "::1 localhost"
+// line). Another spelling keeps c-ares to the file; lookup() supplies the loopback instead.
+constexpr const char* kHostsFileLocalhost = "Localhost";
 
 // The loopback addresses of `family`, in RFC 6724 order.
 std::vector<SocketAddress> loopback(int family, std::uint16_t port) {
@@ -313,8 +323,8 @@ Task<std::vector<SocketAddress>> lookup(const std::string& host, std::uint16_t p
                                         const ResolveOptions& options) {
   ensure_library(host);
   const bool localhost = is_localhost(host);
-  // The hosts file may name localhost's addresses, but only without the trailing dot.
-  Query query(localhost ? host.substr(0, 9) : host, port, options, localhost);
+  // The hosts file may name localhost's addresses; a name under localhost gets the same.
+  Query query(localhost ? std::string(kHostsFileLocalhost) : host, port, options, localhost);
   query.start(options.family);
   co_await query.finished();
   if (!localhost) co_return query.take_result();

@@ -6,9 +6,12 @@
 //   auto fast = co_await corio::net::resolve("example.com", 443, {.timeout = 2s});
 //
 // The loop itself drives c-ares: no thread, no blocking call. /etc/hosts is consulted before
-// DNS (c-ares lookups "fb"), and "localhost" (in any case, with or without the trailing dot)
-// never leaves the machine: the hosts file's addresses, else the loopback (RFC 6761). IP
-// literals ("127.0.0.1", "::1", "[::1]", "fe80::1%eth0") come back at once, without c-ares.
+// DNS (c-ares lookups "fb"). "localhost" and every name under it ("api.localhost",
+// "a.b.localhost."), in any case, with or without the trailing dot, never leave the machine
+// (RFC 6761 §6.3): each gets localhost's addresses from the hosts file, else the loopback
+// (::1 and 127.0.0.1, as the family allows). The hosts file is not asked about a name under
+// localhost itself. IP literals ("127.0.0.1", "::1", "[::1]", "fe80::1%eth0") come back at
+// once, without c-ares.
 //
 // Defines: corio::net::ResolveOptions, corio::net::resolve.
 #pragma once
