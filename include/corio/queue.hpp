@@ -17,14 +17,16 @@
 // by `Compare` (PriorityQueue, like heapq; equal items in no particular order).
 //
 // Fairness: FIFO among waiting getters and among waiting putters. A put() while getters wait
-// hands the longest waiting getter the item (Queue) or a claim on one item, which it takes
-// when it resumes — the first out by then, as in asyncio (LifoQueue, PriorityQueue: an item
+// gives the longest waiting getter a claim on one item, which it takes when it resumes — the
+// first out by then, as in asyncio (Queue: the oldest item; LifoQueue, PriorityQueue: an item
 // put later may come out first). A get() from a full queue promises the freed slot to the
 // longest waiting putter. So a task arriving between that hand-off and the waiter's
 // resumption cannot overtake it (asyncio lets it, and makes the waiter wait again). Until
 // that waiter resumes, its item or slot still counts against maxsize (full() says so) but no
 // longer in qsize() — in asyncio it shows in qsize() too.
-// A waiter cancelled after a hand-off gives back what it was handed: nothing is lost.
+// A waiter cancelled after a hand-off passes its claim or slot on to the next waiter (or
+// drops the claim): nothing is lost, and items still come out in the queue's order to
+// getters in arrival order (asyncio's test_get_cancel_drop_many_pending_readers).
 //
 // Shutdown (3.13): shutdown() makes put() raise QueueShutDown at once, and get() once the
 // queue is empty; shutdown(true) also drops every queued item (counting each as done for
@@ -44,7 +46,6 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -75,18 +76,15 @@ class QueueShutDown : public std::runtime_error {
 
 namespace detail {
 
-// Item stores: push/pop in the queue's order. kHandsOver: an item put while getters wait may
-// go straight to the longest waiting one, since no item put later can come out before it
-// (FIFO only); push_oldest then puts back an item handed to a getter that was cancelled
-// before taking it, where it would have been had nobody taken it. Other stores keep such an
-// item and let the getter pop whatever comes out first when it resumes.
+// Item stores: push/pop in the queue's order. An item put while getters wait stays in the
+// store; the woken getter pops whatever comes out first when it resumes. (Handing a FIFO
+// getter its item directly would reorder items when a woken getter is cancelled: its item
+// would have to move down the line of getters woken after it.)
 template <class T>
 class FifoStore {
  public:
-  static constexpr bool kHandsOver = true;
   [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
   void push(T&& item) { items_.push_back(std::move(item)); }
-  void push_oldest(T&& item) { items_.push_front(std::move(item)); }
   T pop() {
     T item = std::move(items_.front());
     items_.pop_front();
@@ -101,7 +99,6 @@ class FifoStore {
 template <class T>
 class LifoStore {
  public:
-  static constexpr bool kHandsOver = false;
   [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }
   void push(T&& item) { items_.push_back(std::move(item)); }
   T pop() {
@@ -119,7 +116,6 @@ class LifoStore {
 template <class T, class Compare>
 class PriorityStore {
  public:
-  static constexpr bool kHandsOver = false;
   explicit PriorityStore(Compare less = Compare()) : later_{std::move(less)} {}
   [[nodiscard]] std::size_t size() const noexcept { return heap_.size(); }
   void push(T&& item) {
@@ -167,19 +163,21 @@ class BasicQueue {
            "corio: Queue destroyed while tasks wait on it");
   }
 
-  // Items in the queue (not counting those already handed to a getter that has not resumed).
-  [[nodiscard]] std::size_t qsize() const noexcept { return store_.size() - claimed_in_store(); }
+  // Items in the queue (not counting those claimed by a getter that has not resumed).
+  [[nodiscard]] std::size_t qsize() const noexcept {
+    return store_.size() - std::min(handed_, store_.size());  // shutdown(true) emptied store_
+  }
   // The capacity given at construction; 0 means unbounded.
   [[nodiscard]] std::size_t maxsize() const noexcept { return maxsize_; }
   [[nodiscard]] bool empty() const noexcept { return qsize() == 0; }
   // True when put() would suspend: maxsize items are queued or promised. Never for maxsize 0.
   [[nodiscard]] bool full() const noexcept {
-    return maxsize_ > 0 && store_.size() + held_by_getters() + reserved_ >= maxsize_;
+    return maxsize_ > 0 && store_.size() + reserved_ >= maxsize_;
   }
   // True once shutdown() was called.
   [[nodiscard]] bool is_shut_down() const noexcept { return state_ != State::open; }
 
-  // Queues `item` now, or hands it to the longest waiting getter.
+  // Queues `item` now; the longest waiting getter, if any, is woken to take it.
   // Throws QueueShutDown after shutdown(), QueueFull when full().
   void put_nowait(T item) {
     if (state_ != State::open) throw QueueShutDown();
@@ -211,19 +209,19 @@ class BasicQueue {
   // Cancellation: the item is not put (it is destroyed with the awaiter). A waiter leaves the
   //               queue at once; one cancelled after a get() promised it the freed slot
   //               passes the slot to the next waiting putter.
-  // Owns:         the item, until it is queued or handed to a getter.
+  // Owns:         the item, until it is queued.
   [[nodiscard]] PutAwaiter put(T item) { return PutAwaiter(*this, std::move(item)); }
 
   // co_await q.get(): takes the next item; suspends while the queue is empty. Waiting getters
-  // are served in FIFO order; the put() that wakes one hands it its item (Queue) or a claim
-  // on the first item out when it resumes (LifoQueue, PriorityQueue).
+  // are served in FIFO order; the put() that wakes one gives it a claim on the first item out
+  // when it resumes.
   // Throws:       QueueShutDown when the queue is empty and shut down (also when that
   //               happens while waiting, and when shutdown(true) drops the item it was
   //               handed); CancelledError if the waiting task is cancelled.
   // Cancellation: safe, no item is lost. A waiter leaves the queue at once; one cancelled
-  //               after a put() handed it an item gives the item to the next waiting getter,
-  //               or back to the queue where it was.
-  // Owns:         the handed item (Queue), until the getter resumes.
+  //               after a put() woke it passes its claim to the next waiting getter, or
+  //               leaves the item queued, and items keep their order.
+  // Owns:         nothing; the item stays in the queue until the getter resumes.
   [[nodiscard]] GetAwaiter get() noexcept { return GetAwaiter(*this); }
 
   // Marks one item taken by get() as processed (for join()).
@@ -241,14 +239,14 @@ class BasicQueue {
 
   // Shuts the queue down (3.13): put() raises QueueShutDown from now on; get() raises it
   // once the queue is empty. Every waiting putter and getter is woken to raise it.
-  // immediate: also drops the queued items (and those handed to getters that have not
-  // resumed yet, which then raise), counting each as task_done() for join(); get() then
+  // immediate: also drops the queued items (those claimed by woken getters that have not
+  // resumed yet too: they raise), counting each as task_done() for join(); get() then
   // raises at once and join() returns once nothing taken earlier is left unfinished.
   void shutdown(bool immediate = false) noexcept {
     if (state_ == State::open) state_ = State::shut_down;
     if (immediate && state_ != State::drained) {
       state_ = State::drained;
-      const std::size_t dropped = store_.size() + held_by_getters();
+      const std::size_t dropped = store_.size();
       store_.clear();
       unfinished_ -= std::min(unfinished_, dropped);
       if (unfinished_ == 0) finished_.set();
@@ -294,71 +292,37 @@ class BasicQueue {
       }
       --queue->handed_;
       if (queue->state_ == State::drained) {  // shutdown(true) dropped it after the hand-off
-        handed.reset();
         resume_or_raise();
         throw QueueShutDown();
       }
       if (take_cancellation()) {
-        queue->give_back(*this);
+        queue->give_back();
         throw CancelledError();
       }
-      T item = queue->take_claimed(*this);
+      T item = queue->store_.pop();
       queue->free_slot();
       return item;
     }
 
     BasicQueue* queue;
-    bool claimed = false;     // a put() handed this getter an item (or a claim on one)
-    std::optional<T> handed;  // that item, for kHandsOver stores
+    bool claimed = false;  // a put() gave this getter a claim on one item
   };
 
  private:
-  // Items in the store that woken getters will take (not kHandsOver stores).
-  [[nodiscard]] std::size_t claimed_in_store() const noexcept {
-    return Store::kHandsOver ? 0 : handed_;
-  }
-  // Items handed to woken getters, outside the store (kHandsOver stores).
-  [[nodiscard]] std::size_t held_by_getters() const noexcept {
-    return Store::kHandsOver ? handed_ : 0;
-  }
-
-  // Gives the longest waiting getter `item`, or queues `item` and gives that getter a claim
-  // on the first item out; false (item untouched) when no getter waits.
-  bool hand_to_getter(T& item) {
-    auto* getter = static_cast<GetAwaiter*>(getters_.front());
-    if (getter == nullptr) return false;
-    if constexpr (Store::kHandsOver) {
-      getter->handed.emplace(std::move(item));
-    } else {
-      store_.push(std::move(item));
-    }
-    getters_.pop_front();
-    wake_claimed(*getter);
-    return true;
+  // Queues `item`; the longest waiting getter, if any, gets a claim on the first item out.
+  void deliver(T&& item) {
+    store_.push(std::move(item));
+    if (auto* getter = static_cast<GetAwaiter*>(getters_.pop_front())) wake_claimed(*getter);
   }
   void wake_claimed(GetAwaiter& getter) noexcept {
     getter.claimed = true;
     ++handed_;
     getter.wake();
   }
-  void deliver(T&& item) {
-    if (!hand_to_getter(item)) store_.push(std::move(item));
-  }
-  // What a cancelled getter was handed goes to the next waiting getter, or stays queued (an
-  // item handed over goes back where it came from).
-  void give_back(GetAwaiter& getter) {
-    if constexpr (Store::kHandsOver) {
-      if (!hand_to_getter(*getter.handed)) store_.push_oldest(std::move(*getter.handed));
-    } else if (auto* next = static_cast<GetAwaiter*>(getters_.pop_front())) {
-      wake_claimed(*next);
-    }
-  }
-  T take_claimed(GetAwaiter& getter) {
-    if constexpr (Store::kHandsOver) {
-      return std::move(*getter.handed);
-    } else {
-      return store_.pop();
-    }
+  // The claim of a cancelled getter goes to the next waiting getter; with none, the item just
+  // stays queued, in its place.
+  void give_back() noexcept {
+    if (auto* next = static_cast<GetAwaiter*>(getters_.pop_front())) wake_claimed(*next);
   }
   // A slot became free: promise it to the longest waiting putter.
   void free_slot() noexcept {
@@ -371,7 +335,7 @@ class BasicQueue {
 
   Store store_;
   std::size_t maxsize_;
-  std::size_t handed_ = 0;      // items handed (or claimed) to getters not resumed yet
+  std::size_t handed_ = 0;      // items in store_ claimed by getters not resumed yet
   std::size_t reserved_ = 0;    // slots promised to putters that have not resumed yet
   std::size_t unfinished_ = 0;  // items put and not yet task_done()
   State state_ = State::open;

@@ -361,6 +361,53 @@ TEST(Queue, AGetterCancelledAfterTheHandOffPassesItsItemToTheNextGetter) {
   });
 }
 
+// Parity: the same test's order. Items and getters both stay first-in first-out: the item the
+// cancelled getter was woken for goes to the next getter in line, not behind the items put
+// after it (asyncio: reader2 gets 1, reader3 gets 2).
+TEST(Queue, AGetterCancelledAfterTheHandOffKeepsItemsAndGettersInOrder) {
+  corio::run([]() -> corio::Task<> {
+    corio::Queue<int> q;
+    std::vector<std::pair<int, int>> got;  // (getter, item) in the order getters resumed
+    auto get = [&](int id) -> corio::Task<> { got.emplace_back(id, co_await q.get()); };
+    auto reader1 = corio::spawn(get(1));
+    auto reader2 = corio::spawn(get(2));
+    auto reader3 = corio::spawn(get(3));
+    auto reader4 = corio::spawn(get(4));
+    co_await corio::yield_now();
+    q.put_nowait(1);  // woken: reader1, reader2
+    q.put_nowait(2);
+    reader1.cancel();
+    EXPECT_THROW(co_await reader1, corio::CancelledError);
+    q.put_nowait(3);
+    co_await reader2;
+    co_await reader3;
+    co_await reader4;
+    const std::vector<std::pair<int, int>> expected{{2, 1}, {3, 2}, {4, 3}};
+    EXPECT_EQ(got, expected);
+    EXPECT_TRUE(q.empty());
+  });
+}
+
+// The order also holds when the cancelled getter was the last one waiting: its item goes
+// back to the front of the queue, before the items put after it.
+TEST(Queue, AnItemGivenBackByACancelledGetterComesOutFirst) {
+  corio::run([]() -> corio::Task<> {
+    corio::Queue<int> q;
+    auto get = [&]() -> corio::Task<int> { co_return co_await q.get(); };
+    auto reader1 = corio::spawn(get);
+    auto reader2 = corio::spawn(get);
+    co_await corio::yield_now();
+    q.put_nowait(1);  // woken: reader1, reader2
+    q.put_nowait(2);
+    q.put_nowait(3);
+    reader1.cancel();
+    EXPECT_THROW(co_await reader1, corio::CancelledError);
+    EXPECT_EQ(co_await reader2, 1);
+    const std::vector<int> expected{2, 3};
+    EXPECT_EQ(co_await get_n(q, 2), expected);
+  });
+}
+
 // Parity: QueuePutTests.test_put_cancel_drop.
 TEST(Queue, APutterCancelledAfterASlotWasFreedDoesNotPut) {
   corio::run([]() -> corio::Task<> {
