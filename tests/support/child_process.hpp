@@ -1,5 +1,6 @@
 // tests/support/child_process.hpp — real peers as child processes: Child (spawn, log,
-// wait, kill on destruction), free_port() and wait_for_port() for servers that take a port.
+// wait, kill on destruction), free_port() and wait_for_port() for servers that take a port,
+// and loopback(port), the 127.0.0.1 address both use.
 #pragma once
 
 #include <fcntl.h>
@@ -125,10 +126,17 @@ class Child {
   std::string log_;
 };
 
-// A port on 127.0.0.1 that was free a moment ago (for peers that cannot report the port
-// they bound, such as tinyproxy or gunicorn). Another process may take it in between;
-// tests on one binary run one at a time, so in practice nobody does.
-// A port on 127.0.0.1 that nothing holds now, for a server the test starts. It is taken from
+// 127.0.0.1:port, for bind() and connect().
+inline sockaddr_in loopback(std::uint16_t port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return address;
+}
+
+// A port on 127.0.0.1 that nothing holds now, for a server the test starts that cannot
+// report the port it bound (such as tinyproxy or gunicorn). It is taken from
 // below the kernel's ephemeral range (ip_local_port_range), where connect() picks the local
 // ports of outgoing connections: a port from inside it can be taken by any test's client
 // between this call and the server's bind(), and the server then fails to listen.
@@ -144,11 +152,8 @@ inline std::uint16_t free_port() {
     state = state * 1664525u + 1013904223u;
     const auto port = static_cast<std::uint16_t>(low + (state >> 8) % (high - low + 1));
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    const sockaddr_in address = loopback(port);
+    const bool free = ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
     ::close(fd);
     if (free) return port;
   }
@@ -160,11 +165,8 @@ inline bool wait_for_port(std::uint16_t port, std::chrono::milliseconds limit = 
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    const sockaddr_in address = loopback(port);
+    const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
     ::close(fd);
     if (ok) return true;
     std::this_thread::sleep_for(10ms);
