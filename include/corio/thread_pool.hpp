@@ -4,8 +4,11 @@
 // submit() is thread-safe. Workers start lazily, one per queued job, up to max_workers; idle
 // workers wait for more work. shutdown() (also run by the destructor) lets queued jobs
 // finish and joins every worker; a call made while another thread's shutdown() is joining
-// returns once that join is over. Submitting after shutdown throws RuntimeError. A job must
-// not shut down its own pool (a worker cannot join itself).
+// returns once that join is over. Submitting after shutdown throws RuntimeError.
+// A job may shut its own pool down: the call joins every other worker (concurrent.futures'
+// shutdown(wait=True) would try to join the calling thread too), and that job's thread exits
+// once the job returns and nothing is left queued; the destructor, or a shutdown() from
+// another thread, joins it. A job must not destroy its own pool (std::terminate).
 #pragma once
 
 #include <condition_variable>
@@ -44,7 +47,7 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::size_t idle_ = 0;
   bool stopping_ = false;
-  bool joined_ = false;  // the shutdown() that took the workers joined them
+  unsigned joining_ = 0;  // shutdown() calls still joining the workers they took
   std::condition_variable joined_cv_;
 };
 

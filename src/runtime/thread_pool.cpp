@@ -8,6 +8,13 @@
 
 namespace corio {
 
+namespace {
+
+// The pool whose worker this thread is, if any: shutdown() must not join its own thread.
+thread_local const ThreadPool* t_worker_of = nullptr;
+
+}  // namespace
+
 ThreadPool::ThreadPool(unsigned max_workers)
     : max_workers_(max_workers != 0 ? max_workers
                                     : std::min(32u, std::thread::hardware_concurrency() + 4)) {}
@@ -47,6 +54,7 @@ void ThreadPool::submit(std::function<void()> job) {
 }
 
 void ThreadPool::work() {
+  t_worker_of = this;
   std::unique_lock lock(mutex_);
   for (;;) {
     ++idle_;
@@ -62,23 +70,32 @@ void ThreadPool::work() {
 }
 
 void ThreadPool::shutdown() {
-  std::vector<std::thread> workers;
-  {
-    std::unique_lock lock(mutex_);
-    if (stopping_) {  // another call took the workers: wait until it has joined them
-      joined_cv_.wait(lock, [this] { return joined_; });
-      return;
+  // From one of this pool's jobs (concurrent.futures would join the calling thread: a
+  // deadlock, or "cannot join current thread"), everything but that thread is joined; it
+  // finishes its job and exits, and a later shutdown() from another thread or the destructor
+  // joins it.
+  const bool from_own_job = t_worker_of == this;
+  std::vector<std::thread> taken;
+  std::unique_lock lock(mutex_);
+  stopping_ = true;
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (it->get_id() == std::this_thread::get_id()) {
+      ++it;
+    } else {
+      taken.push_back(std::move(*it));
+      it = workers_.erase(it);
     }
-    stopping_ = true;
-    workers.swap(workers_);
   }
+  ++joining_;
+  lock.unlock();
   cv_.notify_all();
-  for (auto& worker : workers) worker.join();
-  {
-    std::lock_guard lock(mutex_);
-    joined_ = true;
-  }
+  for (auto& worker : taken) worker.join();
+  lock.lock();
+  --joining_;
   joined_cv_.notify_all();
+  // Another thread's call may be joining workers this call did not take. A job does not wait
+  // for it: that call may be joining this very thread.
+  if (!from_own_job) joined_cv_.wait(lock, [this] { return joining_ == 0; });
 }
 
 std::size_t ThreadPool::worker_count() const {

@@ -366,6 +366,61 @@ TEST(ThreadPoolShutdown, EveryConcurrentCallReturnsOnlyOnceTheJobsAreDone) {
   EXPECT_EQ(returned_early.load(), 0);
 }
 
+// A job may shut its own pool down. concurrent.futures' shutdown(wait=True) from a worker
+// would join the calling thread (a deadlock, or "cannot join current thread"; before this fix,
+// std::thread::join threw resource_deadlock_would_occur and the process ended). Here the call
+// joins the other workers, after their jobs, and returns; the job's own thread is joined by
+// the next shutdown() from outside.
+TEST(ThreadPoolShutdown, FromOneOfItsOwnJobsJoinsTheOtherWorkersAndReturns) {
+  corio::ThreadPool pool(2);
+  Gate other_started;
+  Gate release_other;
+  std::atomic<bool> other_done{false};
+  pool.submit([&] {
+    other_started.open();
+    EXPECT_TRUE(release_other.wait());
+    other_done = true;
+  });
+  EXPECT_TRUE(other_started.wait());
+  std::promise<bool> returned;  // other_done when shutdown() returned
+  auto returned_future = returned.get_future();
+  pool.submit([&] {
+    release_other.open();
+    try {
+      pool.shutdown();
+      returned.set_value(other_done.load());
+    } catch (...) {
+      returned.set_exception(std::current_exception());
+    }
+  });
+  ASSERT_EQ(returned_future.wait_for(30s), std::future_status::ready);
+  EXPECT_TRUE(returned_future.get());
+  EXPECT_THROW(pool.submit([] {}), corio::RuntimeError);
+  pool.shutdown();
+  EXPECT_EQ(pool.worker_count(), 0u);
+}
+
+// The job's shutdown() racing one from another thread, which takes (and joins) the job's own
+// thread: neither waits for the other.
+TEST(ThreadPoolShutdown, FromAJobWhileAnotherThreadShutsThePoolDownNeitherDeadlocks) {
+  corio::ThreadPool pool(1);
+  Gate outside_called;
+  std::atomic<bool> job_returned{false};
+  pool.submit([&] {
+    EXPECT_TRUE(outside_called.wait());
+    std::this_thread::sleep_for(50ms);  // the outside call is joining this thread by now
+    pool.shutdown();
+    job_returned = true;
+  });
+  std::thread outside([&] {
+    outside_called.open();
+    pool.shutdown();
+  });
+  outside.join();
+  EXPECT_TRUE(job_returned.load());
+  EXPECT_EQ(pool.worker_count(), 0u);
+}
+
 // Parity: test_tasks.py RunCoroutineThreadsafeTests.test_run_coroutine_threadsafe.
 TEST(RunCoroutineThreadsafe, ReturnsTheValueThroughTheFuture) {
   corio::run([]() -> corio::Task<> {
