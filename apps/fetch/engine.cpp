@@ -107,6 +107,7 @@ class UnprocessedSink {
 
   void add(std::string_view url) {
     ++count_;
+    if (discard_) return;
     if (!path_.empty()) {
       open();
       file_->write(url);
@@ -135,6 +136,12 @@ class UnprocessedSink {
     if (!path_.empty()) open();
     flush();
   }
+  // From now on URLs are only counted: stderr is not the place for a list nobody can use
+  // (the output's reader has gone).
+  void discard() noexcept {
+    discard_ = true;
+    pending_.clear();
+  }
   [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
   [[nodiscard]] std::string where() const {
     return path_.empty() ? "stderr" : path_ == "-" ? "stdout" : path_;
@@ -152,6 +159,7 @@ class UnprocessedSink {
   bool header_written_ = false;
   bool created_ = false;
   bool finished_ = false;
+  bool discard_ = false;
   std::uint64_t count_ = 0;
 };
 
@@ -182,6 +190,7 @@ class Engine {
   void begin_stop(std::string_view why);
   void cancel_in_flight();
   void fatal(const std::string& message);
+  void reader_gone();
   void draw_progress(bool final);
   ProgressSnapshot snapshot() const;
   [[nodiscard]] bool show_bar() const noexcept { return progress_ == ProgressMode::bar; }
@@ -212,6 +221,7 @@ class Engine {
   bool producer_done_ = false;
   bool bar_drawn_ = false;
   bool output_on_terminal_ = false;  // results go to stdout, and stdout is a terminal
+  bool output_closed_ = false;       // the output is a pipe whose reader has gone
   std::string fatal_;
   std::optional<corio::Handle> grace_timer_;
 };
@@ -320,7 +330,33 @@ void Engine::fatal(const std::string& message) {
   cancel_in_flight();
 }
 
+// The output is a pipe whose reader has gone (`corio-fetch ... | head`): stop at once and
+// quietly, as a filter does. What the reader never got is unprocessed: listed in
+// --unprocessed FILE, which a script may resume from, and without one dropped rather than
+// spilled over stderr.
+void Engine::reader_gone() {
+  if (output_closed_) return;
+  output_closed_ = true;
+  if (o_.unprocessed.empty()) unprocessed_->discard();
+  const std::string unwritten = output_->take_unwritten();
+  std::string url;
+  for (std::size_t at = 0; at < unwritten.size();) {
+    const std::size_t end = std::min(unwritten.find('\n', at), unwritten.size());
+    if (classify_line(std::string_view(unwritten).substr(at, end - at), url) !=
+        LineKind::not_a_result) {
+      unprocessed_->add(url);
+    }
+    at = end + 1;
+  }
+  begin_stop("");
+  cancel_in_flight();
+}
+
 void Engine::finish(const FetchResult& result) {
+  if (output_closed_) {
+    unprocessed_->add(result.url);  // answered, but nobody reads the answer
+    return;
+  }
   summary_.record(result);
   try {
     output_->write(to_json_line(result));
@@ -330,6 +366,8 @@ void Engine::finish(const FetchResult& result) {
       clear_bar();
       output_->flush();
     }
+  } catch (const OutputClosed&) {
+    reader_gone();
   } catch (const OutputError& e) {
     fatal(e.what());
   }
@@ -574,6 +612,12 @@ corio::Task<> Engine::tick() {
       last_flush = Clock::now();
       try {
         output_->flush();
+      } catch (const OutputClosed&) {
+        reader_gone();
+      } catch (const OutputError& e) {
+        fatal(e.what());
+      }
+      try {
         unprocessed_->flush();
       } catch (const OutputError& e) {
         fatal(e.what());
@@ -656,7 +700,10 @@ corio::Task<int> Engine::run() {
 
   const bool interrupted = phase_ != Phase::running && fatal_.empty();
   std::string unread_note;
-  if (phase_ != Phase::running && !input_failed_) {
+  // Without a file to list it in, the rest of the input is not read once the output's
+  // reader has gone: nothing would be done with it.
+  const bool list_rest = !(output_closed_ && o_.unprocessed.empty());
+  if (phase_ != Phase::running && !input_failed_ && list_rest) {
     if (!input_->may_block_forever()) {
       try {
         for (;;) {
@@ -682,6 +729,8 @@ corio::Task<int> Engine::run() {
   };
   try {
     output_->flush();
+  } catch (const OutputClosed&) {
+    reader_gone();  // its last lines go to the unprocessed list, flushed next
   } catch (const OutputError& e) {
     report(e);
   }
@@ -694,6 +743,11 @@ corio::Task<int> Engine::run() {
   loop.remove_signal_handler(SIGTERM);
   loop.remove_signal_handler(SIGINT);
 
+  if (output_closed_) {
+    clear_bar();  // and nothing else on stderr: the reader is done with us
+    if (cancelled) throw corio::CancelledError();
+    co_return exit_output_closed;
+  }
   if (progress_ != ProgressMode::none) draw_progress(true);
   if (!unread_note.empty()) notify(unread_note);
   if (unprocessed_->count() > 0) {

@@ -16,6 +16,10 @@
 // seconds, then are cancelled; a second Ctrl-C cancels them at once. Every input URL then
 // is in the output or in the unprocessed list (--unprocessed FILE, else stderr), which
 // also receives the rest of an input file (a pipe's unread rest is named by line number).
+//
+// An output pipe whose reader has gone (EPIPE, `| head`) stops the run the same way but at
+// once and silently: only --unprocessed FILE gets the list; run_fetch() then returns
+// exit_output_closed, on which main() dies of SIGPIPE.
 #pragma once
 
 #include <corio/task.hpp>

@@ -18,10 +18,20 @@ int main(int argc, char** argv) {
     std::fputs(parsed.message.c_str(), parsed.exit_code == 0 ? stdout : stderr);
     return parsed.exit_code;
   }
-  // A closed stdout (`corio-fetch ... | head`) is a write error to report, not a signal.
+  // A closed stdout (`corio-fetch ... | head`) is seen as EPIPE, so the run can cancel what
+  // is in flight and write --unprocessed FILE; then the process dies of SIGPIPE after all.
   ::signal(SIGPIPE, SIG_IGN);
   try {
-    return corio::run(corio_fetch::run_fetch(std::move(*parsed.options)));
+    const int status = corio::run(corio_fetch::run_fetch(std::move(*parsed.options)));
+    if (status == corio_fetch::exit_output_closed) {
+      ::signal(SIGPIPE, SIG_DFL);
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      ::sigprocmask(SIG_UNBLOCK, &pipe, nullptr);
+      ::raise(SIGPIPE);
+    }
+    return status;
   } catch (const corio::KeyboardInterrupt&) {
     return corio_fetch::exit_interrupted;
   } catch (const std::exception& e) {

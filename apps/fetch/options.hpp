@@ -55,6 +55,9 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failures = 1;       // some URL failed (see FailOn)
 inline constexpr int exit_usage = 2;          // bad flags, unreadable input, unwritable output
 inline constexpr int exit_interrupted = 130;  // Ctrl-C: some URLs were not processed
+// The output is a pipe whose reader has gone (`corio-fetch ... | head`): main() then ends
+// the process by SIGPIPE, as other filters die of it; 128 + SIGPIPE is what a shell shows.
+inline constexpr int exit_output_closed = 141;
 
 struct ParseResult {
   std::optional<Options> options;  // set when the run should go ahead

@@ -214,6 +214,12 @@ void OutputWriter::flush() {
     if (n < 0) {
       if (errno == EINTR) continue;
       const int error = errno;
+      if (error == EPIPE) {
+        // Nobody reads on: keep the line the reader got only part of, whole.
+        const std::size_t cut = done == 0 ? std::string::npos : buffer_.rfind('\n', done - 1);
+        buffer_.erase(0, cut == std::string::npos ? 0 : cut + 1);
+        throw OutputClosed("cannot write output '" + path_ + "': " + std::strerror(error));
+      }
       buffer_.erase(0, done);
       throw OutputError("cannot write output '" + path_ + "': " + std::strerror(error));
     }

@@ -60,6 +60,12 @@ std::string save_body(const std::string& dir, std::string_view body, const std::
 // Creates DIR (and parents) and checks it is writable. Throws OutputError.
 void prepare_save_dir(const std::string& dir);
 
+// The output is a pipe (or socket) whose reader has gone: EPIPE.
+class OutputClosed : public OutputError {
+ public:
+  using OutputError::OutputError;
+};
+
 // Appends lines to a file (or stdout), buffered: written out at 64 KiB and by flush().
 // Files are opened up front so an unwritable output stops the run before any request.
 class OutputWriter {
@@ -71,9 +77,12 @@ class OutputWriter {
   OutputWriter& operator=(const OutputWriter&) = delete;
   ~OutputWriter();
 
-  // Throws OutputError when a write fails (disk full, closed pipe).
+  // Throws OutputError when a write fails (disk full), OutputClosed when the reader of a
+  // pipe has gone; a line then only partly written stays whole in the buffer.
   void write(std::string_view line);
   void flush();
+  // Takes the lines not written yet (after OutputClosed: those the reader never got).
+  [[nodiscard]] std::string take_unwritten() noexcept { return std::exchange(buffer_, {}); }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
  private:

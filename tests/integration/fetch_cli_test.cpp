@@ -207,6 +207,25 @@ pid_t start_fetch(const std::vector<std::string>& args, const std::string& log, 
   return pid;
 }
 
+// As start_fetch, with stdout into `out` (a pipe's write end) and stderr to the log.
+pid_t start_fetch_to(const std::vector<std::string>& args, const std::string& log, int out) {
+  std::vector<std::string> argv = {CORIO_FETCH_PATH};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(err, STDERR_FILENO);
+    ::dup2(::open("/dev/null", O_RDONLY), STDIN_FILENO);
+    std::vector<char*> raw;
+    for (auto& arg : argv) raw.push_back(arg.data());
+    raw.push_back(nullptr);
+    ::execv(raw[0], raw.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
 int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -583,6 +602,54 @@ TEST(FetchCli, SigintWhileAPipeDeliversNothingStopsAtOnce) {
   const std::string text = read_file(log);
   EXPECT_EQ(status, 130) << text;
   EXPECT_NE(text.find("the input after line 0 was not read"), std::string::npos) << text;
+}
+
+// `corio-fetch -i urls.txt | head -1`: once the reader has gone, the run stops at once and
+// dies of SIGPIPE as other filters do, without spilling the rest of the input on stderr.
+// With --unprocessed FILE, what the reader never got is listed there.
+TEST(FetchCli, AClosedOutputPipeStopsTheRunQuietly) {
+  TestServer server;
+  std::vector<std::string> urls;
+  for (int i = 0; i < 20000; ++i) urls.push_back(server.url("/ok/" + std::to_string(i)));
+  const std::string input = write_urls("epipe.txt", urls);
+  const std::set<std::string> all(urls.begin(), urls.end());
+  for (const bool listed : {false, true}) {
+    SCOPED_TRACE(listed ? "with --unprocessed FILE" : "without --unprocessed");
+    const std::string left = temp("epipe.unprocessed");
+    std::remove(left.c_str());
+    std::vector<std::string> args = {"-i", input, "-c", "4", "--progress", "lines"};
+    if (listed) {
+      args.push_back("--unprocessed");
+      args.push_back(left);
+    }
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+    const std::string log = temp("epipe.log");
+    const pid_t pid = start_fetch_to(args, log, pipe_fds[1]);
+    ::close(pipe_fds[1]);
+    std::string first;  // as head -1: up to the first newline, then the reader goes
+    char c = 0;
+    while (first.size() < 100000 && ::read(pipe_fds[0], &c, 1) == 1 && c != '\n') first += c;
+    ::close(pipe_fds[0]);
+    const auto closed = std::chrono::steady_clock::now();
+    const int status = wait_exit(pid, 20s);
+    const auto took = std::chrono::steady_clock::now() - closed;
+    const std::string text = read_file(log);
+    EXPECT_EQ(status, 128 + SIGPIPE) << text.substr(0, 2000);
+    EXPECT_LT(took, 5s);
+    EXPECT_TRUE(first.starts_with(R"({"url":")")) << first;
+    EXPECT_EQ(text.find("/ok/"), std::string::npos) << text.substr(0, 2000);
+    EXPECT_EQ(text.find("unprocessed"), std::string::npos) << text.substr(0, 2000);
+    if (listed) {
+      std::set<std::string> seen;
+      std::ifstream list(left);
+      for (std::string url; std::getline(list, url);) {
+        EXPECT_TRUE(all.contains(url)) << url;
+        EXPECT_TRUE(seen.insert(url).second) << "listed twice: " << url;
+      }
+      EXPECT_TRUE(seen.contains(urls.back())) << seen.size() << " listed";
+    }
+  }
 }
 
 TEST(FetchCli, ProxiesAreRotatedPerRequest) {
