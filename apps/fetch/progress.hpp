@@ -32,10 +32,14 @@ struct ProgressSnapshot {
 // "0:07", "1:02:03"; "?" for a negative or absurd value.
 [[nodiscard]] std::string format_duration(double seconds);
 
-// URLs per second over a sliding window of samples (done count at a time).
+// URLs per second over a sliding window of samples (done count at a time). Time counts
+// from the start, when nothing was done: the first sample already gives a rate (the first
+// progress line of a run is not "0/s" after thousands of URLs).
 class RateMeter {
  public:
-  explicit RateMeter(double window_seconds = 5) : window_(window_seconds) {}
+  explicit RateMeter(double window_seconds = 5) : window_(window_seconds) {
+    samples_.emplace_back(0.0, 0);
+  }
   void sample(double time, std::uint64_t done);
   [[nodiscard]] double rate() const noexcept;
 

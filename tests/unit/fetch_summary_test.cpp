@@ -95,3 +95,13 @@ TEST(FetchProgress, DurationsAndRates) {
   meter.sample(2, 300);
   EXPECT_DOUBLE_EQ(meter.rate(), 150);
 }
+
+// The first progress line comes after --progress-interval (2 s): it must not say 0/s.
+TEST(FetchProgress, TheFirstSampleIsARateSinceTheStart) {
+  corio_fetch::RateMeter meter(5);
+  EXPECT_DOUBLE_EQ(meter.rate(), 0);
+  meter.sample(2, 8670);
+  EXPECT_DOUBLE_EQ(meter.rate(), 4335);
+  meter.sample(10, 8670 + 4000);  // the start has left the 5 s window: the recent rate
+  EXPECT_DOUBLE_EQ(meter.rate(), 500);
+}
