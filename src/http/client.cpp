@@ -62,9 +62,13 @@ struct SendSettings {
   bool stream = false;
 };
 
+// RFC 6874 section 4: an IPv6 zone means something only on this machine and is not sent.
 std::string host_header(const URL& url) {
-  std::string host =
-      url.is_ipv6_host() ? "[" + std::string(url.host()) + "]" : std::string(url.host());
+  std::string host(url.host());
+  if (url.is_ipv6_host()) {
+    const std::string address = host.substr(0, host.find('%'));
+    host = "[" + address + "]";
+  }
   if (url.port()) host += ":" + std::to_string(*url.port());
   return host;
 }

@@ -258,6 +258,35 @@ std::string idna_host(std::string_view text, const std::string& decoded) {
   return out;
 }
 
+// RFC 6874: an IPv6 literal may name its zone ("[fe80::1%25eth0]"), which Boost.URL 1.81
+// does not parse. Cuts "%25zone" out of the IP literal of `encoded` (encode_lenient's output:
+// a lone '%' there is already "%25", as curl reads "[fe80::1%eth0]") and returns the zone,
+// decoded; nullopt when there is none. check_authority has seen the brackets close.
+std::optional<std::string> take_zone(std::string_view text, std::string& encoded) {
+  const auto [auth_begin, auth_end] = authority_range(encoded);
+  if (auth_begin == std::string_view::npos) return std::nullopt;
+  std::size_t host_begin = userinfo_end(encoded, auth_begin, auth_end);
+  if (host_begin < auth_end && encoded[host_begin] == '@') ++host_begin;
+  if (host_begin >= auth_end || encoded[host_begin] != '[') return std::nullopt;
+  const std::size_t close = encoded.find(']', host_begin);
+  const std::size_t percent = encoded.find('%', host_begin);
+  if (close >= auth_end || percent > close) return std::nullopt;
+  if (encoded.compare(percent, 3, "%25") != 0) fail(text, "IPv6 zone not introduced by %25");
+  const std::string_view zone = std::string_view(encoded).substr(percent + 3, close - percent - 3);
+  if (zone.empty()) fail(text, "empty IPv6 zone");
+  if (!std::all_of(zone.begin(), zone.end(), [](char c) { return is_unreserved(c) || c == '%'; })) {
+    fail(text, "invalid character in IPv6 zone");
+  }
+  std::string decoded = percent_decode(zone, false);
+  if (!std::all_of(decoded.begin(), decoded.end(), [](char c) {
+        return static_cast<unsigned char>(c) > 0x20 && c != 0x7F && c != '%';
+      })) {
+    fail(text, "invalid character in IPv6 zone");
+  }
+  encoded.erase(percent, close - percent);
+  return decoded;
+}
+
 std::string normal_host(std::string_view text, boost::urls::url_view view, bool& ipv6) {
   switch (view.host_type()) {
     case boost::urls::host_type::ipv6:
@@ -291,6 +320,19 @@ std::string encode_component(std::string_view s) {
       append_escape(out, static_cast<unsigned char>(c));
     }
   }
+  return out;
+}
+
+// The host as an authority holds it: an IPv6 address in brackets, its zone (the text after
+// '%') written as "%25" and the zone percent-encoded.
+std::string authority_host(const std::string& host, bool ipv6) {
+  if (!ipv6) return host;
+  const std::size_t percent = host.find('%');
+  std::string out = "[";
+  out.append(host, 0, percent);
+  if (percent != std::string::npos)
+    out.append("%25").append(encode_component(host.substr(percent + 1)));
+  out += ']';
   return out;
 }
 
@@ -344,7 +386,8 @@ URL URL::parse(std::string_view text) {
     fail(text, "missing host");
   }
 
-  const std::string encoded = encode_lenient(text);
+  std::string encoded = encode_lenient(text);
+  const std::optional<std::string> zone = take_zone(text, encoded);
   const auto parsed = boost::urls::parse_uri(encoded);
   if (!parsed) fail(text, "malformed URL (" + parsed.error().message() + ")");
   const boost::urls::url_view view = *parsed;
@@ -352,6 +395,7 @@ URL URL::parse(std::string_view text) {
   if (parts.has_authority) {
     parts.host = normal_host(text, view, parts.ipv6);
     if (parts.host.empty() && http) fail(text, "missing host");
+    if (zone) parts.host.append("%").append(*zone);
     if (view.has_userinfo()) {
       parts.has_userinfo = true;
       parts.userinfo = upper_escapes(view.encoded_userinfo());
@@ -380,7 +424,7 @@ URL URL::parse(std::string_view text) {
   if (parts.has_authority) {
     out += "//";
     if (parts.has_userinfo) out.append(parts.userinfo).append("@");
-    out += parts.ipv6 ? "[" + parts.host + "]" : parts.host;
+    out += authority_host(parts.host, parts.ipv6);
     if (parts.port) out.append(":").append(std::to_string(*parts.port));
   }
   out += parts.raw_path;
@@ -396,7 +440,7 @@ URL URL::compose(Parts parts) {
   if (parts.has_authority) {
     text += "//";
     if (parts.has_userinfo) text.append(parts.userinfo).append("@");
-    text += parts.ipv6 ? "[" + parts.host + "]" : parts.host;
+    text += authority_host(parts.host, parts.ipv6);
     if (parts.port) text.append(":").append(std::to_string(*parts.port));
   }
   text += parts.encoded_path;
@@ -462,7 +506,7 @@ std::string_view URL::str() const noexcept {
 
 std::string URL::origin() const {
   std::string out = parts_->scheme + "://";
-  out += parts_->ipv6 ? "[" + parts_->host + "]" : parts_->host;
+  out += authority_host(parts_->host, parts_->ipv6);
   if (parts_->port) out.append(":").append(std::to_string(*parts_->port));
   return out;
 }
@@ -518,14 +562,22 @@ URL URL::with_params(const Params& params) const {
 
 URL URL::join(std::string_view reference) const {
   if (scheme_end(reference) != std::string_view::npos) return parse(reference);
+  // A network-path reference takes only the scheme (RFC 3986 section 5.2.2); parse() also
+  // reads an IPv6 zone in it, which Boost.URL does not.
+  if (reference.substr(0, 2) == "//") return parse(parts_->scheme + ":" + std::string(reference));
   check_whitespace(reference);
   const std::string encoded = encode_lenient(reference);
   const auto ref = boost::urls::parse_relative_ref(encoded);
   if (!ref) fail(reference, "malformed URL reference (" + ref.error().message() + ")");
+  // The base's IPv6 zone is left out for Boost.URL and put back in the result.
+  const std::size_t zone = parts_->ipv6 ? parts_->host.find('%') : std::string::npos;
+  const URL base = zone == std::string::npos ? *this : with_host(parts_->host.substr(0, zone));
   boost::urls::url resolved;
-  const auto result = boost::urls::resolve(boost::urls::parse_uri(str()).value(), *ref, resolved);
+  const auto result =
+      boost::urls::resolve(boost::urls::parse_uri(base.str()).value(), *ref, resolved);
   if (!result) fail(reference, "cannot resolve (" + result.error().message() + ")");
-  return parse(resolved.buffer());
+  const URL out = parse(resolved.buffer());
+  return zone == std::string::npos ? out : out.with_host(parts_->host);
 }
 
 URL URL::with_scheme(std::string_view scheme) const {

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <corio/corio.hpp>
+#include <corio/http.hpp>
+#include <corio/net.hpp>
+
 #include <string>
 #include <unordered_set>
 
@@ -380,6 +384,61 @@ TEST(HttpUrl, InvalidUrlMessagesNameTheFault) {
   const std::string long_host = std::string(250, 'a') + ".com";
   EXPECT_EQ(message_of("http://" + long_host + "/"),
             "invalid URL 'http://" + long_host + "/': host longer than 253 characters");
+}
+
+// RFC 6874: the zone of an IPv6 literal is "%25" and the zone's name in the URL, and the
+// bare name after host(), the form the resolver and connect_tcp take.
+TEST(HttpUrl, KeepsTheZoneOfAnIpv6Literal) {
+  const URL url("http://[FE80::1%25eth0]:8080/p");
+  EXPECT_TRUE(url.is_ipv6_host());
+  EXPECT_EQ(url.host(), "fe80::1%eth0");
+  EXPECT_EQ(url.port(), 8080);
+  EXPECT_EQ(url.str(), "http://[fe80::1%25eth0]:8080/p");
+  EXPECT_EQ(url.origin(), "http://[fe80::1%25eth0]:8080");
+  EXPECT_EQ(URL(url.str()), url);
+  EXPECT_EQ(URL("http://u@[fe80::1%25en%2D0]/").host(), "fe80::1%en-0");
+  EXPECT_EQ(URL("http://[fe80::1%25en-0]/").str(), "http://[fe80::1%25en-0]/");
+  // A lone '%' is read as "%25", as curl reads it.
+  EXPECT_EQ(URL("http://[fe80::1%lo]/").host(), "fe80::1%lo");
+  EXPECT_EQ(url.join("/q?x").str(), "http://[fe80::1%25eth0]:8080/q?x");
+  EXPECT_EQ(url.join("//[fe80::2%25lo]/r").str(), "http://[fe80::2%25lo]/r");
+  EXPECT_EQ(url.with_port(81).str(), "http://[fe80::1%25eth0]:81/p");
+  EXPECT_EQ(URL("http://a/").with_host("fe80::1%lo").str(), "http://[fe80::1%25lo]/");
+}
+
+TEST(HttpUrl, RejectsAnEmptyOrMalformedZone) {
+  EXPECT_EQ(message_of("http://[fe80::1%25]/"),
+            "invalid URL 'http://[fe80::1%25]/': empty IPv6 zone");
+  EXPECT_EQ(message_of("http://[fe80::1%41b]/"),
+            "invalid URL 'http://[fe80::1%41b]/': IPv6 zone not introduced by %25");
+  EXPECT_EQ(message_of("http://[fe80::1%25a%20b]/"),
+            "invalid URL 'http://[fe80::1%25a%20b]/': invalid character in IPv6 zone");
+  EXPECT_EQ(message_of("http://[fe80::1%25a:b]/"),
+            "invalid URL 'http://[fe80::1%25a:b]/': invalid character in IPv6 zone");
+}
+
+// The zone reaches the connect call; the Host header goes without it (RFC 6874 section 4).
+TEST(HttpUrl, ARequestToAZonedLoopbackUrlConnectsThroughTheZoneAndOmitsItFromHost) {
+  corio::run([]() -> corio::Task<> {
+    std::string head;
+    corio::net::ConnectionHandler answer =
+        [&head](corio::net::StreamReader reader, corio::net::StreamWriter writer) -> corio::Task<> {
+      head = co_await reader.readuntil("\r\n\r\n");
+      writer.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+      co_await writer.drain();
+    };
+    auto server = co_await corio::net::start_server(std::move(answer), "::1", 0);
+    const std::string port = std::to_string(server.sockets().at(0).port());
+    corio::http::AsyncClient client;
+    const corio::http::Response response =
+        co_await client.get("http://[::1%25lo]:" + port + "/zoned");
+    EXPECT_EQ(response.status_code, 200);
+    EXPECT_EQ(response.text(), "ok");
+    EXPECT_EQ(head.rfind("GET /zoned HTTP/1.1\r\n", 0), 0U) << head;
+    EXPECT_NE(head.find("\r\nHost: [::1]:" + port + "\r\n"), std::string::npos) << head;
+    server.close();
+    co_await server.wait_closed();
+  });
 }
 
 TEST(HttpUrl, InvalidUrlIsAnInvalidArgument) {

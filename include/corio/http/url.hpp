@@ -11,7 +11,8 @@
 // count). parse() accepts absolute URLs of any scheme; http and https ones must have a host
 // (is_http() tells them apart; the client rejects the rest). Normalisation, as httpx and
 // WHATWG do it: scheme and host lowercased; Unicode hosts converted to A-labels (IDNA 2008,
-// UTS #46 non-transitional, by libidn2); IPv6 hosts in canonical form; the default port
+// UTS #46 non-transitional, by libidn2); IPv6 hosts in canonical form, a zone kept as
+// written ("[fe80::1%25eth0]"; a lone '%' is read as "%25", as curl does); the default port
 // (80 for http and ws, 443 for https and wss, 21 for ftp) dropped; "." and ".." path
 // segments removed; an empty path with a host becomes "/"; characters that may not appear
 // raw (spaces, non-ASCII bytes, '"', '<', '>', '`', '{', '}', '|', '\', '^', a lone '%')
@@ -53,7 +54,9 @@ class URL {
   [[nodiscard]] std::string_view scheme() const noexcept;
   [[nodiscard]] bool is_http() const noexcept;   // http or https
   [[nodiscard]] bool is_https() const noexcept;  // https
-  // The host in A-label form, IPv6 without brackets; empty when the URL has none.
+  // The host in A-label form, IPv6 without brackets; empty when the URL has none. An IPv6
+  // zone (RFC 6874: "[fe80::1%25eth0]") follows the address decoded, as "fe80::1%eth0",
+  // the form connect_tcp and resolve take; the client leaves it out of the Host header.
   [[nodiscard]] std::string_view host() const noexcept;
   [[nodiscard]] bool is_ipv6_host() const noexcept;
   // The port written in the URL, unless it is the scheme's default.
