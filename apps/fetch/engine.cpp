@@ -177,8 +177,8 @@ class Engine {
   // Opens files, builds clients. Returns false (after reporting) on a usage error.
   bool prepare();
   corio::Task<> produce();
-  corio::Task<> work();
-  corio::Task<FetchResult> fetch(const InputLine& job);
+  corio::Task<> work(std::size_t index);
+  corio::Task<FetchResult> fetch(const InputLine& job, std::size_t worker);
   corio::Task<> tick();
   corio::Task<> count_total();
 
@@ -206,6 +206,10 @@ class Engine {
   HostLimits hosts_;
   corio::Queue<InputLine> queue_;
   std::vector<corio::JoinHandle<void>> workers_;
+  // Per worker: waiting for --per-host or --rate before its URL's first attempt. Such a URL
+  // has not started; a stop leaves it at once instead of giving it the grace period.
+  std::vector<bool> waiting_;
+  std::uint64_t waiting_count_ = 0;
   ResumeState resume_;
   Summary summary_;
   RateMeter meter_;
@@ -404,7 +408,10 @@ void Engine::begin_stop(std::string_view why) {
   phase_ = Phase::stopping;
   queue_.shutdown();
   if (!why.empty() && !o_.quiet) notify(why);
-  if (in_flight_ == 0) return;
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    if (waiting_[i]) workers_[i].cancel();  // its URL goes to the unprocessed list
+  }
+  if (in_flight_ == waiting_count_) return;
   grace_timer_ = corio::Loop::current().call_later(
       std::chrono::duration_cast<corio::Loop::Duration>(std::chrono::duration<double>(o_.grace)),
       [this] { cancel_in_flight(); });
@@ -479,7 +486,7 @@ corio::Task<> Engine::produce() {
   queue_.shutdown();
 }
 
-corio::Task<> Engine::work() {
+corio::Task<> Engine::work(std::size_t index) {
   for (;;) {
     std::optional<InputLine> job;
     try {
@@ -494,7 +501,7 @@ corio::Task<> Engine::work() {
     ++in_flight_;
     std::optional<FetchResult> result;
     try {
-      result = co_await fetch(*job);
+      result = co_await fetch(*job, index);
     } catch (const corio::CancelledError&) {
       --in_flight_;
       unprocessed_->add(job->text);
@@ -510,7 +517,7 @@ corio::Task<> Engine::work() {
   }
 }
 
-corio::Task<FetchResult> Engine::fetch(const InputLine& job) {
+corio::Task<FetchResult> Engine::fetch(const InputLine& job, std::size_t worker) {
   FetchResult result;
   result.url = job.text;
   result.line = job.line;
@@ -523,8 +530,26 @@ corio::Task<FetchResult> Engine::fetch(const InputLine& job) {
 
   for (int attempt = 1;; ++attempt) {
     HostLimits::Permit permit;
-    if (hosts_.enabled()) permit = co_await hosts_.acquire(host);
-    if (rate_) co_await rate_->acquire();
+    if (attempt == 1) {
+      waiting_[worker] = true;
+      ++waiting_count_;
+    }
+    // Reset however the waits end (a cancellation by begin_stop included).
+    struct WaitDone {
+      Engine* engine;
+      std::size_t worker;
+      ~WaitDone() {
+        if (engine->waiting_[worker]) {
+          engine->waiting_[worker] = false;
+          --engine->waiting_count_;
+        }
+      }
+    };
+    {
+      const WaitDone done{this, worker};
+      if (hosts_.enabled()) permit = co_await hosts_.acquire(host);
+      if (rate_) co_await rate_->acquire();
+    }
     if (phase_ != Phase::running) break;  // keeps the last attempt's result, if any
     if (attempt == 1) start = Clock::now();
 
@@ -643,7 +668,7 @@ corio::Task<int> Engine::run() {
       std::snprintf(text, sizeof text,
                     "corio-fetch: interrupted: no new requests; %llu in flight get %.1f s "
                     "(Ctrl-C again to cancel them now)\n",
-                    static_cast<unsigned long long>(in_flight_), o_.grace);
+                    static_cast<unsigned long long>(in_flight_ - waiting_count_), o_.grace);
       begin_stop(text);
     } else {
       cancel_in_flight();
@@ -656,8 +681,9 @@ corio::Task<int> Engine::run() {
   corio::JoinHandle<void> producer = corio::spawn(produce(), "input");
   corio::JoinHandle<void> ticker = corio::spawn(tick(), "progress");
   workers_.reserve(o_.concurrency);
+  waiting_.assign(o_.concurrency, false);
   for (std::size_t i = 0; i < o_.concurrency; ++i) {
-    workers_.push_back(corio::spawn(work(), "worker"));
+    workers_.push_back(corio::spawn(work(i), "worker"));
   }
   bool cancelled = false;
   for (auto& worker : workers_) {

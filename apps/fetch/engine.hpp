@@ -12,7 +12,8 @@
 // dropped when a host goes idle (--resume's answered set is the one thing that grows: about
 // 44 bytes per URL already in the output, resume.hpp).
 //
-// Ctrl-C (SIGINT) or SIGTERM: no new request starts; requests in flight get --grace
+// Ctrl-C (SIGINT) or SIGTERM: no new request starts (those waiting for --rate or
+// --per-host before their first attempt are left at once); requests in flight get --grace
 // seconds, then are cancelled; a second Ctrl-C cancels them at once. Every input URL then
 // is in the output or in the unprocessed list (--unprocessed FILE, else stderr), which
 // also receives the rest of an input file (a pipe's unread rest is named by line number).

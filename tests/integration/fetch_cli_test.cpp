@@ -359,6 +359,38 @@ TEST(FetchCli, ElapsedTimeDoesNotCountWaitingForTheRate) {
   for (const auto& line : lines) EXPECT_LT(line["elapsed_ms"].get<double>(), 400) << line;
 }
 
+// --rate 1e-300: the first request goes and the others wait "forever". Ctrl-C then lists
+// them at once: a request still waiting for its rate token has not started, so it does not
+// get the --grace period (5 s by default) that requests in flight get.
+TEST(FetchCli, CtrlCLeavesRequestsWaitingForATinyRateAtOnce) {
+  TestServer server;
+  const std::vector<std::string> urls = {server.url("/ok/1"), server.url("/ok/2"),
+                                         server.url("/ok/3")};
+  const std::string output = temp("tiny_rate.jsonl");
+  const std::string left = temp("tiny_rate.unprocessed");
+  const std::string log = temp("tiny_rate.log");
+  std::vector<std::string> args = {"-o",         output, "--rate",        "1e-300",
+                                   "--progress", "none", "--unprocessed", left};
+  args.insert(args.end(), urls.begin(), urls.end());
+  const pid_t pid = start_fetch(args, log);
+  std::this_thread::sleep_for(700ms);
+  const auto interrupted = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  const int status = wait_exit(pid, 20s);
+  const auto took = std::chrono::steady_clock::now() - interrupted;
+  const std::string text = read_file(log);
+  EXPECT_EQ(status, 130) << text;
+  EXPECT_LT(took, 3s) << text;
+  EXPECT_NE(text.find("0 in flight get 5.0 s"), std::string::npos) << text;
+  const auto lines = read_lines(output);
+  ASSERT_EQ(lines.size(), 1u) << text;
+  EXPECT_EQ(lines[0]["status"], 200);
+  std::set<std::string> seen = {lines[0]["url"].get<std::string>()};
+  std::ifstream list(left);
+  for (std::string url; std::getline(list, url);) EXPECT_TRUE(seen.insert(url).second) << url;
+  EXPECT_EQ(seen, std::set<std::string>(urls.begin(), urls.end())) << text;
+}
+
 TEST(FetchCli, FailOnDecidesTheExitStatus) {
   TestServer server;
   EXPECT_EQ(fetch({"-q", "-o", "/dev/null", server.url("/status/404")}).status, 0);
