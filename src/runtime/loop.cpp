@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 
 #include <corio/errors.hpp>
@@ -37,10 +38,26 @@ BackendKind backend_from_environment() {
 
 // Signals reach a loop through a process-wide table: the handler marks the signal pending
 // in the owning loop and writes its eventfd, both async-signal-safe.
+//
+// The handler may run on any thread that does not block the signal, at the same time as the
+// loop's thread removes the handler or destroys the loop. `in_handler` counts handlers
+// between their read of `owner` and their last use of the loop: release_signal_slot() clears
+// `owner` and then waits for that count to drop to zero, so once it returns no handler can
+// still reach the loop (its Impl, its eventfd number). Both sides use sequentially
+// consistent operations: either the handler reads the cleared owner, or the remover sees the
+// handler counted.
 struct SignalSlot {
   std::atomic<Loop::Impl*> owner{nullptr};
+  std::atomic<unsigned> in_handler{0};
 };
 std::array<SignalSlot, NSIG> g_signal_slots;
+
+void release_signal_slot(int sig) noexcept {
+  g_signal_slots[sig].owner.store(nullptr);
+  // A handler is a few atomic stores and one write(): this wait is short. It cannot be for a
+  // handler interrupting this thread, which runs to completion before this thread goes on.
+  while (g_signal_slots[sig].in_handler.load() != 0) std::this_thread::yield();
+}
 
 }  // namespace
 
@@ -101,12 +118,15 @@ struct Loop::Impl {
 
 void Loop::Impl::on_signal(int sig) noexcept {
   const int saved_errno = errno;
-  if (Impl* impl = g_signal_slots[sig].owner.load()) {
+  SignalSlot& slot = g_signal_slots[sig];
+  slot.in_handler.fetch_add(1);
+  if (Impl* impl = slot.owner.load()) {
     impl->signal_pending[sig].store(true);
     impl->any_signal_pending.store(true);
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(impl->wake_fd, &one, sizeof one);
   }
+  slot.in_handler.fetch_sub(1);
   errno = saved_errno;
 }
 
@@ -181,7 +201,7 @@ Loop::~Loop() {
   if (!tasks_.empty()) cancel_all_tasks();
   shutdown_default_executor();
   for (auto& [sig, handler] : impl_->signals) {
-    g_signal_slots[sig].owner.store(nullptr);
+    release_signal_slot(sig);
     ::sigaction(sig, &handler.previous, nullptr);
   }
   while (detail::Runnable* r = pop_ready()) {
@@ -400,7 +420,7 @@ bool Loop::remove_signal_handler(int sig) {
   auto it = impl_->signals.find(sig);
   if (it == impl_->signals.end()) return false;
   ::sigaction(sig, &it->second.previous, nullptr);
-  g_signal_slots[sig].owner.store(nullptr);
+  release_signal_slot(sig);
   impl_->signals.erase(it);
   return true;
 }

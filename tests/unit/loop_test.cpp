@@ -10,10 +10,12 @@
 #include <corio/spawn.hpp>
 #include <corio/thread.hpp>
 
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -720,6 +722,36 @@ TEST(Loop, ASignalBelongsToOneLoopAtATime) {
   second.add_signal_handler(SIGUSR2, [] {});
   EXPECT_TRUE(second.remove_signal_handler(SIGUSR2));
   EXPECT_EQ(current_handler(SIGUSR2), SIG_DFL);
+}
+
+// A signal handler runs on whichever thread takes the signal, possibly while the loop's
+// thread removes the handler or destroys the loop. remove_signal_handler() and the destructor
+// wait for a handler already running, so it never touches a loop that is gone: TSan reports a
+// handler's access to the loop that nothing orders before the loop's destruction, ASan one
+// that lands after it.
+TEST(Loop, ASignalOnAnotherThreadNeverReachesADestroyedLoop) {
+  ScopedDisposition quiet(SIGUSR2, [](int) {});  // what each loop restores when it goes
+  std::atomic<bool> stop{false};
+  std::atomic<int> received{0};
+  std::thread receiver([&] {
+    for (int i = 0; i < 200000 && !stop; ++i) std::this_thread::sleep_for(10us);
+  });
+  std::thread sender([&] {
+    for (int i = 0; i < 200000 && !stop; ++i) {
+      if (::pthread_kill(receiver.native_handle(), SIGUSR2) == 0) ++received;
+      std::this_thread::yield();
+    }
+  });
+  for (int round = 0; round < 500; ++round) {
+    corio::Loop loop;
+    loop.add_signal_handler(SIGUSR2, [] {});
+    std::this_thread::sleep_for(20us);  // let a few signals land while the loop owns SIGUSR2
+    if (round % 2 == 0) EXPECT_TRUE(loop.remove_signal_handler(SIGUSR2));
+  }
+  stop = true;
+  sender.join();
+  receiver.join();
+  EXPECT_GT(received.load(), 0);
 }
 
 // --- corio::run and spawn ---
