@@ -83,6 +83,12 @@ class Loop {
   static constexpr unsigned kTicksPerPoll = 61;
 
   explicit Loop(LoopOptions options = {});
+  // Cancels the tasks still pending and runs them to their end (as corio::run does), then
+  // closes the loop (asyncio's loop.close()): call_soon_threadsafe raises from then on and
+  // every callback that did not run is destroyed, so a run_coroutine_threadsafe future whose
+  // task never started is broken. Only then is the default executor joined, so a job waiting
+  // on this loop gets an error rather than deadlocking the destructor. The join still waits
+  // for jobs busy with other work (asyncio's close() would not): they may use this Loop.
   ~Loop();
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
@@ -138,6 +144,11 @@ class Loop {
   }
 
   // Thread-safe: queues fn() to run on this loop's thread and wakes the loop (eventfd).
+  // Throws RuntimeError("Event loop is closed") once the loop's destructor has begun, as
+  // asyncio does after loop.close(); fn is then destroyed unrun, as are callbacks queued
+  // before. The Loop object itself must still exist: a call through a reference to a destroyed
+  // Loop is undefined behaviour (nothing is left to detect it with). Jobs of the default
+  // executor are safe: the destructor joins them after closing the loop.
   void call_soon_threadsafe(std::function<void()> fn);
 
   // asyncio's add_reader/add_writer: fn() runs on every loop turn while fd is readable
@@ -171,7 +182,9 @@ class Loop {
 
   // The default executor of to_thread / run_in_executor, created on first use.
   ThreadPool& default_executor();
-  // Waits for the default executor's jobs to finish and joins its threads.
+  // Waits for the default executor's jobs to finish and joins its threads. Blocks the loop's
+  // thread meanwhile: a job waiting on this loop deadlocks it (corio::run joins on a thread
+  // of its own instead, with the loop running).
   void shutdown_default_executor();
   // The default executor if one was created, else nullptr (none is created).
   [[nodiscard]] ThreadPool* created_default_executor() const noexcept;

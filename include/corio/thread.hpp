@@ -242,9 +242,10 @@ requires detail::ThreadCallable<F, Args...>
 // (asyncio.run_coroutine_threadsafe, whose concurrent.futures.Future becomes std::future).
 // future.get() returns the value or rethrows the task's exception; corio::CancelledError if the
 // task was cancelled, including by the loop's shutdown (corio::run cancels leftover tasks).
-// Throws InvalidStateError at once for an empty or already-started Task.
+// Throws InvalidStateError at once for an empty or already-started Task, RuntimeError("Event
+// loop is closed") once the loop's destructor has begun (asyncio raises it for a closed loop).
 //
-// The loop must be alive when this is called (a destroyed loop cannot be detected: calling
+// The Loop object must exist when this is called (a destroyed loop cannot be detected: calling
 // it then is undefined behaviour). If the loop is not running, the task waits in its queue and
 // is spawned when it runs; if the loop is destroyed first, the task never runs, its frame is
 // destroyed with the loop, and future.get() throws std::future_error (broken_promise).

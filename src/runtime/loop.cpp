@@ -81,6 +81,7 @@ struct Loop::Impl {
   WakeWatcher wake_watcher;
 
   std::mutex threadsafe_mutex;
+  bool closed = false;  // under threadsafe_mutex: the destructor began; no more threadsafe calls
   std::vector<std::function<void()>> threadsafe_queue;
   std::vector<std::function<void()>> threadsafe_batch;  // loop thread; swapped with the queue
   std::atomic<bool> wake_pending{false};
@@ -114,6 +115,7 @@ struct Loop::Impl {
   void run_fd_callback(int fd, std::uint32_t bit, std::uint64_t add);
   static void on_signal(int sig) noexcept;
   static void shrink_ready(Loop& loop) noexcept;
+  void close_threadsafe() noexcept;
 };
 
 void Loop::Impl::on_signal(int sig) noexcept {
@@ -197,13 +199,17 @@ Loop::Loop(LoopOptions options)
   virtual_now_ = Clock::now();
 }
 
+// What asyncio's loop.close() does, in an order that cannot deadlock: the loop is closed to
+// other threads (call_soon_threadsafe raises, so run_coroutine_threadsafe does too) and every
+// callback that will never run is destroyed (breaking the promise of a
+// run_coroutine_threadsafe future) before the default executor is joined. A job waiting on
+// this loop therefore gets an error instead of waiting forever for a loop that no longer
+// runs. Unlike asyncio's close() (shutdown(wait=False)), the join still waits for jobs busy
+// with other things: a C++ job may use this Loop and the caller's locals, which must outlive
+// it.
 Loop::~Loop() {
   if (!tasks_.empty()) cancel_all_tasks();
-  shutdown_default_executor();
-  for (auto& [sig, handler] : impl_->signals) {
-    release_signal_slot(sig);
-    ::sigaction(sig, &handler.previous, nullptr);
-  }
+  impl_->close_threadsafe();
   while (detail::Runnable* r = pop_ready()) {
     if (!detail::TaskHeader::is_task(r)) static_cast<detail::CallbackNode*>(r)->release();
   }
@@ -211,6 +217,11 @@ Loop::~Loop() {
     if (entry->fire == &Loop::fire_callback_timer) {
       static_cast<detail::CallbackNode*>(entry)->release();
     }
+  }
+  shutdown_default_executor();
+  for (auto& [sig, handler] : impl_->signals) {
+    release_signal_slot(sig);
+    ::sigaction(sig, &handler.previous, nullptr);
   }
   for (auto& [fd, entry] : impl_->fds) impl_->backend->forget(*entry);
   impl_->backend->forget(impl_->wake_watcher);
@@ -310,8 +321,19 @@ void Loop::call_soon_threadsafe(std::function<void()> fn) {
   // touches the loop, which fn may end and destroy at once (a to_thread wake-up, a
   // run_coroutine_threadsafe task finishing the main task).
   std::lock_guard lock(impl_->threadsafe_mutex);
+  if (impl_->closed) throw RuntimeError("Event loop is closed");  // asyncio's words
   impl_->threadsafe_queue.push_back(std::move(fn));
   impl_->wake();
+}
+
+void Loop::Impl::close_threadsafe() noexcept {
+  std::vector<std::function<void()>> dropped;
+  {
+    std::lock_guard lock(threadsafe_mutex);
+    closed = true;
+    dropped.swap(threadsafe_queue);
+  }
+  // Destroyed outside the lock: a callback's captures may post to this loop (and get an error).
 }
 
 namespace {

@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -471,6 +472,70 @@ TEST(Loop, ThreadsafeCallbacksMayEndTheRunAtOnce) {
                  corio::CancelledError);
     for (auto& poster : posters) poster.join();
   }
+}
+
+// --- destroying a loop whose default executor is still busy ---
+
+// Parity: asyncio's loop.close() (BaseEventLoop._check_closed): once a Loop's destructor has
+// begun, call_soon_threadsafe raises RuntimeError("Event loop is closed") and so does
+// run_coroutine_threadsafe. A default-executor job that polls the loop this way ends with that
+// error; before the fix the destructor joined the job with the loop never closing, so the job
+// polled until its bound ran out.
+TEST(Loop, DestroyingALoopClosesItToExecutorJobs) {
+  std::atomic<bool> posted{false};
+  std::string seen;
+  bool run_coroutine_raised = false;
+  {
+    corio::Loop loop;
+    loop.default_executor().submit([&] {
+      const auto deadline = std::chrono::steady_clock::now() + 20s;
+      try {
+        while (std::chrono::steady_clock::now() < deadline) {
+          loop.call_soon_threadsafe([] {});
+          posted = true;
+          std::this_thread::sleep_for(1ms);
+        }
+        seen = "the loop never closed";
+      } catch (const corio::RuntimeError& e) {
+        seen = e.what();
+      }
+      try {
+        (void)corio::run_coroutine_threadsafe(answer(), loop);
+      } catch (const corio::RuntimeError&) {
+        run_coroutine_raised = true;
+      }
+    });
+    while (!posted) std::this_thread::yield();  // the job is running: the loop is busy
+  }
+  EXPECT_EQ(seen, "Event loop is closed");
+  EXPECT_TRUE(run_coroutine_raised);
+}
+
+// A job already waiting on a run_coroutine_threadsafe future when the Loop is destroyed: the
+// loop never runs the task, so the destructor drops it (breaking the promise) before joining
+// the job, and the job's wait ends. Before the fix the destructor joined first: a deadlock,
+// cut here by the job's 20-second bound.
+TEST(Loop, DestroyingALoopBreaksTheFuturesAnExecutorJobWaitsOn) {
+  std::atomic<bool> waiting{false};
+  std::string outcome;
+  {
+    corio::Loop loop;
+    loop.default_executor().submit([&] {
+      auto future = corio::run_coroutine_threadsafe(answer(), loop);
+      waiting = true;
+      if (future.wait_for(20s) != std::future_status::ready) {
+        outcome = "timed out";
+        return;
+      }
+      try {
+        outcome = std::to_string(future.get());
+      } catch (const std::future_error& e) {
+        outcome = e.code() == std::future_errc::broken_promise ? "broken promise" : e.what();
+      }
+    });
+    while (!waiting) std::this_thread::yield();
+  }
+  EXPECT_EQ(outcome, "broken promise");
 }
 
 TEST(Loop, RunCoroutineThreadsafeFromAnotherThread) {
