@@ -75,6 +75,34 @@ class Handle {
   detail::CallbackNode* node_ = nullptr;
 };
 
+namespace detail {
+struct ThreadsafeEntry;  // src/runtime/loop.cpp
+}  // namespace detail
+
+// A loop's call_soon_threadsafe that may outlive the loop, for threads that cannot know when
+// it goes: asyncio code keeps the loop object alive through its reference, a C++ Loop dies
+// with its scope, after which a Loop& must not be used at all. A handle then raises
+// RuntimeError("Event loop is closed"), as a closed asyncio loop does. Copyable; every
+// member may be called from any thread. From Loop::threadsafe_handle().
+class ThreadsafeHandle {
+ public:
+  ThreadsafeHandle() noexcept = default;
+
+  // Loop::call_soon_threadsafe. Throws RuntimeError("Event loop is closed") once the loop's
+  // destructor has begun (fn is destroyed unrun), RuntimeError for an empty handle.
+  void call_soon_threadsafe(std::function<void()> fn) const;
+  // True once the loop's destructor has begun, and for an empty handle (asyncio's
+  // loop.is_closed()). A false answer can be stale by the time the caller acts on it:
+  // call_soon_threadsafe is the reliable check.
+  [[nodiscard]] bool is_closed() const;
+
+ private:
+  friend class Loop;
+  explicit ThreadsafeHandle(std::shared_ptr<detail::ThreadsafeEntry> entry) noexcept
+      : entry_(std::move(entry)) {}
+  std::shared_ptr<detail::ThreadsafeEntry> entry_;
+};
+
 class Loop {
  public:
   using Clock = std::chrono::steady_clock;
@@ -147,9 +175,12 @@ class Loop {
   // Throws RuntimeError("Event loop is closed") once the loop's destructor has begun, as
   // asyncio does after loop.close(); fn is then destroyed unrun, as are callbacks queued
   // before. The Loop object itself must still exist: a call through a reference to a destroyed
-  // Loop is undefined behaviour (nothing is left to detect it with). Jobs of the default
-  // executor are safe: the destructor joins them after closing the loop.
+  // Loop is undefined behaviour (nothing is left to detect it with); a thread that may outlive
+  // the loop should hold a threadsafe_handle() instead. Jobs of the default executor are safe
+  // either way: the destructor joins them after closing the loop.
   void call_soon_threadsafe(std::function<void()> fn);
+  // A handle on call_soon_threadsafe that stays safe to use after this Loop is destroyed.
+  [[nodiscard]] ThreadsafeHandle threadsafe_handle() const;
 
   // asyncio's add_reader/add_writer: fn() runs on every loop turn while fd is readable
   // (writable). One reader and one writer per fd; adding again replaces the callback. The fd

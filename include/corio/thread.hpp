@@ -200,6 +200,25 @@ Task<> settle_promise(Task<T> task, ThreadsafePromise<T> promise) {
   }
 }
 
+// run_coroutine_threadsafe's body, for a Loop or a ThreadsafeHandle.
+template <class T, class Target>
+std::future<T> post_task(Task<T> task, Target& target) {
+  if (!task.valid()) throw InvalidStateError("corio: scheduling an empty Task");
+  if (task.started()) throw InvalidStateError("corio: scheduling a Task that was already awaited");
+  struct Pending {
+    Task<T> task;
+    std::promise<T> promise;
+  };
+  // std::function needs a copyable callable; the Task and the promise are move-only.
+  auto pending = std::make_shared<Pending>(Pending{std::move(task), std::promise<T>()});
+  std::future<T> future = pending->promise.get_future();
+  target.call_soon_threadsafe([pending = std::move(pending)] {
+    corio::spawn(settle_promise(std::move(pending->task),
+                                ThreadsafePromise<T>(std::move(pending->promise))));
+  });
+  return future;
+}
+
 }  // namespace detail
 
 // co_await run_in_executor(pool, f, args...): calls f(args...) on a worker of `pool` and
@@ -246,33 +265,30 @@ requires detail::ThreadCallable<F, Args...>
 // loop is closed") once the loop's destructor has begun (asyncio raises it for a closed loop).
 //
 // The Loop object must exist when this is called (a destroyed loop cannot be detected: calling
-// it then is undefined behaviour). If the loop is not running, the task waits in its queue and
-// is spawned when it runs; if the loop is destroyed first, the task never runs, its frame is
-// destroyed with the loop, and future.get() throws std::future_error (broken_promise).
+// it then is undefined behaviour); a thread that may outlive the loop passes the loop's
+// threadsafe_handle() instead, which raises RuntimeError then. If the loop is not running, the
+// task waits in its queue and is spawned when it runs; if the loop is destroyed first, the task
+// never runs, its frame is destroyed with the loop, and future.get() throws std::future_error
+// (broken_promise).
 // Never call future.get() on the loop's own thread: the loop could not run the task (deadlock).
 // std::future has no cancel(): to cancel, have the coroutine watch something the caller sets.
 template <class T>
 std::future<T> run_coroutine_threadsafe(Task<T> task, Loop& loop) {
-  if (!task.valid()) throw InvalidStateError("corio: scheduling an empty Task");
-  if (task.started()) throw InvalidStateError("corio: scheduling a Task that was already awaited");
-  struct Pending {
-    Task<T> task;
-    std::promise<T> promise;
-  };
-  // std::function needs a copyable callable; the Task and the promise are move-only.
-  auto pending = std::make_shared<Pending>(Pending{std::move(task), std::promise<T>()});
-  std::future<T> future = pending->promise.get_future();
-  loop.call_soon_threadsafe([pending = std::move(pending)] {
-    spawn(detail::settle_promise(std::move(pending->task),
-                                 detail::ThreadsafePromise<T>(std::move(pending->promise))));
-  });
-  return future;
+  return detail::post_task(std::move(task), loop);
+}
+template <class T>
+std::future<T> run_coroutine_threadsafe(Task<T> task, const ThreadsafeHandle& loop) {
+  return detail::post_task(std::move(task), loop);
 }
 
 // run_coroutine_threadsafe([=]() -> corio::Task<T> { ... }, loop): the callable is moved into
 // the task's frame, so its captures live as long as the task.
 template <detail::TaskFactory F>
 auto run_coroutine_threadsafe(F fn, Loop& loop) {
+  return run_coroutine_threadsafe(detail::call_in_frame(std::move(fn)), loop);
+}
+template <detail::TaskFactory F>
+auto run_coroutine_threadsafe(F fn, const ThreadsafeHandle& loop) {
   return run_coroutine_threadsafe(detail::call_in_frame(std::move(fn)), loop);
 }
 

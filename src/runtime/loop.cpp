@@ -61,6 +61,19 @@ void release_signal_slot(int sig) noexcept {
 
 }  // namespace
 
+namespace detail {
+
+// Other threads' way into a loop, shared with every ThreadsafeHandle so that it outlives the
+// loop: a handle kept past the loop finds `impl` null and raises instead of touching it.
+struct ThreadsafeEntry {
+  std::mutex mutex;
+  Loop::Impl* impl = nullptr;  // under mutex; null once the loop is closed
+
+  void post(std::function<void()> fn);
+};
+
+}  // namespace detail
+
 struct FdEntry : detail::IoWatcher {
   Loop* loop = nullptr;
   std::function<void()> reader;
@@ -80,9 +93,8 @@ struct Loop::Impl {
   int wake_fd = -1;
   WakeWatcher wake_watcher;
 
-  std::mutex threadsafe_mutex;
-  bool closed = false;  // under threadsafe_mutex: the destructor began; no more threadsafe calls
-  std::vector<std::function<void()>> threadsafe_queue;
+  std::shared_ptr<detail::ThreadsafeEntry> threadsafe = std::make_shared<detail::ThreadsafeEntry>();
+  std::vector<std::function<void()>> threadsafe_queue;  // under threadsafe->mutex
   std::vector<std::function<void()>> threadsafe_batch;  // loop thread; swapped with the queue
   std::atomic<bool> wake_pending{false};
 
@@ -139,7 +151,7 @@ void Loop::Impl::on_wake(detail::IoWatcher* watcher, std::uint32_t) noexcept {
   impl->wake_pending.store(false);
   std::vector<std::function<void()>>& batch = impl->threadsafe_batch;
   {
-    std::lock_guard lock(impl->threadsafe_mutex);
+    std::lock_guard lock(impl->threadsafe->mutex);
     batch.swap(impl->threadsafe_queue);
   }
   for (auto& fn : batch) impl->loop->call_soon(std::move(fn));
@@ -185,6 +197,7 @@ Loop::Loop(LoopOptions options)
       slow_callback_duration_(options.slow_callback_duration),
       impl_(std::make_unique<Impl>()) {
   impl_->loop = this;
+  impl_->threadsafe->impl = impl_.get();
   impl_->max_workers = options.max_workers;
   const BackendKind kind = options.backend.value_or(backend_from_environment());
   impl_->backend =
@@ -316,21 +329,40 @@ void Loop::fire_callback_timer(detail::TimerEntry* self) noexcept {
   node->loop->schedule(node);
 }
 
-void Loop::call_soon_threadsafe(std::function<void()> fn) {
+void detail::ThreadsafeEntry::post(std::function<void()> fn) {
   // The wake-up is written under the lock: once the loop can take fn, this thread no longer
   // touches the loop, which fn may end and destroy at once (a to_thread wake-up, a
   // run_coroutine_threadsafe task finishing the main task).
-  std::lock_guard lock(impl_->threadsafe_mutex);
-  if (impl_->closed) throw RuntimeError("Event loop is closed");  // asyncio's words
-  impl_->threadsafe_queue.push_back(std::move(fn));
-  impl_->wake();
+  std::lock_guard lock(mutex);
+  if (impl == nullptr) throw RuntimeError("Event loop is closed");  // asyncio's words
+  impl->threadsafe_queue.push_back(std::move(fn));
+  impl->wake();
+}
+
+void Loop::call_soon_threadsafe(std::function<void()> fn) {
+  impl_->threadsafe->post(std::move(fn));
+}
+
+ThreadsafeHandle Loop::threadsafe_handle() const {
+  return ThreadsafeHandle(impl_->threadsafe);
+}
+
+void ThreadsafeHandle::call_soon_threadsafe(std::function<void()> fn) const {
+  if (!entry_) throw RuntimeError("corio: an empty ThreadsafeHandle");
+  entry_->post(std::move(fn));
+}
+
+bool ThreadsafeHandle::is_closed() const {
+  if (!entry_) return true;
+  std::lock_guard lock(entry_->mutex);
+  return entry_->impl == nullptr;
 }
 
 void Loop::Impl::close_threadsafe() noexcept {
   std::vector<std::function<void()>> dropped;
   {
-    std::lock_guard lock(threadsafe_mutex);
-    closed = true;
+    std::lock_guard lock(threadsafe->mutex);
+    threadsafe->impl = nullptr;
     dropped.swap(threadsafe_queue);
   }
   // Destroyed outside the lock: a callback's captures may post to this loop (and get an error).
