@@ -1,4 +1,4 @@
-// apps/fetch/rate_limiter.cpp — GCRA token buckets and per-host limits.
+// apps/fetch/rate_limiter.cpp — token buckets and per-host limits.
 #include "rate_limiter.hpp"
 
 #include <algorithm>
@@ -15,49 +15,46 @@ namespace {
 using Duration = corio::Loop::Duration;
 using TimePoint = corio::Loop::TimePoint;
 
-// `seconds` (≥ 0, maybe inf) as a Duration, saturated at Duration::max() (292 years): a
-// rate of 1e-300/s is valid and means "one request, then none for as long as the clock
-// can count", not a float-to-integer overflow.
+// `seconds` (≥ 0, maybe inf) as a Duration, rounded up and saturated at Duration::max()
+// (292 years): a wait of 1e300 s is "forever", not a float-to-integer overflow.
 Duration saturated(double seconds) noexcept {
   constexpr double limit = std::chrono::duration<double>(Duration::max()).count();
   if (!(seconds < limit)) return Duration::max();  // also inf and nan
   if (!(seconds > 0)) return Duration::zero();
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
-}
-
-TimePoint add_saturated(TimePoint at, Duration d) noexcept {
-  // d ≥ 0 here.
-  return at.time_since_epoch() > Duration::max() - d ? TimePoint::max() : at + d;
-}
-
-TimePoint sub_saturated(TimePoint at, Duration d) noexcept {
-  return at.time_since_epoch() < Duration::min() + d ? TimePoint::min() : at - d;
+  return std::chrono::ceil<Duration>(std::chrono::duration<double>(seconds));
 }
 
 }  // namespace
 
 TokenBucket::TokenBucket(double rate, double burst)
-    : interval_(saturated(1.0 / rate)),
-      tolerance_(saturated((std::max(burst, 1.0) - 1.0) / rate)) {}
+    : rate_(rate), burst_(std::max(burst, 1.0)), tokens_(burst_) {}
+
+double TokenBucket::tokens_at(TimePoint now) const noexcept {
+  if (now <= last_) return tokens_;
+  // Both are readings of a steady clock (≥ its epoch): the difference cannot overflow.
+  const double elapsed = std::chrono::duration<double>(now - last_).count();
+  return std::min(burst_, tokens_ + elapsed * rate_);
+}
 
 corio::Loop::Duration TokenBucket::reserve(corio::Loop::TimePoint now) noexcept {
-  const TimePoint slot = std::max(next_, now);
-  next_ = add_saturated(slot, interval_);
-  const TimePoint start = sub_saturated(slot, tolerance_);
-  // start > now ≥ a steady clock's (non-negative) epoch: the difference cannot overflow.
-  return start > now ? start - now : Duration::zero();
+  tokens_ = tokens_at(now) - 1;
+  last_ = std::max(last_, now);
+  if (tokens_ >= 0) return Duration::zero();
+  return saturated(-tokens_ / rate_);  // the debt, repaid at the rate
 }
 
 corio::Task<> TokenBucket::acquire() {
   const TimePoint now = corio::Loop::current().now();
   const Duration wait = reserve(now);
-  // sleep_until(now + wait), not sleep(wait): sleep() adds `wait` to a later reading of the
-  // clock, which overflows when the slot is at the end of time (a rate like 1e-300/s).
-  if (wait > Duration::zero()) co_await corio::sleep_until(now + wait);
+  if (wait <= Duration::zero()) co_return;
+  // sleep_until, not sleep(wait): sleep() adds `wait` to a later reading of the clock,
+  // which overflows for a wait that runs to the end of time (a rate like 1e-300/s).
+  const bool forever = now.time_since_epoch() > Duration::max() - wait;
+  co_await corio::sleep_until(forever ? TimePoint::max() : now + wait);
 }
 
 bool TokenBucket::is_full(corio::Loop::TimePoint now) const noexcept {
-  return next_ <= now;
+  return tokens_at(now) >= burst_;
 }
 
 struct HostLimits::Host {

@@ -7,8 +7,11 @@
 //   HostLimits hosts(4, 10.0, 1.0);               // ≤ 4 in flight and ≤ 10/s per host
 //   auto permit = co_await hosts.acquire("example.com");   // released when it dies
 //
-// Buckets are kept as "theoretical arrival times" (GCRA): acquire() reserves the next
-// slot and sleeps until it comes, so waiters start in FIFO order and nothing polls.
+// A bucket holds a count of tokens, refilled at the rate up to the burst; acquire() takes
+// one at once, or runs the count negative (reserving a later slot, as GCRA's theoretical
+// arrival time does) and sleeps until the debt is repaid, so waiters start in FIFO order
+// and nothing polls. Counting in tokens, not in nanoseconds, keeps every rate and burst
+// exact: --rate 1e-300 --burst 3 starts 3 requests, then the next waits past the clock's end.
 // Both belong to the loop of the creating thread.
 #pragma once
 
@@ -26,9 +29,8 @@ namespace corio_fetch {
 class TokenBucket {
  public:
   // `rate` tokens per second (> 0), at most `burst` (≥ 1) taken at once after idleness.
-  // Any positive rate is valid: one whose interval (1/rate) or tolerance ((burst-1)/rate)
-  // exceeds what the clock can count (2^63 ns, about 292 years) saturates there, so
-  // `--rate 1e-300` lets the first request go and every later one waits "forever".
+  // Any positive rate is valid, however small: `--rate 1e-300` lets `burst` requests go
+  // and makes the next wait 1e300 s, which sleeps to the end of the loop's clock.
   TokenBucket(double rate, double burst);
 
   // Reserves the next slot at `now` and returns how long until it comes (zero: at once).
@@ -40,10 +42,13 @@ class TokenBucket {
   [[nodiscard]] bool is_full(corio::Loop::TimePoint now) const noexcept;
 
  private:
-  corio::Loop::Duration interval_;   // 1 / rate, at most Duration::max()
-  corio::Loop::Duration tolerance_;  // (burst - 1) * interval, at most Duration::max()
-  corio::Loop::TimePoint next_{};    // theoretical arrival time of the next request
-                                     // (TimePoint::max(): never again)
+  // Tokens available at `at` (refilled since last_, capped at the burst).
+  [[nodiscard]] double tokens_at(corio::Loop::TimePoint at) const noexcept;
+
+  double rate_;                    // tokens per second
+  double burst_;                   // capacity
+  double tokens_;                  // at last_; negative: owed to reserved slots
+  corio::Loop::TimePoint last_{};  // when tokens_ was counted
 };
 
 class HostLimits {

@@ -69,13 +69,21 @@ TEST(FetchTokenBucket, TinyRatesSaturateInsteadOfOverflowing) {
   }
 }
 
-// A deep burst at a low rate: a tolerance of (1e9 - 1) / 1e-3 seconds also saturates.
-TEST(FetchTokenBucket, ADeepBurstAtALowRateGoesAtOnce) {
-  for (const double rate : {1e-3, 1e-300}) {
-    TokenBucket bucket(rate, 1e9);
-    const corio::Loop::TimePoint now = corio::Loop::TimePoint{} + 1s;
-    for (int i = 0; i < 5; ++i) EXPECT_EQ(bucket.reserve(now), 0ns) << rate << " " << i;
+// A burst at a tiny rate is exact too: B requests, then the next waits 1/rate (forever).
+TEST(FetchTokenBucket, ABurstAtATinyRateLetsExactlyBurstRequestsGo) {
+  const corio::Loop::TimePoint now = corio::Loop::TimePoint{} + 1s;
+  constexpr auto century = std::chrono::hours(24 * 365 * 100);
+  for (const double rate : {1e-12, 1e-300, std::numeric_limits<double>::denorm_min()}) {
+    TokenBucket bucket(rate, 3);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(bucket.reserve(now), 0ns) << rate << " " << i;
+    EXPECT_GT(bucket.reserve(now), century) << rate;
+    EXPECT_GT(bucket.reserve(now + century), century) << rate;
   }
+  TokenBucket slow(1e-3, 3);  // (3 - 1) * 1000 s of tolerance
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(slow.reserve(now), 0ns) << i;
+  EXPECT_NEAR(std::chrono::duration<double>(slow.reserve(now)).count(), 1000, 1e-6);
+  TokenBucket deep(1e-3, 1e9);  // a tolerance of 1e12 s, beyond the clock: still exact
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(deep.reserve(now), 0ns) << i;
 }
 
 // On the real clock: the second acquire() waits (for ~292 years) until cancelled.
