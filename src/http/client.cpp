@@ -21,6 +21,7 @@
 #include "body_reader.hpp"
 #include "connection.hpp"
 #include "connection_pool.hpp"
+#include "host_header.hpp"
 
 namespace corio::http {
 
@@ -61,17 +62,6 @@ struct SendSettings {
   bool follow_redirects = false;
   bool stream = false;
 };
-
-// RFC 6874 section 4: an IPv6 zone means something only on this machine and is not sent.
-std::string host_header(const URL& url) {
-  std::string host(url.host());
-  if (url.is_ipv6_host()) {
-    const std::string address = host.substr(0, host.find('%'));
-    host = "[" + address + "]";
-  }
-  if (url.port()) host += ":" + std::to_string(*url.port());
-  return host;
-}
 
 Origin origin_of(const URL& url) {
   return Origin{std::string(url.scheme()), std::string(url.host()), *url.effective_port()};

@@ -44,6 +44,7 @@
 
 #include "base64.hpp"
 #include "charset.hpp"
+#include "host_header.hpp"
 #include "websocket_frames.hpp"
 
 namespace corio::http {
@@ -549,8 +550,7 @@ Target parse_target(const std::string& text) {
   const std::uint16_t default_port = target.secure ? 443 : 80;
   target.host = std::string(url->host());
   target.port = url->port().value_or(default_port);
-  target.host_header = url->is_ipv6_host() ? "[" + target.host + "]" : target.host;
-  if (target.port != default_port) target.host_header += ":" + std::to_string(target.port);
+  target.host_header = detail::host_header(*url);
   target.resource = std::string(url->raw_path());
   if (target.resource.empty()) target.resource = "/";
   if (url->has_userinfo()) {

@@ -495,7 +495,7 @@ std::string request_key(const std::string& head) {
 using Answer = std::function<std::string(const std::string&)>;
 using After = std::function<Task<>(corio::net::StreamReader&, corio::net::StreamWriter&)>;
 
-Task<corio::net::Server> fake_server(Answer answer, After after) {
+Task<corio::net::Server> fake_server(Answer answer, After after, const char* host = "127.0.0.1") {
   return corio::net::start_server(
       [answer, after](corio::net::StreamReader reader, corio::net::StreamWriter writer) -> Task<> {
         const std::string head = co_await reader.readuntil("\r\n\r\n");
@@ -505,7 +505,7 @@ Task<corio::net::Server> fake_server(Answer answer, After after) {
         const std::string rest = co_await reader.read();  // until the client closes
         writer.close();
       },
-      "127.0.0.1", 0);
+      host, 0);
 }
 
 std::string switching(const std::string& accept, const std::string& more = "") {
@@ -576,6 +576,30 @@ TEST(WebSocketHandshake, FramesRightBehindThe101AreNotLost) {
     EXPECT_EQ(message.data, "hi");
     co_await socket.close();  // the fake never answers the close frame: aborted after 200 ms
     EXPECT_EQ(socket.close_code(), 1006);
+    server.close_clients();
+    co_await server.wait_closed();
+  });
+}
+
+// RFC 6874 section 4: the zone of an IPv6 literal is used to connect, never sent in Host.
+TEST(WebSocketHandshake, ZonedIpv6HostConnectsAndLeavesTheZoneOutOfHost) {
+  corio::run([]() -> Task<> {
+    std::string seen_host;
+    auto server = co_await fake_server(
+        [&seen_host](const std::string& head) {
+          const auto at = head.find("\r\nHost: ");
+          if (at != std::string::npos)
+            seen_host = head.substr(at + 8, head.find("\r\n", at + 2) - at - 8);
+          return switching(accept_for(request_key(head)));
+        },
+        nullptr, "::1");
+    const std::string port = std::to_string(server.sockets().front().port());
+    WebSocketOptions options = no_keepalive();
+    options.close_timeout = 200ms;
+    WebSocket socket =
+        co_await WebSocket::connect("ws://[::1%25lo]:" + port + "/", std::move(options));
+    EXPECT_EQ(seen_host, "[::1]:" + port);
+    co_await socket.close();
     server.close_clients();
     co_await server.wait_closed();
   });
