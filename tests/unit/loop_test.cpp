@@ -867,7 +867,9 @@ TEST(Loop, ASignalOnAnotherThreadNeverReachesADestroyedLoop) {
     corio::Loop loop;
     loop.add_signal_handler(SIGUSR2, [] {});
     std::this_thread::sleep_for(20us);  // let a few signals land while the loop owns SIGUSR2
-    if (round % 2 == 0) EXPECT_TRUE(loop.remove_signal_handler(SIGUSR2));
+    if (round % 2 == 0) {
+      EXPECT_TRUE(loop.remove_signal_handler(SIGUSR2));
+    }
   }
   stop = true;
   sender.join();
