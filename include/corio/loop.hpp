@@ -220,7 +220,8 @@ class Loop {
   // The default executor if one was created, else nullptr (none is created).
   [[nodiscard]] ThreadPool* created_default_executor() const noexcept;
 
-  // Live spawned tasks (asyncio.all_tasks).
+  // Live spawned tasks (asyncio.all_tasks): the parked ones, those in the ready queue, and
+  // the running one.
   [[nodiscard]] std::vector<detail::TaskHeader*> all_tasks() const;
 
   // --- runtime internals used by awaiters (same thread only) ---
@@ -261,13 +262,15 @@ class Loop {
     detail::Runnable* r = ready_[ready_head_ & ready_mask_];
     ++ready_head_;
     // The queue knows the next entries before they run: fetching one ahead overlaps the
-    // cache misses of tasks whose frames went cold while they waited.
-    if (ready_tail_ - ready_head_ > 1) __builtin_prefetch(ready_[(ready_head_ + 1) & ready_mask_]);
+    // cache misses of tasks whose frames went cold while they waited. Past the tail the slot
+    // holds a stale pointer or null, which a prefetch ignores: no test needed.
+    __builtin_prefetch(ready_[(ready_head_ + 1) & ready_mask_]);
     return r;
   }
   void grow_ready() noexcept;
   void poll_io_and_timers(bool may_block);
-  void run_ready_step(detail::Runnable* runnable) noexcept;
+  // Debug mode's step: runs `runnable` and reports it when it took too long.
+  void run_timed_step(detail::Runnable* runnable) noexcept;
   void expire_timers();
   void drain_threadsafe();
 
@@ -304,11 +307,17 @@ inline void TaskHeader::start(Loop& loop, std::coroutine_handle<> frame) noexcep
   frame_offset_ = static_cast<std::uint8_t>(reinterpret_cast<char*>(this) -
                                             static_cast<char*>(frame.address()));
   resume_point = frame;
-  state_ = TaskState::pending;
+  state_ = TaskState::starting;
   refs_ = 2;
   id_ = loop.next_task_id();
-  loop.register_task(*this);
   loop.schedule(this);
+}
+
+inline void TaskHeader::park_in(Suspension* at, std::coroutine_handle<> resume_at) noexcept {
+  resume_point = resume_at;
+  waiting_on = at;
+  if (!listed()) [[unlikely]]
+    loop_->register_task(*this);
 }
 
 inline void TaskHeader::finish() noexcept {

@@ -185,15 +185,16 @@ class JoinHandle {
 };
 
 namespace detail {
+// InvalidStateError for a Task spawn cannot take: empty, or already awaited or spawned.
+[[noreturn]] void throw_unspawnable(bool empty);
+
 // spawn's work but the name: starts `task` on the running loop; the returned promise holds
 // the reference a JoinHandle adopts.
 template <class T>
 Promise<T>* start_task(Task<T>& task) {
   Loop& loop = Loop::current();
-  if (!task.valid()) throw InvalidStateError("corio: spawning an empty Task");
-  if (task.started()) {
-    throw InvalidStateError("corio: spawning a Task that was already awaited");
-  }
+  if (!task.valid() || task.started()) [[unlikely]]
+    throw_unspawnable(!task.valid());
   auto frame = task.release();
   auto& promise = frame.promise();
   promise.started = true;

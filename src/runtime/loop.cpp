@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -221,7 +222,7 @@ Loop::Loop(LoopOptions options)
 // with other things: a C++ job may use this Loop and the caller's locals, which must outlive
 // it.
 Loop::~Loop() {
-  if (!tasks_.empty()) cancel_all_tasks();
+  cancel_all_tasks();
   impl_->close_threadsafe();
   while (detail::Runnable* r = pop_ready()) {
     if (!detail::TaskHeader::is_task(r)) static_cast<detail::CallbackNode*>(r)->release();
@@ -502,6 +503,19 @@ void Loop::shutdown_default_executor() {
 std::vector<detail::TaskHeader*> Loop::all_tasks() const {
   std::vector<detail::TaskHeader*> out;
   const_cast<Loop*>(this)->tasks_.for_each([&](detail::TaskHeader* t) { out.push_back(t); });
+  // Tasks that never parked are not listed: they wait in the ready queue, or one is running.
+  for (std::size_t i = ready_head_; i != ready_tail_; ++i) {
+    detail::Runnable* r = ready_[i & ready_mask_];
+    if (detail::TaskHeader::is_task(r) && !static_cast<detail::TaskHeader*>(r)->listed()) {
+      out.push_back(static_cast<detail::TaskHeader*>(r));
+    }
+  }
+  detail::TaskHeader* running = detail::t_context.task;
+  if (running != nullptr && running->loop() == this && !running->listed() && !running->done()) {
+    out.push_back(running);
+  }
+  // In the order they were spawned, as the single list kept them before.
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->id() < b->id(); });
   return out;
 }
 
@@ -558,11 +572,7 @@ void Loop::poll_io_and_timers(bool may_block) {
   expire_timers();
 }
 
-void Loop::run_ready_step(detail::Runnable* runnable) noexcept {
-  if (!debug_) {
-    runnable->run(runnable);
-    return;
-  }
+void Loop::run_timed_step(detail::Runnable* runnable) noexcept {
   detail::TaskHeader* task = nullptr;
   if (detail::TaskHeader::is_task(runnable)) {
     task = static_cast<detail::TaskHeader*>(runnable);
@@ -614,7 +624,11 @@ void Loop::run_until_done(detail::TaskHeader& task) {
         continue;
       }
       ++ticks;
-      run_ready_step(next);
+      if (debug_) [[unlikely]] {
+        run_timed_step(next);
+      } else {
+        next->run(next);
+      }
     }
   } catch (...) {
     running_ = false;
@@ -625,8 +639,9 @@ void Loop::run_until_done(detail::TaskHeader& task) {
 
 void Loop::cancel_all_tasks() {
   // Tasks spawned while others are being cancelled are cancelled in the next round.
-  while (!tasks_.empty()) {
+  for (;;) {
     std::vector<detail::TaskHeader*> pending = all_tasks();
+    if (pending.empty()) return;
     for (auto* t : pending) t->retain();
     for (auto* t : pending) t->cancel();
     for (auto* t : pending) {

@@ -77,8 +77,7 @@ bool TaskGroup::ExitAwaiter::await_suspend(std::coroutine_handle<> self) noexcep
   }
   task = current;
   cancel = &ExitAwaiter::on_cancel;
-  current->resume_point = self;
-  current->waiting_on = this;
+  current->park_in(this, self);
   group->exit_waiter_ = this;
   return true;
 }

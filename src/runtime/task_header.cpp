@@ -33,6 +33,7 @@ void TaskHeader::run_step(Runnable* self) noexcept {
   ThreadContext& context = t_context;
   TaskHeader* outer = context.task;
   context.task = task;
+  task->state_ = TaskState::pending;
   task->resume_point.resume();  // may finish and free the task: do not touch it afterwards
   context.task = outer;
 }
@@ -50,8 +51,9 @@ void TaskHeader::run_first_step(Runnable* self) noexcept {
 }
 
 bool TaskHeader::cancel() noexcept {
-  if (state_ != TaskState::pending) return false;
+  if (state_ == TaskState::created || state_ == TaskState::done) return false;
   ++num_cancels_;
+  if (state_ == TaskState::starting) run = &TaskHeader::run_first_step;
   if (waiting_on != nullptr && waiting_on->cancel(waiting_on)) return true;
   must_cancel = true;
   return true;
@@ -112,6 +114,11 @@ void TaskHeader::notify_done() noexcept {
     for (auto [fn, context] : extras_->callbacks) schedule_done_callback(fn, context);
     extras_->callbacks.clear();
   }
+}
+
+void throw_unspawnable(bool empty) {
+  throw InvalidStateError(empty ? "corio: spawning an empty Task"
+                                : "corio: spawning a Task that was already awaited");
 }
 
 bool debug_from_environment() noexcept {

@@ -352,6 +352,64 @@ TEST(Spawn, CurrentTaskAndAllTasks) {
   });
 }
 
+// A task is entered in the loop's list only when it first parks (a yield parks too);
+// all_tasks() must still see the ones that never did: the running one, and ones waiting in
+// the ready queue for their first step.
+TEST(Spawn, AllTasksSeesTasksThatNeverParked) {
+  const auto names = [] {
+    std::vector<std::string> out;
+    for (auto& t : corio::all_tasks()) out.push_back(t.name());
+    return out;
+  };
+  corio::run([&]() -> corio::Task<> {
+    auto queued = corio::spawn([]() -> corio::Task<> { co_return; }, "queued");
+    EXPECT_EQ(names(), (std::vector<std::string>{"main", "queued"}));
+    auto parked = corio::spawn([]() -> corio::Task<> { co_await corio::sleep(1h); }, "parked");
+    co_await queued;  // main parks; queued and parked run their first step
+    auto fresh = corio::spawn([]() -> corio::Task<> { co_return; }, "fresh");
+    EXPECT_EQ(names(), (std::vector<std::string>{"main", "parked", "fresh"}));
+    co_await fresh;
+    parked.cancel();
+    bool parked_cancelled = false;
+    try {
+      co_await parked;
+    } catch (const corio::CancelledError&) {
+      parked_cancelled = true;
+    }
+    EXPECT_TRUE(parked_cancelled);
+    EXPECT_EQ(names(), (std::vector<std::string>{"main"}));
+  });
+}
+
+// run()'s epilogue cancels tasks in every state, including ones that never ran a step
+// (never parked, so found in the ready queue).
+TEST(Spawn, RunCancelsTasksThatNeverParked) {
+  bool body_ran = false;
+  bool sleeper_cancelled = false;
+  corio::run([&]() -> corio::Task<> {
+    (void)corio::spawn([&]() -> corio::Task<> {
+      body_ran = true;
+      co_return;
+    });
+    (void)corio::spawn([&]() -> corio::Task<> {
+      try {
+        co_await corio::sleep(1h);
+      } catch (const corio::CancelledError&) {
+        sleeper_cancelled = true;
+        throw;
+      }
+    });
+    co_await corio::yield_now();
+    body_ran = false;
+    (void)corio::spawn([&]() -> corio::Task<> {
+      body_ran = true;
+      co_return;
+    });
+  });
+  EXPECT_FALSE(body_ran);
+  EXPECT_TRUE(sleeper_cancelled);
+}
+
 TEST(Spawn, RunCancelsLeftoverTasks) {
   bool cancelled = false;
   corio::run([&]() -> corio::Task<> {

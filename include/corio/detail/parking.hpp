@@ -29,8 +29,7 @@ struct Parking : Suspension {
       return false;
     }
     cancel = on_cancel;
-    task->resume_point = resume_at;
-    task->waiting_on = this;
+    task->park_in(this, resume_at);
     return true;
   }
 

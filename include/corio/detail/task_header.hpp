@@ -7,7 +7,8 @@
 //
 // Task states:
 //   created  — frame exists, never spawned (an un-awaited coroutine object)
-//   pending  — spawned; either in the ready queue or parked in exactly one Suspension
+//   starting — spawned, its first step not run yet (in the ready queue)
+//   pending  — has run a step; either in the ready queue or parked in exactly one Suspension
 //   done     — finished with a value, an exception or CancelledError
 // Invariant (asyncio's): a pending task is either scheduled or waiting on one Suspension,
 // never both.
@@ -53,7 +54,7 @@ struct DoneWaiter : ListNode<DoneTag> {
 
 struct TaskExtras;  // name, user done-callbacks: allocated only when used
 
-enum class TaskState : std::uint8_t { created, pending, done };
+enum class TaskState : std::uint8_t { created, starting, pending, done };
 
 // The fields that finishing, joining and freeing a task touch, laid out at the front of the
 // header so they share the coroutine frame's first cache line with its resume and destroy
@@ -79,7 +80,7 @@ class TaskHeaderHotFields {
 
 class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<AllTasksTag> {
  public:
-  TaskHeader() noexcept { run = &TaskHeader::run_first_step; }
+  TaskHeader() noexcept { run = &TaskHeader::run_step; }
   ~TaskHeader() {
     if (exception_ || extras_ != nullptr) [[unlikely]]
       destroy_slow();
@@ -143,6 +144,16 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
     return runnable->run == &TaskHeader::run_step || runnable->run == &TaskHeader::run_first_step;
   }
 
+  // Parks this task, the running one, in `at`: its next step resumes `resume_at`. The first
+  // park enters the task in its loop's list of parked tasks (all_tasks(), the cancellation
+  // at the end of run()); a task that finishes without ever parking is never listed, since
+  // it is always in the ready queue or running. Defined in loop.hpp.
+  inline void park_in(Suspension* at, std::coroutine_handle<> resume_at) noexcept;
+  // True once the task is in its loop's list of parked tasks (until it finishes).
+  [[nodiscard]] bool listed() const noexcept {
+    return static_cast<const ListNode<AllTasksTag>*>(this)->linked();
+  }
+
   // --- state the awaiters of the runtime manipulate directly (hot paths) ---
   // A spawned task: the innermost suspended frame, what the next step resumes. A Task
   // awaited inline (never spawned, so its state stays `created`): the awaiting coroutine,
@@ -152,8 +163,9 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
 
  private:
   static void run_step(Runnable* self) noexcept;
-  // A spawned task's first step: ends the task with CancelledError, without running its
-  // body, when it was cancelled before it ran; then every step is run_step.
+  // The first step of a task cancelled while `starting` (cancel() installs it, so tasks
+  // nobody cancels pay nothing): ends the task with CancelledError without running its body,
+  // unless uncancel() withdrew the request; then every step is run_step.
   static void run_first_step(Runnable* self) noexcept;
   // Runs fn(context, *this) on a later loop turn (asyncio's done-callback timing).
   void schedule_done_callback(void (*fn)(void*, TaskHeader&), void* context);
