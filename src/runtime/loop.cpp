@@ -627,7 +627,7 @@ void Loop::run_until_done(detail::TaskHeader& task) {
       if (debug_) [[unlikely]] {
         run_timed_step(next);
       } else {
-        next->run(next);
+        detail::TaskHeader::dispatch(next);
       }
     }
   } catch (...) {

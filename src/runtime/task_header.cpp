@@ -15,27 +15,28 @@ namespace corio::detail {
 
 thread_local constinit ThreadContext t_context;
 
+// What few tasks need, kept out of every frame: a task that fails, is cancelled, is named
+// or has done-callbacks allocates it once.
 struct TaskExtras {
   std::string name;
   std::vector<std::pair<void (*)(void*, TaskHeader&), void*>> callbacks;
+  std::exception_ptr exception;
 };
 
 void TaskHeader::destroy_slow() noexcept {
-  if (state_ == TaskState::done && exception_ && !exception_retrieved_ && !cancelled_) {
+  if (failed() && !exception_retrieved_) {
     std::fprintf(stderr, "corio: Task exception was never retrieved: task '%s': %s\n",
-                 name().c_str(), describe(exception_).c_str());
+                 name().c_str(), describe(extras_->exception).c_str());
   }
   delete extras_;
 }
 
+bool TaskHeader::failed() const noexcept {
+  return done() && !cancelled_ && extras_ != nullptr && extras_->exception;
+}
+
 void TaskHeader::run_step(Runnable* self) noexcept {
-  auto* task = static_cast<TaskHeader*>(self);
-  ThreadContext& context = t_context;
-  TaskHeader* outer = context.task;
-  context.task = task;
-  task->state_ = TaskState::pending;
-  task->resume_point.resume();  // may finish and free the task: do not touch it afterwards
-  context.task = outer;
+  step(static_cast<TaskHeader*>(self));
 }
 
 void TaskHeader::run_first_step(Runnable* self) noexcept {
@@ -47,7 +48,7 @@ void TaskHeader::run_first_step(Runnable* self) noexcept {
     task->finish();  // may free the frame, still at its initial suspension point
     return;
   }
-  run_step(self);
+  step(task);
 }
 
 bool TaskHeader::cancel() noexcept {
@@ -66,19 +67,25 @@ std::uint32_t TaskHeader::uncancel() noexcept {
 }
 
 void TaskHeader::set_exception(std::exception_ptr error) noexcept {
-  exception_ = std::move(error);
-  cancelled_ = is_cancelled_error(exception_);
+  cancelled_ = is_cancelled_error(error);
+  extras().exception = std::move(error);
 }
 
-void TaskHeader::rethrow_stored() {
+void TaskHeader::rethrow_if_failed() {
+  if (!extras_->exception) return;
   exception_retrieved_ = true;
-  std::rethrow_exception(exception_);
+  std::rethrow_exception(extras_->exception);
 }
 
 std::exception_ptr TaskHeader::exception_or_null() {
-  if (cancelled_) std::rethrow_exception(exception_);
+  if (cancelled_) std::rethrow_exception(extras_->exception);
   exception_retrieved_ = true;
-  return exception_;
+  return extras_ != nullptr ? extras_->exception : nullptr;
+}
+
+TaskExtras& TaskHeader::extras() {
+  if (extras_ == nullptr) extras_ = new TaskExtras;
+  return *extras_;
 }
 
 std::string TaskHeader::name() const {
@@ -87,8 +94,7 @@ std::string TaskHeader::name() const {
 }
 
 void TaskHeader::set_name(std::string name) {
-  if (extras_ == nullptr) extras_ = new TaskExtras;
-  extras_->name = std::move(name);
+  extras().name = std::move(name);
 }
 
 void TaskHeader::schedule_done_callback(void (*fn)(void*, TaskHeader&), void* context) {
@@ -104,8 +110,7 @@ void TaskHeader::add_done_callback(void (*fn)(void*, TaskHeader&), void* context
     schedule_done_callback(fn, context);
     return;
   }
-  if (extras_ == nullptr) extras_ = new TaskExtras;
-  extras_->callbacks.emplace_back(fn, context);
+  extras().callbacks.emplace_back(fn, context);
 }
 
 void TaskHeader::notify_done() noexcept {

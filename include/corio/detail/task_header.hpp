@@ -52,7 +52,7 @@ struct DoneWaiter : ListNode<DoneTag> {
   void (*on_done)(DoneWaiter*, TaskHeader&) noexcept = nullptr;
 };
 
-struct TaskExtras;  // name, user done-callbacks: allocated only when used
+struct TaskExtras;  // name, user done-callbacks, the exception: allocated only when used
 
 enum class TaskState : std::uint8_t { created, starting, pending, done };
 
@@ -62,7 +62,6 @@ enum class TaskState : std::uint8_t { created, starting, pending, done };
 class TaskHeaderHotFields {
   friend class TaskHeader;
 
-  std::exception_ptr exception_;
   TaskExtras* extras_ = nullptr;  // owned
   std::uint32_t refs_ = 0;
   std::uint32_t num_cancels_ = 0;
@@ -82,7 +81,7 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
  public:
   TaskHeader() noexcept { run = &TaskHeader::run_step; }
   ~TaskHeader() {
-    if (exception_ || extras_ != nullptr) [[unlikely]]
+    if (extras_ != nullptr) [[unlikely]]
       destroy_slow();
   }
   TaskHeader(const TaskHeader&) = delete;
@@ -102,7 +101,7 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
   [[nodiscard]] bool done() const noexcept { return state_ == TaskState::done; }
   [[nodiscard]] bool cancelled() const noexcept { return done() && cancelled_; }
   // Done with an exception other than CancelledError.
-  [[nodiscard]] bool failed() const noexcept { return done() && exception_ && !cancelled_; }
+  [[nodiscard]] bool failed() const noexcept;
   // Whoever aggregates results (gather, TaskGroup) takes responsibility for the exception.
   void mark_retrieved() noexcept { exception_retrieved_ = true; }
   [[nodiscard]] TaskState state() const noexcept { return state_; }
@@ -110,8 +109,8 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
   // Rethrows the stored exception (marking it retrieved) or returns; InvalidStateError when
   // the task is not done.
   void check_result() {
-    if (exception_) [[unlikely]]
-      rethrow_stored();
+    if (extras_ != nullptr) [[unlikely]]
+      rethrow_if_failed();
   }
   [[nodiscard]] std::exception_ptr exception_or_null();
 
@@ -143,6 +142,15 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
   [[nodiscard]] static bool is_task(const Runnable* runnable) noexcept {
     return runnable->run == &TaskHeader::run_step || runnable->run == &TaskHeader::run_first_step;
   }
+  // Runs a ready-queue entry: a task's ordinary step inline (the loop's hottest call),
+  // anything else (a callback, a cancelled task's first step) through its pointer.
+  static void dispatch(Runnable* runnable) noexcept {
+    if (runnable->run == &TaskHeader::run_step) [[likely]] {
+      step(static_cast<TaskHeader*>(runnable));
+    } else {
+      runnable->run(runnable);
+    }
+  }
 
   // Parks this task, the running one, in `at`: its next step resumes `resume_at`. The first
   // park enters the task in its loop's list of parked tasks (all_tasks(), the cancellation
@@ -162,7 +170,16 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
   Suspension* waiting_on = nullptr;  // the await this task is parked in, if any
 
  private:
+  // Defined out of line so that its address, which tells task steps apart, is one.
   static void run_step(Runnable* self) noexcept;
+  static void step(TaskHeader* task) noexcept {
+    ThreadContext& context = t_context;
+    TaskHeader* outer = context.task;
+    context.task = task;
+    task->state_ = TaskState::pending;
+    task->resume_point.resume();  // may finish and free the task: do not touch it afterwards
+    context.task = outer;
+  }
   // The first step of a task cancelled while `starting` (cancel() installs it, so tasks
   // nobody cancels pay nothing): ends the task with CancelledError without running its body,
   // unless uncancel() withdrew the request; then every step is run_step.
@@ -171,9 +188,13 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
   void schedule_done_callback(void (*fn)(void*, TaskHeader&), void* context);
   // finish()'s part for done-waiters and done-callbacks.
   void notify_done() noexcept;
-  [[noreturn]] void rethrow_stored();
+  // check_result()'s part for a task with extras: rethrows its exception, if any.
+  void rethrow_if_failed();
   // Reports an exception nobody retrieved; frees the extras.
   void destroy_slow() noexcept;
+  // The extras, allocated on first use (std::bad_alloc, which set_exception cannot report,
+  // ends the program).
+  TaskExtras& extras();
 
   Loop* loop_ = nullptr;
   IntrusiveList<DoneWaiter, DoneTag> done_waiters_;
