@@ -187,36 +187,18 @@ struct FetchRun {
   std::string log;  // stdout and stderr
 };
 
-// Starts corio-fetch with `args`; stdout and stderr go to a log, stdin comes from `input`
-// (-1: /dev/null).
-pid_t start_fetch(const std::vector<std::string>& args, const std::string& log, int input = -1) {
-  std::vector<std::string> argv = {CORIO_FETCH_PATH};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(out, STDERR_FILENO);
-    ::dup2(input >= 0 ? input : ::open("/dev/null", O_RDONLY), STDIN_FILENO);
-    std::vector<char*> raw;
-    for (auto& arg : argv) raw.push_back(arg.data());
-    raw.push_back(nullptr);
-    ::execv(raw[0], raw.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-// As start_fetch, with stdout into `out` (a pipe's write end) and stderr to the log.
-pid_t start_fetch_to(const std::vector<std::string>& args, const std::string& log, int out) {
+// Starts corio-fetch with `args`; stderr goes to a log, stdout too unless `output` is an fd
+// (a pipe's write end), and stdin comes from `input` (-1: /dev/null).
+pid_t start_fetch(const std::vector<std::string>& args, const std::string& log, int input = -1,
+                  int output = -1) {
   std::vector<std::string> argv = {CORIO_FETCH_PATH};
   argv.insert(argv.end(), args.begin(), args.end());
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(out, STDOUT_FILENO);
+    ::dup2(output >= 0 ? output : err, STDOUT_FILENO);
     ::dup2(err, STDERR_FILENO);
-    ::dup2(::open("/dev/null", O_RDONLY), STDIN_FILENO);
+    ::dup2(input >= 0 ? input : ::open("/dev/null", O_RDONLY), STDIN_FILENO);
     std::vector<char*> raw;
     for (auto& arg : argv) raw.push_back(arg.data());
     raw.push_back(nullptr);
@@ -657,7 +639,7 @@ TEST(FetchCli, AClosedOutputPipeStopsTheRunQuietly) {
     int pipe_fds[2];
     ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
     const std::string log = temp("epipe.log");
-    const pid_t pid = start_fetch_to(args, log, pipe_fds[1]);
+    const pid_t pid = start_fetch(args, log, -1, pipe_fds[1]);
     ::close(pipe_fds[1]);
     std::string first;  // as head -1: up to the first newline, then the reader goes
     char c = 0;
