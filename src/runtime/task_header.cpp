@@ -31,8 +31,8 @@ void TaskHeader::destroy_slow() noexcept {
   delete extras_;
 }
 
-bool TaskHeader::failed() const noexcept {
-  return done() && !cancelled_ && extras_ != nullptr && extras_->exception;
+bool TaskHeader::holds_exception() const noexcept {
+  return static_cast<bool>(extras_->exception);
 }
 
 void TaskHeader::run_step(Runnable* self) noexcept {

@@ -101,7 +101,9 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
   [[nodiscard]] bool done() const noexcept { return state_ == TaskState::done; }
   [[nodiscard]] bool cancelled() const noexcept { return done() && cancelled_; }
   // Done with an exception other than CancelledError.
-  [[nodiscard]] bool failed() const noexcept;
+  [[nodiscard]] bool failed() const noexcept {
+    return done() && !cancelled_ && extras_ != nullptr && holds_exception();
+  }
   // Whoever aggregates results (gather, TaskGroup) takes responsibility for the exception.
   void mark_retrieved() noexcept { exception_retrieved_ = true; }
   [[nodiscard]] TaskState state() const noexcept { return state_; }
@@ -190,6 +192,8 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
   void notify_done() noexcept;
   // check_result()'s part for a task with extras: rethrows its exception, if any.
   void rethrow_if_failed();
+  // True when the extras hold an exception.
+  [[nodiscard]] bool holds_exception() const noexcept;
   // Reports an exception nobody retrieved; frees the extras.
   void destroy_slow() noexcept;
   // The extras, allocated on first use (std::bad_alloc, which set_exception cannot report,
