@@ -27,6 +27,7 @@
 #include <corio/queue.hpp>
 #include <corio/sleep.hpp>
 #include <corio/spawn.hpp>
+#include <corio/sync/event.hpp>
 #include <corio/thread.hpp>
 #include <corio/timeout.hpp>
 
@@ -228,6 +229,7 @@ class Engine {
   bool output_closed_ = false;       // the output is a pipe whose reader has gone
   std::string fatal_;
   std::optional<corio::Handle> grace_timer_;
+  corio::Event stopping_;  // set when the run stops: retry backoffs end at once
 };
 
 bool Engine::prepare() {
@@ -407,6 +409,7 @@ void Engine::begin_stop(std::string_view why) {
   if (phase_ != Phase::running) return;
   phase_ = Phase::stopping;
   queue_.shutdown();
+  stopping_.set();
   if (!why.empty() && !o_.quiet) notify(why);
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     if (waiting_[i]) workers_[i].cancel();  // its URL goes to the unprocessed list
@@ -618,7 +621,11 @@ corio::Task<FetchResult> Engine::fetch(const InputLine& job, std::size_t worker)
     wait = std::min(wait,
                     std::chrono::milliseconds(static_cast<std::int64_t>(o_.retry_max_wait * 1000)));
     permit = HostLimits::Permit();  // not held while waiting
-    co_await corio::sleep(wait);
+    try {
+      co_await corio::timeout(wait, [this]() -> corio::Task<> { co_await stopping_.wait(); });
+    } catch (const corio::TimeoutError&) {
+    }
+    if (phase_ != Phase::running) break;  // a stop ended the backoff: the last result stands
   }
   if (result.attempts > 0) {
     result.elapsed_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();

@@ -373,6 +373,30 @@ TEST(FetchCli, CtrlCLeavesRequestsWaitingForATinyRateAtOnce) {
   EXPECT_EQ(seen, std::set<std::string>(urls.begin(), urls.end())) << text;
 }
 
+// A Ctrl-C ends a retry's backoff at once: the URL keeps its last attempt's answer instead
+// of sleeping out the backoff or being cancelled after the grace period. Nothing is left
+// unprocessed, so the run exits 0.
+TEST(FetchCli, CtrlCEndsARetryBackoffWithTheLastAnswer) {
+  TestServer server;
+  const std::string url = server.url("/status/503");
+  const std::string output = temp("backoff.jsonl");
+  const std::string log = temp("backoff.log");
+  const pid_t pid = start_fetch(
+      {"-o", output, "--retries", "3", "--retry-backoff", "30", "--progress", "none", url}, log);
+  std::this_thread::sleep_for(700ms);
+  const auto interrupted = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  const int status = wait_exit(pid, 20s);
+  const auto took = std::chrono::steady_clock::now() - interrupted;
+  const std::string text = read_file(log);
+  EXPECT_EQ(status, 0) << text;
+  EXPECT_LT(took, 3s) << text;
+  const auto lines = read_lines(output);
+  ASSERT_EQ(lines.size(), 1u) << text;
+  EXPECT_EQ(lines[0]["status"], 503);
+  EXPECT_EQ(lines[0]["attempts"], 1);
+}
+
 TEST(FetchCli, FailOnDecidesTheExitStatus) {
   TestServer server;
   EXPECT_EQ(fetch({"-q", "-o", "/dev/null", server.url("/status/404")}).status, 0);
