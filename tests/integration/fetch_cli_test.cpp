@@ -221,6 +221,25 @@ int wait_exit(pid_t pid, std::chrono::milliseconds limit) {
   return -1;
 }
 
+struct Interrupted {
+  int status;                                // exit status, or -1
+  std::chrono::steady_clock::duration took;  // from the SIGINT to the exit
+  std::string log;                           // stdout and stderr
+};
+
+// Runs corio-fetch with `args`, sends it SIGINT (Ctrl-C) after `after`, and waits at most
+// 20 s for it to exit.
+Interrupted interrupt_fetch(const std::vector<std::string>& args, const std::string& log,
+                            std::chrono::milliseconds after = 700ms) {
+  const pid_t pid = start_fetch(args, log);
+  std::this_thread::sleep_for(after);
+  const auto interrupted = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  const int status = wait_exit(pid, 20s);
+  const auto took = std::chrono::steady_clock::now() - interrupted;
+  return {status, took, read_file(log)};
+}
+
 FetchRun fetch(const std::vector<std::string>& args, std::chrono::milliseconds limit = 30s) {
   const std::string log = temp("run.log");
   const pid_t pid = start_fetch(args, log);
@@ -354,13 +373,7 @@ TEST(FetchCli, CtrlCLeavesRequestsWaitingForATinyRateAtOnce) {
   std::vector<std::string> args = {"-o",         output, "--rate",        "1e-300",
                                    "--progress", "none", "--unprocessed", left};
   args.insert(args.end(), urls.begin(), urls.end());
-  const pid_t pid = start_fetch(args, log);
-  std::this_thread::sleep_for(700ms);
-  const auto interrupted = std::chrono::steady_clock::now();
-  ::kill(pid, SIGINT);
-  const int status = wait_exit(pid, 20s);
-  const auto took = std::chrono::steady_clock::now() - interrupted;
-  const std::string text = read_file(log);
+  const auto [status, took, text] = interrupt_fetch(args, log);
   EXPECT_EQ(status, 130) << text;
   EXPECT_LT(took, 3s) << text;
   EXPECT_NE(text.find("0 in flight get 5.0 s"), std::string::npos) << text;
@@ -381,14 +394,8 @@ TEST(FetchCli, CtrlCEndsARetryBackoffWithTheLastAnswer) {
   const std::string url = server.url("/status/503");
   const std::string output = temp("backoff.jsonl");
   const std::string log = temp("backoff.log");
-  const pid_t pid = start_fetch(
+  const auto [status, took, text] = interrupt_fetch(
       {"-o", output, "--retries", "3", "--retry-backoff", "30", "--progress", "none", url}, log);
-  std::this_thread::sleep_for(700ms);
-  const auto interrupted = std::chrono::steady_clock::now();
-  ::kill(pid, SIGINT);
-  const int status = wait_exit(pid, 20s);
-  const auto took = std::chrono::steady_clock::now() - interrupted;
-  const std::string text = read_file(log);
   EXPECT_EQ(status, 0) << text;
   EXPECT_LT(took, 3s) << text;
   const auto lines = read_lines(output);
