@@ -283,6 +283,8 @@ class Loop {
   std::size_t ready_head_ = 0;
   std::size_t ready_tail_ = 0;
   detail::TimerQueue timers_;
+  // The live tasks that have parked at least once (TaskHeader::park_in enters them). The
+  // others are in the ready queue or running; all_tasks() adds those.
   detail::IntrusiveList<detail::TaskHeader, detail::AllTasksTag> tasks_;
   std::uint64_t task_counter_ = 0;
   TimePoint virtual_now_{};
