@@ -236,11 +236,13 @@ class BrotliStage final : public DecoderStage {
 
  private:
   [[noreturn]] void fail_brotli() const {
-    // Brotli names its errors without a prefix ("PADDING_1"); codes -1 to -17 are format
-    // errors, -21 to -30 allocation failures (brotli/decode.h).
+    // Brotli names its errors without a prefix ("PADDING_1"); codes above -19
+    // (DICTIONARY_NOT_SET) are format errors, -21 to -30 allocation failures
+    // (brotli/decode.h). Debian 12's first libbrotli-dev (1.0.9-2+b6) has no name for -17,
+    // BLOCK_SWITCH, which its security update added.
     const auto code = BrotliDecoderGetErrorCode(state_);
     const std::string name = BrotliDecoderErrorString(code);
-    if (code >= BROTLI_DECODER_ERROR_FORMAT_BLOCK_SWITCH) fail("invalid data (" + name + ")");
+    if (code > BROTLI_DECODER_ERROR_DICTIONARY_NOT_SET) fail("invalid data (" + name + ")");
     if (code <= BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES) fail("out of memory (" + name + ")");
     fail("decoder error (" + name + ")");
   }
