@@ -323,13 +323,17 @@ Task<> send_hop(ClientState& state, Request& request, const SendSettings& settin
   std::exception_ptr failure;
   try {
     for (const auto& hook : state.options.event_hooks.request) co_await hook(request);
-    if (!request.headers.contains("cookie")) {
-      const std::string cookie = state.options.cookies.cookie_header(request.url);
+    // An empty jar with no Set-Cookie to take costs no clock reads.
+    Cookies& jar = state.options.cookies;
+    if (!jar.empty() && !request.headers.contains("cookie")) {
+      const std::string cookie = jar.cookie_header(request.url);
       if (!cookie.empty()) request.headers.set("Cookie", cookie);
     }
     co_await send_single(state, request, settings.timeout, out);
     Response& response = *out;
-    state.options.cookies.extract_cookies(response.url(), response.headers);
+    if (!jar.empty() || response.headers.contains("set-cookie")) {
+      jar.extract_cookies(response.url(), response.headers);
+    }
     for (const auto& hook : state.options.event_hooks.response) co_await hook(response);
     const bool redirecting = settings.follow_redirects && response.has_redirect_location();
     if (!settings.stream || redirecting) co_await response.read_all();

@@ -140,8 +140,13 @@ Task<> Connection::aclose() {
 
 Task<> Connection::write(std::string_view bytes, OptionalDuration write_timeout) {
   try {
-    co_await within<WriteTimeout>(write_timeout, transport_->write_all(bytes),
-                                  "writing the request");
+    // The limit is per send, as httpx's write timeout is: usually one send takes it all.
+    while (!bytes.empty()) {
+      const std::size_t n = co_await within<WriteTimeout>(
+          write_timeout, transport_->write_some(std::as_bytes(std::span(bytes))),
+          "writing the request");
+      bytes.remove_prefix(n);
+    }
   } catch (const net::NetworkError& e) {
     throw_write_error(e);
   }

@@ -50,8 +50,8 @@ Task<> ConnectionPool::aclose() {
   }
 }
 
-std::unique_ptr<Connection> ConnectionPool::take_idle(const Origin& origin) noexcept {
-  const auto now = Clock::now();
+std::unique_ptr<Connection> ConnectionPool::take_idle(const Origin& origin,
+                                                      Clock::time_point now) noexcept {
   for (auto it = idle_.rbegin(); it != idle_.rend();) {
     if ((*it)->origin() != origin || !(*it)->is_open()) {
       ++it;
@@ -68,8 +68,7 @@ std::unique_ptr<Connection> ConnectionPool::take_idle(const Origin& origin) noex
   return nullptr;
 }
 
-void ConnectionPool::close_expired() noexcept {
-  const auto now = Clock::now();
+void ConnectionPool::close_expired(Clock::time_point now) noexcept {
   for (auto it = idle_.begin(); it != idle_.end();) {
     const bool expired =
         limits_.keepalive_expiry && now - (*it)->idle_since() >= *limits_.keepalive_expiry;
@@ -132,8 +131,9 @@ void ConnectionPool::release(std::unique_ptr<Connection> connection) noexcept {
 Task<std::unique_ptr<Connection>> ConnectionPool::acquire(const Origin& origin,
                                                           OptionalDuration pool_timeout,
                                                           const Connector& connect) {
-  close_expired();
-  if (auto idle = take_idle(origin)) co_return idle;
+  const auto now = Clock::now();
+  close_expired(now);
+  if (auto idle = take_idle(origin, now)) co_return idle;
   if (total_ < limits_.max_connections) {
     ++total_;
   } else if (!idle_.empty()) {

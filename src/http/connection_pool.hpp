@@ -61,8 +61,8 @@ class ConnectionPool {
     bool permit = false;                     // the right to open a new one
   };
 
-  std::unique_ptr<Connection> take_idle(const Origin& origin) noexcept;
-  void close_expired() noexcept;
+  std::unique_ptr<Connection> take_idle(const Origin& origin, Clock::time_point now) noexcept;
+  void close_expired(Clock::time_point now) noexcept;
   void free_permit() noexcept;
   void unlink(Waiter* waiter) noexcept;
 
