@@ -257,8 +257,9 @@ class Loop {
   static void run_callback(detail::Runnable* self) noexcept;
   static void fire_callback_timer(detail::TimerEntry* self) noexcept;
   [[nodiscard]] bool ready_empty() const noexcept { return ready_head_ == ready_tail_; }
-  detail::Runnable* pop_ready() noexcept {
-    if (ready_empty()) return nullptr;
+  detail::Runnable* pop_ready() noexcept { return ready_empty() ? nullptr : take_ready(); }
+  // pop_ready() for a queue known not to be empty.
+  detail::Runnable* take_ready() noexcept {
     detail::Runnable* r = ready_[ready_head_ & ready_mask_];
     ++ready_head_;
     // The queue knows the next entries before they run: fetching one ahead overlaps the
@@ -268,6 +269,9 @@ class Loop {
     return r;
   }
   void grow_ready() noexcept;
+  // run_until_done's loop, until stopping_; Timed is debug mode, fixed for a loop's life.
+  template <bool Timed>
+  void run_steps();
   void poll_io_and_timers(bool may_block);
   // Debug mode's step: runs `runnable` and reports it when it took too long.
   void run_timed_step(detail::Runnable* runnable) noexcept;
@@ -306,11 +310,8 @@ namespace detail {
 
 inline void TaskHeader::start(Loop& loop, std::coroutine_handle<> frame) noexcept {
   loop_ = &loop;
-  frame_offset_ = static_cast<std::uint8_t>(reinterpret_cast<char*>(this) -
-                                            static_cast<char*>(frame.address()));
   resume_point = frame;
   state_ = TaskState::starting;
-  refs_ = 2;
   id_ = loop.next_task_id();
   loop.schedule(this);
 }

@@ -15,6 +15,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -128,13 +129,23 @@ class JoinHandle {
         holder);
   }
 
-  struct Awaiter : detail::JoinWait {
+  // The wait is built only when the task is not done yet: joining a finished task, the
+  // common case of a batch of joins, initialises nothing but the flag.
+  struct Awaiter {
     Promise* promise;
-    explicit Awaiter(Promise* p) noexcept : JoinWait(p), promise(p) {}
+    bool parked = false;
+    union {
+      detail::JoinWait wait;  // alive while `parked`
+    };
+    explicit Awaiter(Promise* p) noexcept : promise(p) {}
     Awaiter(const Awaiter&) = delete;
     Awaiter& operator=(const Awaiter&) = delete;
-    bool await_ready() const noexcept { return ready(); }
-    bool await_suspend(std::coroutine_handle<> self) { return suspend(self); }
+    bool await_ready() const noexcept { return promise->done(); }
+    bool await_suspend(std::coroutine_handle<> self) {
+      std::construct_at(&wait, promise);
+      parked = true;
+      return wait.suspend(self);
+    }
     T await_resume() {
       finish_wait();
       return promise->take_result();
@@ -142,9 +153,10 @@ class JoinHandle {
 
    protected:
     void finish_wait() {
-      if (task != nullptr) resume();  // parked (or refused to park): unlink, maybe raise
+      if (parked) wait.resume();  // unlink, maybe raise CancelledError
     }
   };
+  static_assert(std::is_trivially_destructible_v<detail::JoinWait>);
 
   // Owns the reference it was given and drops it when the await ends, in the same step.
   struct ConsumingAwaiter : Awaiter {

@@ -61,6 +61,7 @@ class PromiseBase : public TaskHeader {
 template <class T>
 class Promise final : public PromiseBase {
  public:
+  Promise() noexcept { set_frame(std::coroutine_handle<Promise>::from_promise(*this).address()); }
   Task<T> get_return_object() noexcept;
   template <class U>
   void return_value(U&& value) {
@@ -103,6 +104,7 @@ class Promise final : public PromiseBase {
 template <>
 class Promise<void> final : public PromiseBase {
  public:
+  Promise() noexcept { set_frame(std::coroutine_handle<Promise>::from_promise(*this).address()); }
   Task<void> get_return_object() noexcept;
   void return_void() noexcept {}
   void take_result() { check_result(); }

@@ -13,9 +13,13 @@ thread_local constinit FrameCache t_frame_cache{};
 namespace {
 
 struct CacheGuard {
-  CacheGuard() { t_frame_cache.alive = true; }
+  CacheGuard() {
+    for (std::size_t c = 0; c < FrameCache::kClasses; ++c) {
+      t_frame_cache.room[c] = static_cast<std::uint32_t>(FrameCache::max_blocks(c));
+    }
+  }
   ~CacheGuard() {
-    t_frame_cache.alive = false;
+    t_frame_cache.room = {};
     for (auto& head : t_frame_cache.heads) {
       while (head != nullptr) {
         FrameCache::FreeBlock* next = head->next;
@@ -23,7 +27,6 @@ struct CacheGuard {
         head = next;
       }
     }
-    t_frame_cache.counts = {};
   }
 };
 thread_local CacheGuard t_guard;

@@ -84,6 +84,17 @@ struct FdEntry : detail::IoWatcher {
   std::uint64_t writer_add = 0;
 };
 
+// Sets the loop's stop flag when the task a run waits for finishes, so the loop tests one
+// flag per step for both ways a run ends.
+struct StopWhenDone : detail::DoneWaiter {
+  StopWhenDone() noexcept {
+    on_done = [](detail::DoneWaiter* self, detail::TaskHeader&) noexcept {
+      *static_cast<StopWhenDone*>(self)->stopping = true;
+    };
+  }
+  bool* stopping = nullptr;
+};
+
 struct WakeWatcher : detail::IoWatcher {
   Loop::Impl* impl = nullptr;
 };
@@ -93,6 +104,7 @@ struct Loop::Impl {
   std::unique_ptr<detail::Backend> backend;
   int wake_fd = -1;
   WakeWatcher wake_watcher;
+  StopWhenDone stop_when_done;  // linked to the task run_until_done waits for
 
   std::shared_ptr<detail::ThreadsafeEntry> threadsafe = std::make_shared<detail::ThreadsafeEntry>();
   std::vector<std::function<void()>> threadsafe_queue;  // under threadsafe->mutex
@@ -606,6 +618,24 @@ struct ContextScope {
 
 }  // namespace
 
+template <bool Timed>
+void Loop::run_steps() {
+  unsigned ticks = 0;
+  while (!stopping_) {
+    if (ticks == kTicksPerPoll || ready_empty()) {
+      poll_io_and_timers(true);
+      ticks = 0;
+      continue;
+    }
+    ++ticks;
+    if constexpr (Timed) {
+      run_timed_step(take_ready());
+    } else {
+      detail::TaskHeader::dispatch(take_ready());
+    }
+  }
+}
+
 void Loop::run_until_done(detail::TaskHeader& task) {
   if (running_ || (detail::t_context.loop != nullptr && detail::t_context.loop != this) ||
       detail::t_context.task != nullptr) {
@@ -613,27 +643,22 @@ void Loop::run_until_done(detail::TaskHeader& task) {
   }
   ContextScope scope(this);
   running_ = true;
-  stopping_ = false;
-  unsigned ticks = 0;
+  stopping_ = task.done();
+  StopWhenDone& stopper = impl_->stop_when_done;
+  stopper.stopping = &stopping_;
+  if (!stopping_) task.add_done_waiter(&stopper);
   try {
-    while (!task.done() && !stopping_) {
-      detail::Runnable* next = ticks < kTicksPerPoll ? pop_ready() : nullptr;
-      if (next == nullptr) {
-        poll_io_and_timers(true);
-        ticks = 0;
-        continue;
-      }
-      ++ticks;
-      if (debug_) [[unlikely]] {
-        run_timed_step(next);
-      } else {
-        detail::TaskHeader::dispatch(next);
-      }
+    if (debug_) [[unlikely]] {
+      run_steps<true>();
+    } else {
+      run_steps<false>();
     }
   } catch (...) {
+    stopper.unlink();
     running_ = false;
     throw;
   }
+  stopper.unlink();  // still linked when stop() ended the run
   running_ = false;
 }
 

@@ -157,6 +157,28 @@ TEST(Loop, SpawnedTaskStartsAfterCallbacksAlreadyQueued) {
   EXPECT_EQ(order, (std::vector<std::string>{"first callback", "task", "second callback"}));
 }
 
+// Embedding: stop() ends run_until_done after the current step with the task still
+// pending; a second run_until_done carries it on to the end.
+TEST(Loop, StopEndsTheRunAndALaterRunFinishesTheTask) {
+  corio::Loop loop;
+  std::vector<std::string> order;
+  const corio::detail::ThreadContext saved = corio::detail::t_context;
+  corio::detail::t_context.loop = &loop;
+  auto handle = corio::spawn([&]() -> corio::Task<> {
+    order.push_back("before stop");
+    corio::Loop::current().stop();
+    co_await corio::yield_now();
+    order.push_back("after stop");
+  });
+  corio::detail::t_context = saved;
+  loop.run_until_done(*handle.header());
+  EXPECT_FALSE(handle.done());
+  EXPECT_EQ(order, (std::vector<std::string>{"before stop"}));
+  loop.run_until_done(*handle.header());
+  EXPECT_TRUE(handle.done());
+  EXPECT_EQ(order, (std::vector<std::string>{"before stop", "after stop"}));
+}
+
 TEST(Loop, CallbackScheduledByACallbackRunsOnALaterTurn) {
   std::vector<std::string> order;
   corio::run([&]() -> corio::Task<> {

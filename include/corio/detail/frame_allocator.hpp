@@ -43,8 +43,10 @@ struct FrameCache {
   }
 
   std::array<FreeBlock*, kClasses> heads;
-  std::array<std::uint32_t, kClasses> counts;
-  bool alive;  // set on a thread's first allocation, cleared when its cache is flushed
+  // How many more blocks each list may take: max_blocks(c) from a thread's first
+  // allocation on, zero before it and once the cache is flushed at thread exit (so blocks
+  // freed then go straight back to the heap). One test serves both limits.
+  std::array<std::uint32_t, kClasses> room;
 };
 
 // Constant-initialised to zero (constinit), so access is a plain TLS load with no init check.
@@ -60,7 +62,7 @@ void deallocate_frame_slow(void* block, std::size_t size) noexcept;
     const std::size_t c = FrameCache::class_of(size);
     if (FrameCache::FreeBlock* block = cache.heads[c]) {
       cache.heads[c] = block->next;
-      --cache.counts[c];
+      ++cache.room[c];
       return block;
     }
   }
@@ -73,11 +75,11 @@ inline void deallocate_frame(void* block, std::size_t size) noexcept {
   FrameCache& cache = t_frame_cache;
   if (size <= FrameCache::kMaxCached) {
     const std::size_t c = FrameCache::class_of(size);
-    if (cache.alive && cache.counts[c] < FrameCache::max_blocks(c)) {
+    if (cache.room[c] != 0) {
       auto* free_block = static_cast<FrameCache::FreeBlock*>(block);
       free_block->next = cache.heads[c];
       cache.heads[c] = free_block;
-      ++cache.counts[c];
+      --cache.room[c];
       return;
     }
   }

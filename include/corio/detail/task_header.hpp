@@ -63,7 +63,7 @@ class TaskHeaderHotFields {
   friend class TaskHeader;
 
   TaskExtras* extras_ = nullptr;  // owned
-  std::uint32_t refs_ = 0;
+  std::uint32_t refs_ = 2;        // once spawned: the loop's and the first JoinHandle's
   std::uint32_t num_cancels_ = 0;
   TaskState state_ = TaskState::created;
   bool cancelled_ = false;
@@ -87,9 +87,9 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
   TaskHeader(const TaskHeader&) = delete;
   TaskHeader& operator=(const TaskHeader&) = delete;
 
-  // Spawns this task's frame on `loop`: it runs on a later loop turn. Takes two references
-  // (the loop's and the returned handle's). `frame` is the coroutine whose promise starts
-  // with this header. Defined in loop.hpp.
+  // Spawns this task's frame on `loop`: it runs on a later loop turn. The two references it
+  // starts with are the loop's and the returned handle's. `frame` is the coroutine whose
+  // promise starts with this header. Defined in loop.hpp.
   inline void start(Loop& loop, std::coroutine_handle<> frame) noexcept;
 
   // asyncio's Task.cancel(): false if already done; otherwise counts the request, abandons
@@ -137,6 +137,11 @@ class TaskHeader : public Runnable, public TaskHeaderHotFields, public ListNode<
   // Called from the promise's final_suspend for a spawned task: done, wakes whoever waits,
   // drops the loop's reference (which may destroy the frame). Defined in loop.hpp.
   inline void finish() noexcept;
+  // Called from the promise's constructor with its frame's address.
+  void set_frame(void* frame) noexcept {
+    frame_offset_ =
+        static_cast<std::uint8_t>(reinterpret_cast<char*>(this) - static_cast<char*>(frame));
+  }
   // Called from unhandled_exception().
   void set_exception(std::exception_ptr error) noexcept;
 
