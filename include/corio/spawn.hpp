@@ -40,7 +40,6 @@ struct JoinWait : Parking, DoneWaiter {
   TaskHeader* target;
 
   explicit JoinWait(TaskHeader* t) noexcept : target(t) {}
-  bool ready() const noexcept { return target->done(); }
   bool suspend(std::coroutine_handle<> self) {
     if (target == current_task_header()) throw RuntimeError("corio: a task cannot await itself");
     if (!park(self, &JoinWait::on_cancel)) return false;

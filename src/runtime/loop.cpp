@@ -210,6 +210,7 @@ Loop::Loop(LoopOptions options)
       slow_callback_duration_(options.slow_callback_duration),
       impl_(std::make_unique<Impl>()) {
   impl_->loop = this;
+  impl_->stop_when_done.stopping = &stopping_;
   impl_->threadsafe->impl = impl_.get();
   impl_->max_workers = options.max_workers;
   const BackendKind kind = options.backend.value_or(backend_from_environment());
@@ -645,7 +646,6 @@ void Loop::run_until_done(detail::TaskHeader& task) {
   running_ = true;
   stopping_ = task.done();
   StopWhenDone& stopper = impl_->stop_when_done;
-  stopper.stopping = &stopping_;
   if (!stopping_) task.add_done_waiter(&stopper);
   try {
     if (debug_) [[unlikely]] {
