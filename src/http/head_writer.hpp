@@ -12,12 +12,13 @@ namespace corio::http::detail {
 
 class HeadWriter {
  public:
-  // `out` becomes `bound` bytes long (what it held is overwritten); finish() trims it to
-  // what was put. The pieces put must not add up to more than `bound`.
-  HeadWriter(std::string& out, std::size_t bound) : out_(out) {
-    out_.resize(bound);
-    cursor_ = out_.data();
+  // Writes after the first `keep` bytes of `out` (the rest of what it held is overwritten);
+  // finish() trims it to what was put. The pieces put must not add up to more than `bound`.
+  HeadWriter(std::string& out, std::size_t keep, std::size_t bound) : out_(out) {
+    out_.resize(keep + bound);
+    cursor_ = out_.data() + keep;
   }
+  HeadWriter(std::string& out, std::size_t bound) : HeadWriter(out, 0, bound) {}
   HeadWriter(const HeadWriter&) = delete;
   HeadWriter& operator=(const HeadWriter&) = delete;
 

@@ -267,15 +267,27 @@ class Connection final : public detail::BodySource {
   // Not a coroutine: most responses then go out through respond() with no frame.
   Framing frame_response(ServerResponse& response, bool head_request, int http_minor,
                          bool& keep_alive, Answer& answer);
-  // Frames the response into out_ and sends what the kernel takes at once: nullopt when that
-  // was all of it, else the Task, to be awaited, that sends the rest and a streamed body.
+  // Frames the response into out_, after the responses held there, and sends all of it that
+  // the kernel takes at once: nullopt when that was all, else the Task, to be awaited, that
+  // sends the rest and a streamed body. A sized response on a kept connection is held
+  // instead while more bytes of a pipelined request wait in in_ (run() sends it before
+  // anything could wait for the client): a burst of pipelined requests is answered with
+  // one write, not one per response.
   std::optional<Task<>> respond(ServerResponse& response, bool head_request, int http_minor,
                                 bool& keep_alive, Answer& answer) {
     const Framing framing = frame_response(response, head_request, http_minor, keep_alive, answer);
+    if (!framing.streamed && keep_alive && in_start_ != in_end_ && parser_.message_complete() &&
+        out_.size() < kMaxHeldOutput) {
+      held_ = out_.size();
+      return std::nullopt;
+    }
+    held_ = 0;
     std::string_view unsent = out_;
     if (transport_->try_write_all(unsent) && !framing.streamed) return std::nullopt;
     return finish_response(unsent, response, framing, keep_alive, answer);
   }
+  // Sends the responses held in out_.
+  Task<> send_held();
   // Sends `unsent` (the rest of out_), then a streamed body. Not a coroutine: a sized
   // response is just the write (on io_uring, every response), one frame fewer.
   Task<> finish_response(std::string_view unsent, ServerResponse& response, Framing framing,
@@ -306,6 +318,9 @@ class Connection final : public detail::BodySource {
   std::size_t in_end_ = 0;
   std::string body_;  // body bytes parsed and not yet handed to the handler
   std::string out_;   // the response being written (kept for its capacity)
+  // out_'s first held_ bytes: answers to pipelined requests, not sent yet (see respond()).
+  std::size_t held_ = 0;
+  static constexpr std::size_t kMaxHeldOutput = 64 * 1024;
   TaskRef task_;
   Loop* loop_;
   DeadlineTimer timer_;  // armed at or before deadline_ while a wait is on
@@ -458,6 +473,11 @@ ServerResponse Connection::body_failure_response(std::exception_ptr failure) {
   }
 }
 
+Task<> Connection::send_held() {
+  std::string_view unsent(out_.data(), std::exchange(held_, 0));
+  if (!transport_->try_write_all(unsent)) co_await write(unsent);
+}
+
 // A write that makes no progress for write_timeout fails as a NetworkError: the client is
 // not reading, so the connection closes without another answer (which would stall too).
 Task<> Connection::write(std::string_view data) {
@@ -533,7 +553,7 @@ Connection::Framing Connection::frame_response(ServerResponse& response, bool he
   const std::string_view reason = reason_phrase(status);
   std::size_t bound = 131 + reason.size() + (body_inline ? response.body.size() : 0);
   for (const auto& [name, value] : response.headers) bound += name.size() + value.size() + 4;
-  detail::HeadWriter head(out_, bound);
+  detail::HeadWriter head(out_, held_, bound);
   head.put("HTTP/1.1 "sv);
   head.put(status_text);
   head.put(" "sv);
@@ -801,6 +821,9 @@ Task<> Connection::run() {
       // A head that arrived whole is parsed here, without read_head()'s frame.
       feed();
       bool head = parser_.headers_complete();
+      // Held answers stay held only while the next request is here whole: its handler
+      // then never waits for the client (no body to read, no 100 Continue to send).
+      if (held_ != 0 && !(head && parser_.message_complete())) co_await send_held();
       if (!head) head = co_await read_head(head_deadline);
       if (!head) break;  // the client closed within a head
       const bool keep_alive = co_await serve_request();
@@ -809,6 +832,8 @@ Task<> Connection::run() {
         break;
       }
     }
+    // Answers held for a request that then ended the connection (an upgrade) or a shutdown.
+    if (held_ != 0) co_await send_held();
   } catch (const RemoteProtocolError& e) {
     error_status = status_code(e.kind());
     error_detail = e.what();

@@ -14,8 +14,11 @@
 //
 // Per connection, one task: it reads a request head, calls the router, writes the
 // response as one buffer (head and sized body together), then reads the next request.
-// Pipelined requests are answered in order. Keep-alive follows RFC 9112: HTTP/1.1 keeps
-// the connection unless either side says "Connection: close"; HTTP/1.0 only with
+// Pipelined requests are answered in order; while the next request has already arrived
+// whole, a sized answer is held and goes out with the next ones (at most 64 KiB held), so a
+// burst of pipelined requests costs one write. The price: a slow handler delays the answers
+// held before its own (never past a read that waits for the client). Keep-alive follows RFC 9112:
+// HTTP/1.1 keeps the connection unless either side says "Connection: close"; HTTP/1.0 only with
 // "Connection: keep-alive". The server closes after max_keepalive_requests requests, after
 // keepalive_timeout of idleness, and during shutdown once the request in progress is done.
 //
