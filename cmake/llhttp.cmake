@@ -17,6 +17,9 @@ endforeach()
 
 add_library(corio_llhttp STATIC ${corio_llhttp_sources})
 set_target_properties(corio_llhttp PROPERTIES POSITION_INDEPENDENT_CODE ON C_STANDARD 99)
+# llhttp.c holds two parsers; the strict one takes only tokens in header names and an LF
+# after every CR, checks the loose one leaves to its caller.
+target_compile_definitions(corio_llhttp PRIVATE LLHTTP_STRICT_MODE=1)
 target_include_directories(corio_llhttp PUBLIC $<BUILD_INTERFACE:${CORIO_LLHTTP_INCLUDE_DIR}>)
 
 # A PRIVATE dependency of the static corio still has to be installed and exported with it:

@@ -306,8 +306,7 @@ class ParserImpl {
   }
   static int on_header_field_complete(llhttp_t* p) noexcept {
     auto& s = self(p);
-    // llhttp 8 in its default (loose) build lets spaces into names ("Transfer-Encoding :").
-    if (s.open_ == nullptr || !is_token(s.open_->first)) {
+    if (s.open_ == nullptr) {
       return s.fail("invalid character in header name", ProtocolErrorKind::bad_request);
     }
     if (++s.header_count_ > s.options_.limits.max_header_count) {
@@ -323,9 +322,9 @@ class ParserImpl {
   }
   static int on_header_value(llhttp_t* p, const char* at, std::size_t length) noexcept {
     auto& s = self(p);
-    // llhttp 8's loose build joins obs-fold continuation lines into the value, dropping the
-    // line break: a piece that does not start where the previous one ended is one. RFC 9112
-    // 5.2 lets a recipient reject them, and a strict parser does.
+    // llhttp 8 (its strict build too) joins obs-fold continuation lines into the value, dropping
+    // the line break: a piece that does not start where the previous one ended is one. RFC 9112 5.2
+    // lets a recipient reject them, and a strict parser does.
     if (s.value_end_ && *s.value_end_ != s.offset_of(at)) {
       return s.fail("obsolete line folding in header value", ProtocolErrorKind::bad_request);
     }

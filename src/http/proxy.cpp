@@ -319,8 +319,9 @@ Task<Message> read_connect_answer(net::Transport& stream, const std::string& pre
       if (matched == kEnd.size()) matched = 0;
       continue;
     }
-    // llhttp 8 ends a head elsewhere on some malformed input (it takes any byte after a CR
-    // in the status line for the LF); such an answer is refused, never half-read.
+    // The strict parser ends a head only at CRLF CRLF; should a parser ever end one
+    // elsewhere (llhttp's loose build took any byte after a CR for the LF), the answer is
+    // refused, never half-read.
     if (fed.consumed != n || matched != kEnd.size()) {
       throw ProxyError(prefix + " sent a malformed answer to CONNECT " + target +
                        ": the head did not end at CRLF CRLF");

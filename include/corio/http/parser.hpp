@@ -7,9 +7,9 @@
 // pipelined message stay unconsumed and are fed again after take_message(). At EOF call
 // finish(): a response whose body ends at close completes only there.
 //
-// Strict: llhttp's lenient flags stay off, so Content-Length with Transfer-Encoding,
-// repeated or invalid Content-Length, invalid chunk sizes, bad tokens and bare LFs are all
-// rejected. Every rejection and exceeded limit throws RemoteProtocolError (a ProtocolError); errors
+// Strict: llhttp's strict build with its lenient flags off, so Content-Length with
+// Transfer-Encoding, repeated or invalid Content-Length, invalid chunk sizes, bad tokens,
+// bare LFs, CRs without their LF and obsolete line folding are all rejected. Every rejection and exceeded limit throws RemoteProtocolError (a ProtocolError); errors
 // stick: each later feed()/finish() throws the same error until reset(). One exception to the
 // strictness: a 2xx answer to CONNECT may carry both framing headers (set_answers_connect()).
 //
