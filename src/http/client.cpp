@@ -177,7 +177,8 @@ Task<> send_single(ClientState& state, Request& request, const Timeout& timeout,
       state.proxy && state.proxy->kind == Proxy::Kind::http && origin.scheme == "http";
   const std::string proxy_authorization =
       absolute_form ? state.proxy->authorization().value_or(std::string()) : std::string();
-  const bool head_request = request.method == "HEAD";
+  // Compared as views: libstdc++ 12's string == "literal" is an out-of-line compare().
+  const bool head_request = std::string_view(request.method) == "HEAD";
   const bool replayable = !request.stream;
   const Connector connector = [&state, &timeout](const Origin& o) {
     return connect_with_retries(state, o, timeout.connect);
@@ -485,7 +486,8 @@ Request AsyncClient::build_request(std::string method, std::string url,
   } else if (options.stream) {
     request.stream = options.stream;
     if (!headers.contains("content-length")) headers.set("Transfer-Encoding", "chunked");
-  } else if (request.method == "POST" || request.method == "PUT" || request.method == "PATCH") {
+  } else if (const std::string_view name = request.method;
+             name == "POST" || name == "PUT" || name == "PATCH") {
     headers.setdefault("Content-Length", "0");
   }
   return request;

@@ -2,6 +2,7 @@
 // redirects, WebSocket handshakes).
 #pragma once
 
+#include <charconv>
 #include <string>
 
 #include <corio/http/url.hpp>
@@ -16,7 +17,11 @@ inline std::string host_header(const URL& url) {
     const std::string address = host.substr(0, host.find('%'));
     host = "[" + address + "]";
   }
-  if (url.port()) host += ":" + std::to_string(*url.port());
+  if (const auto port = url.port()) {
+    char text[8] = {':'};
+    const char* end = std::to_chars(text + 1, text + sizeof text, *port).ptr;
+    host.append(text, static_cast<std::size_t>(end - text));
+  }
   return host;
 }
 

@@ -736,7 +736,7 @@ Task<bool> Connection::serve_request() {
       expectation_failed = true;
     }
   }
-  const bool head_request = head.method == "HEAD";
+  const bool head_request = std::string_view(head.method) == "HEAD";
   ServerRequest request(std::move(head.method), std::move(head.target), head.http_major, http_minor,
                         Headers(std::move(head.headers), detail::valid_fields), remote_,
                         client_keep_alive, this);
