@@ -168,8 +168,13 @@ ParseResult parse_options(int argc, const char* const* argv) {
     return usage_error("no URLs: give them as arguments or with -i FILE (-i - for stdin)\n" +
                        app.help());
   }
-  if (options.resume && (options.output.empty() || options.output == "-")) {
+  const bool results_to_stdout = options.output.empty() || options.output == "-";
+  if (options.resume && results_to_stdout) {
     return usage_error("--resume needs -o FILE (the output it resumes from)");
+  }
+  if (options.unprocessed == "-" && results_to_stdout) {
+    return usage_error(
+        "--unprocessed - and the results would share stdout: name a file for one of them");
   }
   if (options.save_dir.empty() == false && options.no_body) {
     return usage_error("--save-dir and --no-body exclude each other");

@@ -163,6 +163,12 @@ TEST(FetchOptions, BadValuesAreUsageErrorsNamingTheProblem) {
   const auto resume_stdout = parse({"--resume", "-o", "-", "http://a/"});
   EXPECT_EQ(resume_stdout.exit_code, corio_fetch::exit_usage);
   EXPECT_NE(resume_stdout.message.find("--resume needs -o"), std::string::npos);
+  const auto shared_stdout = parse({"--unprocessed", "-", "http://a/"});
+  EXPECT_EQ(shared_stdout.exit_code, corio_fetch::exit_usage);
+  EXPECT_NE(shared_stdout.message.find("would share stdout"), std::string::npos)
+      << shared_stdout.message;
+  const auto unprocessed_to_stdout = parse({"-o", "out.jsonl", "--unprocessed", "-", "http://a/"});
+  EXPECT_TRUE(unprocessed_to_stdout.options.has_value()) << unprocessed_to_stdout.message;
 }
 
 TEST(FetchOptions, NumbersOutOfRangeNaNOrInfinityAreRefusedReadably) {
