@@ -9,9 +9,10 @@
 //
 // Strict: llhttp's strict build with its lenient flags off, so Content-Length with
 // Transfer-Encoding, repeated or invalid Content-Length, invalid chunk sizes, bad tokens,
-// bare LFs, CRs without their LF and obsolete line folding are all rejected. Every rejection and exceeded limit throws RemoteProtocolError (a ProtocolError); errors
-// stick: each later feed()/finish() throws the same error until reset(). One exception to the
-// strictness: a 2xx answer to CONNECT may carry both framing headers (set_answers_connect()).
+// bare LFs, CRs without their LF and obsolete line folding are all rejected. Every rejection
+// and exceeded limit throws RemoteProtocolError (a ProtocolError); errors stick: each later
+// feed()/finish() throws the same error until reset(). One exception to the strictness: a
+// 2xx answer to CONNECT may carry both framing headers (set_answers_connect()).
 //
 // Interim (1xx) responses come out as messages of their own; the caller skips them.
 // Responses 1xx, 204 and 304 never have a body. Known llhttp 8.1 limitation: a chunk with
