@@ -360,9 +360,9 @@ request = function() return burst end
     return path
 
 
-def server_once(args, server, cmd, pins, directory, tls):
+def server_once(args, server, cmd, pins, directory, tls, script):
     """One fresh server under wrk: ({"rps", "p99", "us"}, None) or (None, error text).
-    tls: (certificate, key) to serve HTTPS with, or None."""
+    tls: (certificate, key) to serve HTTPS with, or None; script: wrk's Lua script, or None."""
     port = free_port()
     if server == "nginx":
         argv = nginx_config(os.path.join(directory, f"nginx-{port}"), port, tls)
@@ -380,7 +380,7 @@ def server_once(args, server, cmd, pins, directory, tls):
         try:
             code, out, wrk_err, wrk_usage = run_timed(
                 pins[0] + ["wrk", "-t1", f"-c{args.conns}", f"-d{duration:g}s", "--latency"]
-                + (["-s", pipeline_script(directory, args.pipeline)] if args.pipeline > 1 else [])
+                + (["-s", script] if script else [])
                 + [f"{'https' if tls else 'http'}://127.0.0.1:{port}/json"],
                 duration + 30)
         except TimeoutError as e:
@@ -418,6 +418,7 @@ def measure_servers(args, pins, notes, errors):
     with tempfile.TemporaryDirectory(prefix="run-http-servers-") as directory:
         cmds = server_commands(args, notes)
         tls = make_certificate(directory) if args.tls else None
+        script = pipeline_script(directory, args.pipeline) if args.pipeline > 1 else None
         for server in TLS_LESS_SERVERS if tls else ():
             if cmds.get(server):
                 notes.append(f"{server}: no HTTPS in this benchmark's peer (n/a with --tls)")
@@ -430,7 +431,8 @@ def measure_servers(args, pins, notes, errors):
                     continue
                 if sys.stderr.isatty():
                     print(f"run_http: server {server}, run {run + 1}", file=sys.stderr)
-                sample, error = server_once(args, server, cmds[server], pins, directory, tls)
+                sample, error = server_once(args, server, cmds[server], pins, directory, tls,
+                                            script)
                 if error:
                     failed.add(server)
                     cells[server] = "err"
