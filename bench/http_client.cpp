@@ -1,7 +1,7 @@
 // bench/http_client.cpp — corio::http::AsyncClient in the HTTP client benchmark
 // (bench/peers/README.md, "HTTP client"; the runner is bench/peers/run_http.py).
 //
-// Usage: corio_http_client --url URL [--requests N] [--conns C]
+// Usage: corio_http_client --url URL [--requests N] [--conns C] [--io-batch-wait US]
 //
 // Sends N GET requests (default 200000) to URL from C concurrent tasks (default 50) that
 // share one AsyncClient with Limits{max_connections = max_keepalive_connections = C}, so
@@ -12,7 +12,8 @@
 //
 // cpu_s is this process's user + system CPU time (getrusage RUSAGE_SELF) over the requests
 // only, wall_s the elapsed time over the same span. Exits 1 with the reason on stderr when a
-// request fails. The backend comes from CORIO_BACKEND=epoll|io_uring.
+// request fails. The backend comes from CORIO_BACKEND=epoll|io_uring; --io-batch-wait sets
+// LoopOptions::io_batch_wait (default 50 µs; 0 turns completion batching off).
 #include <corio/corio.hpp>
 #include <corio/http.hpp>
 
@@ -70,7 +71,8 @@ Task<> run_bench(std::string url, long requests, long conns) {
 }
 
 int usage() {
-  std::fputs("usage: corio_http_client --url URL [--requests N] [--conns C]\n", stderr);
+  std::fputs("usage: corio_http_client --url URL [--requests N] [--conns C] [--io-batch-wait US]\n",
+             stderr);
   return 2;
 }
 
@@ -80,6 +82,7 @@ int main(int argc, char** argv) {
   std::string url;
   long requests = 200000;
   long conns = 50;
+  corio::LoopOptions options;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--url" && i + 1 < argc) {
@@ -89,13 +92,18 @@ int main(int argc, char** argv) {
       const long value = std::strtol(argv[++i], &end, 10);
       if (*end != '\0' || value < 1) return usage();
       (arg == "--requests" ? requests : conns) = value;
+    } else if (arg == "--io-batch-wait" && i + 1 < argc) {
+      char* end = nullptr;
+      const long value = std::strtol(argv[++i], &end, 10);
+      if (*end != '\0' || value < 0) return usage();
+      options.io_batch_wait = std::chrono::microseconds(value);
     } else {
       return usage();
     }
   }
   if (url.empty()) return usage();
   try {
-    corio::run(run_bench(std::move(url), requests, conns));
+    corio::run(run_bench(std::move(url), requests, conns), options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "corio_http_client: %s\n", e.what());
     return 1;

@@ -46,6 +46,7 @@ class Backend {
 };
 
 std::unique_ptr<Backend> make_epoll_backend();
-std::unique_ptr<Backend> make_uring_backend();
+// batch_wait: how long a busy loop's blocking poll lets completions gather (0: never).
+std::unique_ptr<Backend> make_uring_backend(std::chrono::microseconds batch_wait);
 
 }  // namespace corio::detail

@@ -214,8 +214,8 @@ Loop::Loop(LoopOptions options)
   impl_->threadsafe->impl = impl_.get();
   impl_->max_workers = options.max_workers;
   const BackendKind kind = options.backend.value_or(backend_from_environment());
-  impl_->backend =
-      kind == BackendKind::io_uring ? detail::make_uring_backend() : detail::make_epoll_backend();
+  impl_->backend = kind == BackendKind::io_uring ? detail::make_uring_backend(options.io_batch_wait)
+                                                 : detail::make_epoll_backend();
   impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (impl_->wake_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   impl_->wake_watcher.impl = impl_.get();

@@ -8,10 +8,12 @@
 #include <corio/run.hpp>
 #include <corio/sleep.hpp>
 #include <corio/spawn.hpp>
+#include <corio/sync/event.hpp>
 #include <corio/thread.hpp>
 
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <array>
@@ -22,6 +24,7 @@
 #include <cstdlib>
 #include <functional>
 #include <future>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -125,6 +128,61 @@ TEST(Loop, BackendOptionOverridesTheEnvironment) {
     corio::Loop loop(corio::LoopOptions{.backend = kind});
     EXPECT_EQ(loop.backend(), kind);
   }
+}
+
+// Linux 6.12 added the minimum wait that LoopOptions::io_batch_wait needs.
+bool kernel_has_min_wait() {
+  utsname name{};
+  if (::uname(&name) != 0) return false;
+  int major = 0;
+  int minor = 0;
+  if (std::sscanf(name.release, "%d.%d", &major, &minor) != 2) return false;
+  return major > 6 || (major == 6 && minor >= 12);
+}
+
+// Makes the loop's last look for I/O find 16 completions (16 pipes turning readable at
+// once), then times how long a lone completion takes to reach a task that waits for it.
+corio::Task<std::chrono::steady_clock::duration> lone_completion_after_a_burst() {
+  auto& loop = corio::Loop::current();
+  std::vector<std::unique_ptr<FdPair>> pipes;
+  int drained = 0;
+  corio::Event lone;
+  for (int i = 0; i < 16; ++i) {
+    pipes.push_back(std::make_unique<FdPair>(FdPair::Kind::pipe));
+    const int fd = pipes.back()->fd[0];
+    loop.add_reader(fd, [fd, i, &drained, &lone] {
+      char c;
+      if (::read(fd, &c, 1) == 1) ++drained;
+      if (i == 0 && drained > 16) lone.set();
+    });
+  }
+  for (const auto& pipe : pipes) write_byte(pipe->fd[1]);
+  EXPECT_TRUE(co_await step_until([&drained] { return drained == 16; }));
+  const auto start = std::chrono::steady_clock::now();
+  write_byte(pipes[0]->fd[1]);
+  co_await lone.wait();  // nothing else to run: the loop sleeps in the kernel
+  const auto took = std::chrono::steady_clock::now() - start;
+  for (const auto& pipe : pipes) loop.remove_reader(pipe->fd[0]);
+  co_return took;
+}
+
+TEST(Loop, ABusyIoUringLoopLetsCompletionsGatherForTheBatchWait) {
+  if (!kernel_has_min_wait()) GTEST_SKIP() << "needs Linux 6.12's io_uring minimum wait";
+  const auto took =
+      corio::run(lone_completion_after_a_burst(),
+                 corio::LoopOptions{.backend = corio::BackendKind::io_uring, .io_batch_wait = 5ms});
+  // It waited for more completions (up to 16) for the whole batch wait, then took the one.
+  EXPECT_GE(took, 5ms);
+}
+
+TEST(Loop, TheBatchWaitIsCappedAtTenMilliseconds) {
+  const auto took =
+      corio::run(lone_completion_after_a_burst(),
+                 corio::LoopOptions{.backend = corio::BackendKind::io_uring, .io_batch_wait = 1h});
+  if (kernel_has_min_wait()) {
+    EXPECT_GE(took, 10ms);
+  }
+  EXPECT_LT(took, 30s);  // never an hour
 }
 
 // --- scheduling ---
