@@ -1,7 +1,7 @@
 // bench/http_client.cpp — corio::http::AsyncClient in the HTTP client benchmark
 // (bench/peers/README.md, "HTTP client"; the runner is bench/peers/run_http.py).
 //
-// Usage: corio_http_client --url URL [--requests N] [--conns C] [--io-batch-wait US]
+// Usage: corio_http_client --url URL [--requests N] [--conns C] [--io-batch-wait US] [--latency]
 //
 // Sends N GET requests (default 200000) to URL from C concurrent tasks (default 50) that
 // share one AsyncClient with Limits{max_connections = max_keepalive_connections = C}, so
@@ -13,12 +13,15 @@
 // cpu_s is this process's user + system CPU time (getrusage RUSAGE_SELF) over the requests
 // only, wall_s the elapsed time over the same span. Exits 1 with the reason on stderr when a
 // request fails. The backend comes from CORIO_BACKEND=epoll|io_uring; --io-batch-wait sets
-// LoopOptions::io_batch_wait (default 50 µs; 0 turns completion batching off).
+// LoopOptions::io_batch_wait (default 50 µs; 0 turns completion batching off). --latency
+// times every request and appends ` p50_ms=<float> p99_ms=<float>` to the line (run_http.py
+// uses this client as a load generator for servers that wrk cannot saturate).
 #include <corio/corio.hpp>
 #include <corio/http.hpp>
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -40,39 +43,62 @@ double cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// Takes requests from the shared counter until none are left.
-Task<> worker(AsyncClient& client, const std::string& url, long& remaining) {
+// Takes requests from the shared counter until none are left; with `latencies`, appends how
+// long each took.
+Task<> worker(AsyncClient& client, const std::string& url, long& remaining,
+              std::vector<std::chrono::nanoseconds>* latencies) {
   while (remaining > 0) {
     --remaining;
+    const auto start =
+        latencies ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     auto response = co_await client.get(url);
     if (response.status_code != 200) {
       throw std::runtime_error("GET " + url + " answered " + std::to_string(response.status_code));
     }
+    if (latencies) latencies->push_back(std::chrono::steady_clock::now() - start);
   }
 }
 
-Task<> run_bench(std::string url, long requests, long conns) {
+// The q-quantile (0 < q <= 1) of `latencies` in milliseconds; sorts them.
+double quantile_ms(std::vector<std::chrono::nanoseconds>& latencies, double q) {
+  std::sort(latencies.begin(), latencies.end());
+  const auto rank = static_cast<std::size_t>(q * static_cast<double>(latencies.size() - 1));
+  return std::chrono::duration<double, std::milli>(latencies[rank]).count();
+}
+
+Task<> run_bench(std::string url, long requests, long conns, bool latency) {
   corio::http::ClientOptions options;
   options.limits.max_connections = static_cast<std::size_t>(conns);
   options.limits.max_keepalive_connections = static_cast<std::size_t>(conns);
   AsyncClient client(std::move(options));
   long remaining = requests;
+  std::vector<std::chrono::nanoseconds> latencies;
+  if (latency) latencies.reserve(static_cast<std::size_t>(requests));
   const double cpu_before = cpu_seconds();
   const auto wall_before = std::chrono::steady_clock::now();
   std::vector<corio::JoinHandle<void>> workers;
   workers.reserve(static_cast<std::size_t>(conns));
-  for (long i = 0; i < conns; ++i) workers.push_back(corio::spawn(worker(client, url, remaining)));
+  for (long i = 0; i < conns; ++i) {
+    workers.push_back(corio::spawn(worker(client, url, remaining, latency ? &latencies : nullptr)));
+  }
   for (auto& handle : workers) co_await handle;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
   const double cpu = cpu_seconds() - cpu_before;
-  std::printf("http_client requests=%ld conns=%ld wall_s=%.6f cpu_s=%.6f\n", requests, conns, wall,
+  std::printf("http_client requests=%ld conns=%ld wall_s=%.6f cpu_s=%.6f", requests, conns, wall,
               cpu);
+  if (latency) {
+    const double p50 = quantile_ms(latencies, 0.5);
+    std::printf(" p50_ms=%.3f p99_ms=%.3f", p50, quantile_ms(latencies, 0.99));
+  }
+  std::printf("\n");
 }
 
 int usage() {
-  std::fputs("usage: corio_http_client --url URL [--requests N] [--conns C] [--io-batch-wait US]\n",
-             stderr);
+  std::fputs(
+      "usage: corio_http_client --url URL [--requests N] [--conns C] [--io-batch-wait US] "
+      "[--latency]\n",
+      stderr);
   return 2;
 }
 
@@ -83,6 +109,7 @@ int main(int argc, char** argv) {
   long requests = 200000;
   long conns = 50;
   corio::LoopOptions options;
+  bool latency = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--url" && i + 1 < argc) {
@@ -97,13 +124,15 @@ int main(int argc, char** argv) {
       const long value = std::strtol(argv[++i], &end, 10);
       if (*end != '\0' || value < 0) return usage();
       options.io_batch_wait = std::chrono::microseconds(value);
+    } else if (arg == "--latency") {
+      latency = true;
     } else {
       return usage();
     }
   }
   if (url.empty()) return usage();
   try {
-    corio::run(run_bench(std::move(url), requests, conns), options);
+    corio::run(run_bench(std::move(url), requests, conns, latency), options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "corio_http_client: %s\n", e.what());
     return 1;

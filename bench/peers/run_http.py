@@ -5,13 +5,15 @@ libcurl, aiohttp and httpx; corio's server against nginx, Go net/http, aiohttp a
 Usage: run_http.py [--corio-client PATH] [--corio-server PATH] [--sections client,server]
                    [--quick] [--runs 3] [--requests 200000] [--conns 50] [--duration 5]
                    [--clients a,b,...] [--servers a,b,...] [--client-cpu 0] [--server-cpu 1]
-                   [--python PATH] [--tls]
+                   [--python PATH] [--tls] [--pipeline N] [--load wrk|corio]
 
 Client section: one nginx (one process, `return 200` of a JSON body) pinned to SERVER_CPU;
 every client, pinned to CLIENT_CPU, sends GETs over --conns keep-alive connections and
 reports its own CPU time and wall time over the requests (wrk: for --duration seconds, its
 CPU from wait4). Server section: every server in turn, fresh, pinned to SERVER_CPU, loaded
-by `wrk -t1 -c50 -d<duration>s --latency` pinned to CLIENT_CPU. --tls runs both sections
+by `wrk -t1 -c50 -d<duration>s --latency` pinned to CLIENT_CPU (with --load corio: by
+corio's client on io_uring, which times every request and has CPU to spare where wrk's core
+is full, so the server sets the pace). --tls runs both sections
 over HTTPS with a certificate made for the run: every client trusts it through
 SSL_CERT_FILE (wrk does not check it); in the server section only corio, nginx and Go
 serve HTTPS (the others are n/a). --runs runs per cell,
@@ -82,6 +84,10 @@ def parse_args():
     p.add_argument("--pipeline", type=int, default=1, help="server section: requests each wrk "
                    "connection sends at once, as TechEmpower's plaintext test does with 16 "
                    "(a wrk Lua script); 1: one at a time")
+    p.add_argument("--load", choices=["wrk", "corio"], default="wrk", help="server section's "
+                   "load generator: wrk, or --corio-client on io_uring (--requests GETs, timed "
+                   "one by one), which needs less CPU per request than wrk and so still has "
+                   "room when wrk's core is full")
     args = p.parse_args()
     args.runs = args.runs or (1 if args.quick else 3)
     args.requests = args.requests or (20000 if args.quick else 200000)
@@ -89,6 +95,8 @@ def parse_args():
     if (args.runs < 1 or args.requests < 1 or args.conns < 1 or (args.duration or 1) <= 0
             or args.pipeline < 1):
         p.error("--runs, --requests, --conns, --duration and --pipeline must be positive")
+    if args.load == "corio" and (not args.corio_client or args.pipeline > 1):
+        p.error("--load corio needs --corio-client and takes no --pipeline")
     for name, known in (("sections", ["client", "server"]), ("clients", CLIENTS),
                         ("servers", SERVERS)):
         chosen = getattr(args, name).split(",")
@@ -373,44 +381,69 @@ def server_once(args, server, cmd, pins, directory, tls, script):
     proc, err, problem = start_server(argv, pins[1], port)
     if problem:
         return None, problem
-    duration = args.duration or (1.0 if args.quick else 5.0)
     try:
         before = cpu_split(proc.pid)
         started = time.monotonic()
-        try:
-            code, out, wrk_err, wrk_usage = run_timed(
-                pins[0] + ["wrk", "-t1", f"-c{args.conns}", f"-d{duration:g}s", "--latency"]
-                + (["-s", script] if script else [])
-                + [f"{'https' if tls else 'http'}://127.0.0.1:{port}/json"],
-                duration + 30)
-        except TimeoutError as e:
-            return None, str(e)
+        url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/json"
+        load = wrk_load(args, pins, url, script) if args.load == "wrk" else corio_load(args, pins, url)
         after = cpu_split(proc.pid)
         wall = time.monotonic() - started
-        rps = re.search(r"Requests/sec:\s+([0-9.]+)", out)
-        p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
-        total = re.search(r"(\d+) requests in", out)
-        if code != 0 or not (rps and p99 and total) or "Non-2xx" in out:
-            return None, f"wrk exit status {code}\n{wrk_err}{out}\nserver stderr:\n{tail(err.name)}"
-        requests = int(total.group(1))
+        if "error" in load:
+            return None, f"{load['error']}\nserver stderr:\n{tail(err.name)}"
+        requests = load["requests"]
         us = user_us = busy = None
         if None not in (before, after):
             us = (sum(after) - sum(before)) / requests * 1e6
             user_us = (after[0] - before[0]) / requests * 1e6
             busy = (sum(after) - sum(before)) / wall * 100
-        # How busy wrk's core was: near 100 for every server means the load generator, not
-        # the server, set the requests/s.
-        wrk_busy = (wrk_usage.ru_utime + wrk_usage.ru_stime) / wall * 100
-        # Under a pipelining script wrk's latency is one sample per burst, and often none
-        # (its 99th percentile then reads 0): not a per-request figure, so not reported.
-        latency = latency_ms(p99.group(1)) if args.pipeline == 1 else None
-        return {"rps": float(rps.group(1)), "p99": latency, "us": us,
-                "user_us": user_us, "busy": busy, "wrk_busy": wrk_busy}, None
+        return {"rps": load["rps"], "p99": load["p99"], "us": us, "user_us": user_us,
+                "busy": busy, "load_busy": load["busy"]}, None
     finally:
         complaint = stop(proc)
         if complaint and server != "nginx":
             return None, f"{complaint}\n{tail(err.name)}"
         err.close()
+
+
+def wrk_load(args, pins, url, script):
+    """wrk against `url`: {"requests", "rps", "p99", "busy"} or {"error"}. busy: how busy
+    wrk's core was; near 100 for every server means wrk, not the server, set the pace."""
+    duration = args.duration or (1.0 if args.quick else 5.0)
+    try:
+        code, out, wrk_err, usage = run_timed(
+            pins[0] + ["wrk", "-t1", f"-c{args.conns}", f"-d{duration:g}s", "--latency"]
+            + (["-s", script] if script else []) + [url], duration + 30)
+    except TimeoutError as e:
+        return {"error": str(e)}
+    rps = re.search(r"Requests/sec:\s+([0-9.]+)", out)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    total = re.search(r"(\d+) requests in ([0-9.]+)s", out)
+    if code != 0 or not (rps and p99 and total) or "Non-2xx" in out:
+        return {"error": f"wrk exit status {code}\n{wrk_err}{out}"}
+    # Under a pipelining script wrk's latency is one sample per burst, and often none (its
+    # 99th percentile then reads 0): not a per-request figure, so not reported.
+    return {"requests": int(total.group(1)), "rps": float(rps.group(1)),
+            "p99": latency_ms(p99.group(1)) if args.pipeline == 1 else None,
+            "busy": (usage.ru_utime + usage.ru_stime) / float(total.group(2)) * 100}
+
+
+def corio_load(args, pins, url):
+    """corio's client (io_uring) sending --requests GETs to `url` over --conns connections,
+    timing each: {"requests", "rps", "p99", "busy"} or {"error"}."""
+    try:
+        code, out, err, _ = run_timed(
+            pins[0] + IO_URING + [os.path.abspath(args.corio_client), "--url", url, "--requests",
+                                  str(args.requests), "--conns", str(args.conns), "--latency"],
+            RUN_LIMIT)
+    except TimeoutError as e:
+        return {"error": str(e)}
+    m = re.search(r"^http_client requests=(\d+) conns=\d+ wall_s=([0-9.eE+-]+) "
+                  r"cpu_s=([0-9.eE+-]+) p50_ms=[0-9.]+ p99_ms=([0-9.]+)", out, re.M)
+    if code != 0 or not m:
+        return {"error": f"corio_http_client exit status {code}\n{err}{out}"}
+    requests, wall, cpu = int(m.group(1)), float(m.group(2)), float(m.group(3))
+    return {"requests": requests, "rps": requests / wall, "p99": float(m.group(4)),
+            "busy": cpu / wall * 100}
 
 
 def measure_servers(args, pins, notes, errors):
@@ -444,7 +477,7 @@ def measure_servers(args, pins, notes, errors):
             cells[server] = {k: statistics.median(s[k] for s in samples[server]
                                                   if s[k] is not None)
                              if any(s[k] is not None for s in samples[server]) else None
-                             for k in ("rps", "p99", "us", "user_us", "busy", "wrk_busy")}
+                             for k in ("rps", "p99", "us", "user_us", "busy", "load_busy")}
     rounds = {s: samples[s] for s in args.servers if samples[s] and s not in failed}
     return cells, rounds
 
@@ -475,7 +508,7 @@ def print_paired(rounds):
 
 def print_servers(args, cells):
     print("| server | requests/s | p99 latency ms | server CPU µs per request | "
-          "user-space µs per request | server CPU % | wrk CPU % | corio req/s vs |")
+          f"user-space µs per request | server CPU % | {args.load} CPU % | corio req/s vs |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     _, corio_name = best_corio(cells, "rps", max)
     corio = cells.get(corio_name)
@@ -486,12 +519,12 @@ def print_servers(args, cells):
             print(f"| {name} | {cell} | {cell} | - | - | - | - | - |")
             continue
         us, user = (f"{cell[k]:.2f}" if cell[k] is not None else "?" for k in ("us", "user_us"))
-        busy, wrk_busy = (f"{cell[k]:.0f}" if cell[k] is not None else "?"
-                          for k in ("busy", "wrk_busy"))
+        busy, load_busy = (f"{cell[k]:.0f}" if cell[k] is not None else "?"
+                          for k in ("busy", "load_busy"))
         vs = ratio(corio["rps"], cell["rps"]) if isinstance(corio, dict) else "-"
         p99 = f"{cell['p99']:.2f}" if cell["p99"] is not None else "-"
         print(f"| {name} | {cell['rps']:,.0f} | {p99} | {us} | {user} | {busy} | "
-              f"{wrk_busy} | {vs} |")
+              f"{load_busy} | {vs} |")
     nginx = cells.get("nginx")
     if isinstance(corio, dict) and isinstance(nginx, dict):
         r = corio["rps"] / nginx["rps"]
@@ -540,9 +573,14 @@ def main():
         over = " over HTTPS" if args.tls else ""
         piped = (f", {args.pipeline} requests pipelined per connection (a wrk Lua script; "
                  "no latency: wrk takes at most one sample per burst)" if args.pipeline > 1 else "")
-        print(f"Server: hello-JSON{over}, `wrk -t1 -c{args.conns} -d"
-              f"{args.duration or (1 if args.quick else 5):g}s --latency` on the other core"
-              f"{piped}; server CPU µs per request from /proc/PID/stat over the wrk run.")
+        if args.load == "wrk":
+            load = (f"`wrk -t1 -c{args.conns} -d{args.duration or (1 if args.quick else 5):g}s "
+                    f"--latency` on the other core{piped}")
+        else:
+            load = (f"corio's client (io_uring) on the other core, {args.requests:,} GETs over "
+                    f"{args.conns} keep-alive connections, each timed")
+        print(f"Server: hello-JSON{over}, {load}; server CPU µs per request from "
+              "/proc/PID/stat over the load's run.")
         print()
         print_servers(args, cells)
         print_paired(rounds)
