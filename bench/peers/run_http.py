@@ -250,7 +250,7 @@ def measure_clients(args, pins, notes, errors):
                                                  port)
         if problem:
             errors.append(f"client section: nginx: {problem}")
-            return cells
+            return cells, {}
         url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/json"
         samples = {c: [] for c in args.clients}
         failed = set()
@@ -278,7 +278,30 @@ def measure_clients(args, pins, notes, errors):
         if samples[client] and client not in failed:
             cells[client] = {k: statistics.median(s[k] for s in samples[client])
                              for k in ("rps", "us", "user_us", "busy")}
-    return cells
+    rounds = {c: samples[c] for c in args.clients if samples[c] and c not in failed}
+    return cells, rounds
+
+
+def print_client_pairs(rounds):
+    """corio / wrk and corio / Go CPU per request taken within each round (every client ran
+    once per round, in turn, against the same nginx), so that a slow minute of the shared VM
+    weighs on both sides of a ratio."""
+    peers = [p for p in ("wrk", "go") if len(rounds.get(p, ())) >= 2]
+    corios = [c for c in CORIO if c in rounds]
+    if not peers or not corios:
+        return
+    print()
+    print(f"Paired by round ({len(rounds[peers[0]])} rounds; in each, every client ran once, in "
+          "turn): corio's CPU per request / the peer's within a round, median (lowest–highest).")
+    print()
+    print("| corio | " + " | ".join(f"vs {HEADINGS.get(p, p)}" for p in peers) + " |")
+    print("|---|" + "---:|" * len(peers))
+    for name in corios:
+        cells = []
+        for peer in peers:
+            ratios = [a["us"] / b["us"] for a, b in zip(rounds[name], rounds[peer])]
+            cells.append(f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})")
+        print(f"| {HEADINGS[name]} | " + " | ".join(cells) + " |")
 
 
 def ratio(a, b):
@@ -385,7 +408,8 @@ def server_once(args, server, cmd, pins, directory, tls, script):
         before = cpu_split(proc.pid)
         started = time.monotonic()
         url = f"{'https' if tls else 'http'}://127.0.0.1:{port}/json"
-        load = wrk_load(args, pins, url, script) if args.load == "wrk" else corio_load(args, pins, url)
+        load = (wrk_load(args, pins, url, script) if args.load == "wrk"
+                else corio_load(args, pins, url))
         after = cpu_split(proc.pid)
         wall = time.monotonic() - started
         if "error" in load:
@@ -558,7 +582,7 @@ def main():
           f"Clients pinned to core {args.client_cpu}, servers to core {args.server_cpu}; each "
           f"cell the median of {args.runs} run(s){' (--quick)' if args.quick else ''}.")
     if "client" in args.sections:
-        cells = measure_clients(args, pins, notes, errors)
+        cells, client_rounds = measure_clients(args, pins, notes, errors)
         print()
         over = " over HTTPS (the certificate: self-signed ECDSA P-256)" if args.tls else ""
         print(f"Client: GET /json from nginx{over} (one process, `return 200`), {args.conns} "
@@ -567,6 +591,7 @@ def main():
               "client's user + system time over the requests / requests; lower is better.")
         print()
         print_clients(args, cells)
+        print_client_pairs(client_rounds)
     if "server" in args.sections:
         cells, rounds = measure_servers(args, pins, notes, errors)
         print()
