@@ -36,7 +36,8 @@ from peers_common import (HERE, OUT, capture, cpu_model, cpu_split, free_port, p
 
 CLIENTS = ["corio", "corio-io_uring", "wrk", "go", "curl", "aiohttp", "httpx"]
 SERVERS = ["corio", "corio-io_uring", "corio-json", "nginx", "go", "aiohttp", "tokio"]
-# The rows the goal lines take corio's figure from ("corio" runs the default backend, epoll).
+# The rows the goal lines take corio's figure from ("corio" is pinned to epoll, the other to
+# io_uring, the default backend where the kernel has it).
 # corio-json encodes its body per request, like Go's and aiohttp's servers: shown, not chosen.
 CORIO = ("corio", "corio-io_uring")
 HEADINGS = {"corio": "corio (epoll)", "corio-io_uring": "corio (io_uring)",
@@ -44,6 +45,7 @@ HEADINGS = {"corio": "corio (epoll)", "corio-io_uring": "corio (io_uring)",
             "curl": "libcurl multi", "aiohttp": "aiohttp+uvloop", "tokio": "tokio (hyper)",
             "nginx": "nginx"}
 IO_URING = ["env", "CORIO_BACKEND=io_uring"]
+EPOLL = ["env", "CORIO_BACKEND=epoll"]
 # Requests per client run: the Python clients are 10-100x slower per request and get fewer
 # (cells are per request, so the count does not enter them).
 PYTHON_REQUESTS = {"aiohttp": 20000, "httpx": 4000}
@@ -56,7 +58,8 @@ TLS_LESS_SERVERS = ("corio-json", "aiohttp", "tokio")
 def drop_missing_programs(cmds, names, notes):
     """Sets cmds[name] to None (with a note) for each built program that is not there."""
     for name in names:
-        program = cmds[name] and cmds[name][len(IO_URING) if name == "corio-io_uring" else 0]
+        # Past an `env NAME=value` prefix, if any.
+        program = cmds[name] and cmds[name][2 if cmds[name][0] == "env" else 0]
         if program and not os.access(program, os.X_OK):
             notes.append(f"{name}: {program} not found"
                          + ("" if name.startswith("corio") else "; run bench/peers/build"))
@@ -186,7 +189,7 @@ def client_commands(args, notes):
     """client -> argv prefix (the runner appends --url, --requests, --conns), or None."""
     script = os.path.join(HERE, "python", "http_client.py")
     cmds = {
-        "corio": [os.path.abspath(args.corio_client)] if args.corio_client else None,
+        "corio": EPOLL + [os.path.abspath(args.corio_client)] if args.corio_client else None,
         "corio-io_uring": IO_URING + [os.path.abspath(args.corio_client)]
         if args.corio_client else None,
         "wrk": ["wrk"] if shutil.which("wrk") else None,
@@ -350,10 +353,10 @@ def print_clients(args, cells):
 def server_commands(args, notes):
     """server -> argv (without the port for nginx: its config holds it), or None."""
     cmds = {
-        "corio": [os.path.abspath(args.corio_server)] if args.corio_server else None,
+        "corio": EPOLL + [os.path.abspath(args.corio_server)] if args.corio_server else None,
         "corio-io_uring": IO_URING + [os.path.abspath(args.corio_server)]
         if args.corio_server else None,
-        "corio-json": [os.path.abspath(args.corio_server), "--encode-json"]
+        "corio-json": EPOLL + [os.path.abspath(args.corio_server), "--encode-json"]
         if args.corio_server else None,
         "nginx": ["nginx"] if shutil.which("nginx") else None,
         "go": [os.path.join(OUT, "go_http_server")],

@@ -33,7 +33,8 @@ enum class BackendKind : std::uint8_t { epoll, io_uring };
 
 struct LoopOptions {
   // epoll or io_uring; unset: the CORIO_BACKEND environment variable ("epoll", "io_uring"),
-  // else epoll.
+  // else io_uring where the kernel has Linux 6.1's io_uring and lets the process use it,
+  // else epoll. Both behave alike; io_uring batches the system calls of many sockets.
   std::optional<BackendKind> backend;
   // A virtual clock: time stands still while anything is runnable and jumps to the next
   // timer when the loop would otherwise sleep. Tests of minute-long timeouts take microseconds.

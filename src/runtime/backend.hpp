@@ -48,5 +48,8 @@ class Backend {
 std::unique_ptr<Backend> make_epoll_backend();
 // batch_wait: how long a busy loop's blocking poll lets completions gather (0: never).
 std::unique_ptr<Backend> make_uring_backend(std::chrono::microseconds batch_wait);
+// io_uring where the kernel offers Linux 6.1's set-up and lets this process use it, else
+// epoll.
+std::unique_ptr<Backend> make_default_backend(std::chrono::microseconds batch_wait);
 
 }  // namespace corio::detail

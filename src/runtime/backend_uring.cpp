@@ -66,12 +66,14 @@ std::uint32_t ready_bits(int revents) {
 
 class UringBackend final : public Backend {
  public:
-  explicit UringBackend(std::chrono::microseconds batch_wait) {
+  // modern_only: only the set-up of Linux 6.1 and later will do.
+  UringBackend(std::chrono::microseconds batch_wait, bool modern_only) {
     // The fastest set-up the kernel has: completions posted only when this thread asks
     // (6.1), else without interrupting the thread (5.19), else the plain ring.
     int rc = -EINVAL;
-    for (const unsigned flags :
-         {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_COOP_TASKRUN, 0u}) {
+    constexpr unsigned kModern = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+    for (const unsigned flags : {kModern, IORING_SETUP_COOP_TASKRUN, 0u}) {
+      if (modern_only && flags != kModern) break;
       io_uring_params params{};
       params.flags = flags | IORING_SETUP_CQSIZE;
       params.cq_entries = kCompletionEntries;
@@ -104,10 +106,18 @@ class UringBackend final : public Backend {
     if (watcher.backend_state != nullptr) detach(watcher);
   }
 
+  // The armed polls, when nothing else can complete: no operation in flight and nothing
+  // queued for the kernel (else SIZE_MAX: a poll must submit it, or may report it).
+  std::size_t watched() const noexcept override {
+    if (operations_ != 0 || ::io_uring_sq_ready(&ring_) != 0) return SIZE_MAX;
+    return polls_;
+  }
+
   bool has_operations() const noexcept override { return true; }
 
   void start(IoOperation& op) override {
     io_uring_sqe* sqe = next_sqe();
+    ++operations_;
     switch (op.kind) {
       case IoOperation::Kind::poll:
         ::io_uring_prep_poll_add(sqe, op.fd, poll_events(op.events));
@@ -165,6 +175,7 @@ class UringBackend final : public Backend {
         int result = cqe->res;
         if (op->kind == IoOperation::Kind::poll && result >= 0) result = ready_bits(result);
         ++reports;
+        --operations_;
         op->on_complete(op, result, more);
         continue;
       }
@@ -172,6 +183,7 @@ class UringBackend final : public Backend {
       IoWatcher* watcher = request->watcher;
       request->unlink();
       delete request;
+      --polls_;
       if (watcher == nullptr) continue;  // forgotten while in flight
       watcher->backend_state = nullptr;
       // An error: let the owner find out.
@@ -236,6 +248,7 @@ class UringBackend final : public Backend {
     ::io_uring_prep_poll_add(sqe, watcher.fd, poll_events(watcher.interest));
     ::io_uring_sqe_set_data(sqe, request);
     in_flight_.push_back(request);
+    ++polls_;
     watcher.backend_state = request;
   }
 
@@ -267,13 +280,24 @@ class UringBackend final : public Backend {
   io_uring ring_{};
   unsigned batch_wait_us_ = 0;  // 0: never wait for more than one completion
   unsigned last_seen_ = 0;      // completions the last poll that found any found
+  std::size_t operations_ = 0;  // IoOperations started and not completed
+  std::size_t polls_ = 0;       // PollRequests in flight (watchers' and detached ones)
   IntrusiveList<PollRequest, InFlightTag> in_flight_;
 };
 
 }  // namespace
 
 std::unique_ptr<Backend> make_uring_backend(std::chrono::microseconds batch_wait) {
-  return std::make_unique<UringBackend>(batch_wait);
+  return std::make_unique<UringBackend>(batch_wait, false);
+}
+
+std::unique_ptr<Backend> make_default_backend(std::chrono::microseconds batch_wait) {
+  try {
+    return std::make_unique<UringBackend>(batch_wait, true);
+  } catch (const std::system_error&) {
+    // An older kernel, or io_uring refused (kernel.io_uring_disabled, a seccomp filter).
+    return make_epoll_backend();
+  }
 }
 
 }  // namespace corio::detail

@@ -27,9 +27,9 @@ namespace corio {
 
 namespace {
 
-BackendKind backend_from_environment() {
+std::optional<BackendKind> backend_from_environment() {
   const char* value = std::getenv("CORIO_BACKEND");
-  if (value == nullptr || *value == '\0') return BackendKind::epoll;
+  if (value == nullptr || *value == '\0') return std::nullopt;
   const std::string_view name(value);
   if (name == "epoll") return BackendKind::epoll;
   if (name == "io_uring" || name == "uring") return BackendKind::io_uring;
@@ -213,9 +213,15 @@ Loop::Loop(LoopOptions options)
   impl_->stop_when_done.stopping = &stopping_;
   impl_->threadsafe->impl = impl_.get();
   impl_->max_workers = options.max_workers;
-  const BackendKind kind = options.backend.value_or(backend_from_environment());
-  impl_->backend = kind == BackendKind::io_uring ? detail::make_uring_backend(options.io_batch_wait)
-                                                 : detail::make_epoll_backend();
+  const std::optional<BackendKind> kind =
+      options.backend ? options.backend : backend_from_environment();
+  if (!kind) {
+    impl_->backend = detail::make_default_backend(options.io_batch_wait);
+  } else if (*kind == BackendKind::io_uring) {
+    impl_->backend = detail::make_uring_backend(options.io_batch_wait);
+  } else {
+    impl_->backend = detail::make_epoll_backend();
+  }
   impl_->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (impl_->wake_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   impl_->wake_watcher.impl = impl_.get();

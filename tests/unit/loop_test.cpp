@@ -25,6 +25,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -98,6 +99,28 @@ void (*current_handler(int sig))(int) {
   return now.sa_handler;
 }
 
+bool kernel_at_least(int want_major, int want_minor) {
+  utsname name{};
+  if (::uname(&name) != 0) return false;
+  int major = 0;
+  int minor = 0;
+  if (std::sscanf(name.release, "%d.%d", &major, &minor) != 2) return false;
+  return major > want_major || (major == want_major && minor >= want_minor);
+}
+
+// What a loop picks with CORIO_BACKEND unset: io_uring from Linux 6.1 on, unless the
+// kernel.io_uring_disabled sysctl keeps this process from it.
+corio::BackendKind expected_default_backend() {
+  if (!kernel_at_least(6, 1)) return corio::BackendKind::epoll;
+  int disabled = 0;
+  if (FILE* f = std::fopen("/proc/sys/kernel/io_uring_disabled", "r")) {
+    if (std::fscanf(f, "%d", &disabled) != 1) disabled = 0;
+    std::fclose(f);
+  }
+  const bool allowed = disabled == 0 || (disabled == 1 && ::geteuid() == 0);
+  return allowed ? corio::BackendKind::io_uring : corio::BackendKind::epoll;
+}
+
 volatile std::sig_atomic_t g_sigint_count = 0;
 void count_sigint(int) {
   g_sigint_count = g_sigint_count + 1;
@@ -108,13 +131,13 @@ void count_sigint(int) {
 // --- backends ---
 
 // ctest runs each unit binary once per backend with CORIO_BACKEND set; the loop must use
-// the one named there (epoll when unset).
+// the one named there (the default when unset).
 TEST(Loop, BackendIsTheOneNamedInCorioBackend) {
   const char* value = std::getenv("CORIO_BACKEND");
   const std::string_view name = value != nullptr ? value : "";
-  const corio::BackendKind expected = name == "io_uring" || name == "uring"
-                                          ? corio::BackendKind::io_uring
-                                          : corio::BackendKind::epoll;
+  corio::BackendKind expected = expected_default_backend();
+  if (name == "io_uring" || name == "uring") expected = corio::BackendKind::io_uring;
+  if (name == "epoll") expected = corio::BackendKind::epoll;
   corio::Loop loop;
   EXPECT_EQ(loop.backend(), expected) << "CORIO_BACKEND=" << name;
   corio::run([&]() -> corio::Task<> {
@@ -123,21 +146,21 @@ TEST(Loop, BackendIsTheOneNamedInCorioBackend) {
   });
 }
 
+TEST(Loop, WithoutChoiceTheBackendIsIoUringWhereTheKernelHasIt) {
+  const char* value = std::getenv("CORIO_BACKEND");
+  const std::optional<std::string> saved =
+      value != nullptr ? std::optional<std::string>(value) : std::nullopt;
+  ::unsetenv("CORIO_BACKEND");
+  corio::Loop loop;
+  EXPECT_EQ(loop.backend(), expected_default_backend());
+  if (saved) ::setenv("CORIO_BACKEND", saved->c_str(), 1);
+}
+
 TEST(Loop, BackendOptionOverridesTheEnvironment) {
   for (const corio::BackendKind kind : {corio::BackendKind::epoll, corio::BackendKind::io_uring}) {
     corio::Loop loop(corio::LoopOptions{.backend = kind});
     EXPECT_EQ(loop.backend(), kind);
   }
-}
-
-// Linux 6.12 added the minimum wait that LoopOptions::io_batch_wait needs.
-bool kernel_has_min_wait() {
-  utsname name{};
-  if (::uname(&name) != 0) return false;
-  int major = 0;
-  int minor = 0;
-  if (std::sscanf(name.release, "%d.%d", &major, &minor) != 2) return false;
-  return major > 6 || (major == 6 && minor >= 12);
 }
 
 // Makes the loop's last look for I/O find 16 completions (16 pipes turning readable at
@@ -167,7 +190,7 @@ corio::Task<std::chrono::steady_clock::duration> lone_completion_after_a_burst()
 }
 
 TEST(Loop, ABusyIoUringLoopLetsCompletionsGatherForTheBatchWait) {
-  if (!kernel_has_min_wait()) GTEST_SKIP() << "needs Linux 6.12's io_uring minimum wait";
+  if (!kernel_at_least(6, 12)) GTEST_SKIP() << "needs Linux 6.12's io_uring minimum wait";
   const auto took =
       corio::run(lone_completion_after_a_burst(),
                  corio::LoopOptions{.backend = corio::BackendKind::io_uring, .io_batch_wait = 5ms});
@@ -179,7 +202,7 @@ TEST(Loop, TheBatchWaitIsCappedAtTenMilliseconds) {
   const auto took =
       corio::run(lone_completion_after_a_burst(),
                  corio::LoopOptions{.backend = corio::BackendKind::io_uring, .io_batch_wait = 1h});
-  if (kernel_has_min_wait()) {
+  if (kernel_at_least(6, 12)) {  // Linux 6.12: io_uring's minimum wait
     EXPECT_GE(took, 10ms);
   }
   EXPECT_LT(took, 30s);  // never an hour
