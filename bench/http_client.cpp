@@ -59,11 +59,10 @@ Task<> worker(AsyncClient& client, const std::string& url, long& remaining,
   }
 }
 
-// The q-quantile (0 < q <= 1) of `latencies` in milliseconds; sorts them.
-double quantile_ms(std::vector<std::chrono::nanoseconds>& latencies, double q) {
-  std::sort(latencies.begin(), latencies.end());
-  const auto rank = static_cast<std::size_t>(q * static_cast<double>(latencies.size() - 1));
-  return std::chrono::duration<double, std::milli>(latencies[rank]).count();
+// The q-quantile (0 < q <= 1) of `sorted` latencies, in milliseconds.
+double quantile_ms(const std::vector<std::chrono::nanoseconds>& sorted, double q) {
+  const auto rank = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1));
+  return std::chrono::duration<double, std::milli>(sorted[rank]).count();
 }
 
 Task<> run_bench(std::string url, long requests, long conns, bool latency) {
@@ -88,10 +87,18 @@ Task<> run_bench(std::string url, long requests, long conns, bool latency) {
   std::printf("http_client requests=%ld conns=%ld wall_s=%.6f cpu_s=%.6f", requests, conns, wall,
               cpu);
   if (latency) {
-    const double p50 = quantile_ms(latencies, 0.5);
-    std::printf(" p50_ms=%.3f p99_ms=%.3f", p50, quantile_ms(latencies, 0.99));
+    std::sort(latencies.begin(), latencies.end());
+    std::printf(" p50_ms=%.3f p99_ms=%.3f", quantile_ms(latencies, 0.5),
+                quantile_ms(latencies, 0.99));
   }
   std::printf("\n");
+}
+
+// `text` as a decimal number; -1 when it is not one.
+long number(const char* text) {
+  char* end = nullptr;
+  const long value = std::strtol(text, &end, 10);
+  return end == text || *end != '\0' ? -1 : value;
 }
 
 int usage() {
@@ -115,14 +122,12 @@ int main(int argc, char** argv) {
     if (arg == "--url" && i + 1 < argc) {
       url = argv[++i];
     } else if ((arg == "--requests" || arg == "--conns") && i + 1 < argc) {
-      char* end = nullptr;
-      const long value = std::strtol(argv[++i], &end, 10);
-      if (*end != '\0' || value < 1) return usage();
+      const long value = number(argv[++i]);
+      if (value < 1) return usage();
       (arg == "--requests" ? requests : conns) = value;
     } else if (arg == "--io-batch-wait" && i + 1 < argc) {
-      char* end = nullptr;
-      const long value = std::strtol(argv[++i], &end, 10);
-      if (*end != '\0' || value < 0) return usage();
+      const long value = number(argv[++i]);
+      if (value < 0) return usage();
       options.io_batch_wait = std::chrono::microseconds(value);
     } else if (arg == "--latency") {
       latency = true;

@@ -56,6 +56,13 @@ unsigned poll_events(std::uint32_t interest) {
   return ((interest & kReadable) ? POLLIN : 0u) | ((interest & kWritable) ? POLLOUT : 0u);
 }
 
+__kernel_timespec kernel_timespec(std::chrono::nanoseconds duration) {
+  __kernel_timespec ts{};
+  ts.tv_sec = duration.count() / 1'000'000'000;
+  ts.tv_nsec = duration.count() % 1'000'000'000;
+  return ts;
+}
+
 std::uint32_t ready_bits(int revents) {
   std::uint32_t ready = 0;
   if (revents & (POLLIN | POLLHUP | POLLERR | POLLRDHUP)) ready |= kReadable;
@@ -151,13 +158,10 @@ class UringBackend final : public Backend {
       rc = ::io_uring_submit_and_get_events(&ring_);
     } else if (batch_wait_us_ != 0 && last_seen_ >= kBusyCompletions) {
       rc = submit_and_wait_for_batch(timeout);
-    } else if (timeout) {
-      __kernel_timespec ts{};
-      ts.tv_sec = timeout->count() / 1'000'000'000;
-      ts.tv_nsec = timeout->count() % 1'000'000'000;
-      rc = ::io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
     } else {
-      rc = ::io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, nullptr, nullptr);
+      __kernel_timespec ts{};
+      if (timeout) ts = kernel_timespec(*timeout);
+      rc = ::io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, timeout ? &ts : nullptr, nullptr);
     }
     if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY) {
       throw std::system_error(-rc, std::generic_category(), "io_uring_submit_and_wait");
@@ -209,8 +213,7 @@ class UringBackend final : public Backend {
     arg.sigmask_sz = _NSIG / 8;
     arg.pad = batch_wait_us_;
     if (timeout) {
-      ts.tv_sec = timeout->count() / 1'000'000'000;
-      ts.tv_nsec = timeout->count() % 1'000'000'000;
+      ts = kernel_timespec(*timeout);
       arg.ts = reinterpret_cast<__u64>(&ts);
     }
     return ::io_uring_enter2(ring_.ring_fd, publish_submissions(), std::min(last_seen_, kMaxBatch),
